@@ -1,0 +1,9 @@
+/** One bench case: a subject timed against a baseline in the same run, reported as a ratio. */
+export interface BenchCase {
+  readonly name: string;
+  /** What the case measures. */
+  readonly subject: () => void;
+  /** The same work done the plainest way; the ratio is subject / baseline. */
+  readonly baseline: () => void;
+  readonly baselineLabel: string;
+}

@@ -1,0 +1,18 @@
+import { App, Chart } from 'cdk8s';
+import { hardenedAgent } from './hardened-agent';
+
+/** Every example chart, in the order they are written to dist/k8s/<chart id>.k8s.yaml. */
+export const k8sExamples: Array<(app: App) => Chart> = [
+  hardenedAgent,
+];
+
+/**
+ * Every example Terraform stack, written to dist/terraform/<stack id>/cdk.tf.json. Typed loosely so
+ * that loading this file does not load cdktf for a Kubernetes-only run.
+ */
+export const terraformExamples: Array<(outdir: string) => void> = [];
+
+/** Adds every example chart to an app (used by `npm run synth`, cdk8s.yaml and the tests). */
+export function addK8sExamples(app: App): Chart[] {
+  return k8sExamples.map((make) => make(app));
+}

@@ -1,0 +1,47 @@
+// `npm run synth`: builds every example in-process, then replaces dist/ in one step. A construct
+// that throws (a ValidationError) leaves the committed dist/ exactly as it was.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { addK8sExamples, terraformExamples } from './index';
+
+function main(): void {
+  const root = path.resolve(__dirname, '..');
+  const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'secure-agents-dist-'));
+  try {
+    const app = new App({ outdir: path.join(staging, 'k8s') });
+    addK8sExamples(app);
+    app.synth();
+    for (const stack of terraformExamples) stack(path.join(staging, 'terraform'));
+    const dist = path.join(root, 'dist');
+    const previous = `${dist}.previous-${process.pid}`;
+    if (fs.existsSync(dist)) fs.renameSync(dist, previous);
+    try {
+      fs.cpSync(staging, dist, { recursive: true });
+    } catch (err) {
+      fs.rmSync(dist, { recursive: true, force: true });
+      if (fs.existsSync(previous)) fs.renameSync(previous, dist);
+      throw err;
+    }
+    fs.rmSync(previous, { recursive: true, force: true });
+    const files = listFiles(dist).map((f) => path.relative(root, f));
+    console.log(`synthesised ${files.length} files:\n  ${files.join('\n  ')}`);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function listFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+try {
+  main();
+} catch (err) {
+  const e = err as Error;
+  console.error(e.name === 'ValidationError' ? `synth failed, dist/ unchanged:\n${e.message}` : e.stack ?? String(e));
+  process.exit(1);
+}

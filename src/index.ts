@@ -1,0 +1,6 @@
+// Kubernetes entry point: re-exports only. Cloud constructs live in ./aws and ./gcp.
+export * from './errors';
+export * from './policy/rule-ids';
+export * from './constructs/labels';
+export * from './constructs/validation';
+export * from './constructs/agent-workload';
