@@ -9,3 +9,6 @@ export * from './rbac';
 export * from './network';
 export * from './secrets';
 export * from './images';
+export * from './parse';
+export * from './format';
+export * from './cdk8s-plugin';
