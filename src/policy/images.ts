@@ -3,7 +3,7 @@ import { containersOf, Obj, podSpecOf } from './objects';
 import { Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 export const IMAGE_RULES: readonly RuleMeta[] = [
-  { id: 'image-no-digest', title: 'Images should be pinned by digest', severity: 'warning', explanation: 'A tag can be moved to other content; a digest names exactly one image.', fix: 'Append @sha256:<digest> to the image reference.' },
+  { id: 'image-digest', title: 'Images should be pinned by digest', severity: 'warning', explanation: 'A tag can be moved to other content; a digest names exactly one image.', fix: 'Append @sha256:<digest> to the image reference.' },
   { id: 'image-latest-tag', title: 'No latest tag, no missing tag', severity: 'error', explanation: 'The latest tag (or no tag, which means latest) changes under the workload without review.', fix: 'Use a version tag and, better, a digest.' },
 ];
 
@@ -29,7 +29,7 @@ export const imageFamily: RuleFamily = {
       const image = typeof c.container.image === 'string' ? c.container.image : '';
       const { tag, digest } = parseImage(image);
       const path = `${c.path}.image`;
-      if (!digest) hits.push({ rule: 'image-no-digest', path, message: `container "${c.container.name}" image ${image} is not pinned by digest` });
+      if (!digest) hits.push({ rule: 'image-digest', path, message: `container "${c.container.name}" image ${image} is not pinned by digest` });
       if (tag === 'latest') hits.push({ rule: 'image-latest-tag', path, message: `container "${c.container.name}" image ${image} uses the latest tag` });
       else if (tag === undefined && !digest) hits.push({ rule: 'image-latest-tag', path, message: `container "${c.container.name}" image ${image} has no tag (means latest)` });
     }

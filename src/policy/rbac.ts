@@ -76,10 +76,20 @@ function checkRole(role: Obj, ctx: CheckContext): RuleHit[] {
     if (sub('nodes/proxy').length && verbs.length) add('rbac-nodes-proxy', 'resources', 'can use nodes/proxy');
     const esc = verbs.filter((v) => ['escalate', 'bind', 'impersonate'].includes(v));
     if (esc.length) add('rbac-escalation-verbs', 'verbs', `has ${esc.join(', ')}`);
+    else if (verbs.includes('*')) {
+      const inGroup = (g: string) => groups.includes(g) || groups.includes('*');
+      const covered = [
+        ...(inGroup('rbac.authorization.k8s.io') ? res('roles', 'clusterroles') : []),
+        ...(inGroup('') ? res('users', 'groups', 'serviceaccounts') : []),
+      ];
+      if (covered.length) add('rbac-escalation-verbs', 'verbs', `has escalate, bind or impersonate through "*" on ${covered.join(', ')}`);
+    }
     if (sub('serviceaccounts/token').length && anyVerb('create')) add('rbac-serviceaccount-token', 'resources', 'can create service-account tokens');
-    const csrGroup = groups.includes('certificates.k8s.io') || groups.includes('*');
-    if (csrGroup && ((sub('certificatesigningrequests/approval').length && anyVerb('update', 'patch')) || (res('signers').length && anyVerb('approve')))) {
-      add('rbac-approve-csr', 'resources', 'can approve certificate signing requests');
+    if (sub('certificatesigningrequests/approval').length && anyVerb('update', 'patch')) {
+      add('rbac-approve-csr', 'resources', 'can approve certificate signing requests (update on certificatesigningrequests/approval)');
+    }
+    if (res('signers').length && anyVerb('approve')) {
+      add('rbac-approve-csr', 'resources', 'can approve certificate signing requests (approve on signers)');
     }
     const hooks = res('mutatingwebhookconfigurations', 'validatingwebhookconfigurations');
     if (hooks.length && anyVerb('create', 'update', 'patch', 'delete', 'deletecollection')) add('rbac-admission-webhooks', 'resources', `can change ${hooks.join(', ')}`);
