@@ -37,7 +37,7 @@ export const PSS_RULES: readonly RuleMeta[] = [
     'hostNetwork, hostPID and hostIPC let the pod see and act on the node\'s network, processes and IPC.',
     'Remove hostNetwork, hostPID and hostIPC, or exempt the workload with a reason.'),
   meta(PSS.capabilitiesBaseline, 'baseline', 'Only the default capabilities may be added',
-    'Capabilities beyond the container runtime\'s default set (e.g. SYS_ADMIN, NET_ADMIN, BPF) widen what a process can do to the kernel.',
+    'Capabilities beyond the container runtime\'s default set (e.g. SYS_ADMIN, NET_ADMIN, BPF) widen what a process can do to the kernel. A privileged container has every capability whatever it drops, so this rule fires on it too (Pod Security Admission reports only pss-privileged there).',
     'Remove the capability from securityContext.capabilities.add, or exempt it with the reason it is needed.'),
   meta(PSS.hostPathVolumes, 'baseline', 'hostPath volumes are forbidden',
     'A hostPath volume exposes the node\'s file system to the pod.',
@@ -70,7 +70,7 @@ export const PSS_RULES: readonly RuleMeta[] = [
     'Without allowPrivilegeEscalation: false a process can gain privileges through setuid binaries.',
     'Set securityContext.allowPrivilegeEscalation: false on every container.'),
   meta(PSS.capabilitiesRestricted, 'restricted', 'Drop ALL capabilities; add only NET_BIND_SERVICE',
-    'The restricted profile starts containers with no capabilities.',
+    'The restricted profile starts containers with no capabilities. A privileged container has every capability whatever it drops, so this rule fires on it too.',
     'Set securityContext.capabilities.drop: [ALL] on every container and add at most NET_BIND_SERVICE, or exempt the capability with a reason.'),
   meta(PSS.procMountRestricted, 'restricted', 'The default /proc mount is required (restricted)',
     'The restricted profile forbids an Unmasked /proc even with user namespaces.',
@@ -112,6 +112,10 @@ const CHECKS: Record<string, Check> = {
   },
   [PSS.capabilitiesBaseline]: (pod, hits) => {
     for (const c of containersOf(pod)) {
+      if (sc(c.container).privileged === true) {
+        hits.push({ rule: PSS.capabilitiesBaseline, path: `${c.path}.securityContext.privileged`, message: `container "${c.container.name}" is privileged, which grants every capability` });
+        continue;
+      }
       const add = sc(c.container).capabilities?.add;
       if (!Array.isArray(add)) continue;
       const bad = add.filter((cap: unknown) => !BASELINE_CAPABILITIES.includes(String(cap)));
@@ -225,6 +229,10 @@ const CHECKS: Record<string, Check> = {
   [PSS.capabilitiesRestricted]: (pod, hits) => {
     if (isWindows(pod)) return;
     for (const c of containersOf(pod)) {
+      if (sc(c.container).privileged === true) {
+        hits.push({ rule: PSS.capabilitiesRestricted, path: `${c.path}.securityContext.privileged`, message: `container "${c.container.name}" is privileged, which grants every capability` });
+        continue;
+      }
       const caps = sc(c.container).capabilities ?? {};
       const drop: unknown[] = Array.isArray(caps.drop) ? caps.drop : [];
       const add: unknown[] = Array.isArray(caps.add) ? caps.add : [];

@@ -12,4 +12,4 @@ import { RuleFamily, TerraformRuleFamily } from './types';
 
 export const KUBERNETES_FAMILIES: readonly RuleFamily[] = [pssFamily, rbacFamily, networkFamily, secretFamily, imageFamily];
 
-export const TERRAFORM_FAMILIES: readonly TerraformRuleFamily[] = [];
+export const TERRAFORM_FAMILIES: TerraformRuleFamily[] = [];
