@@ -1,5 +1,5 @@
 /** Network: every workload behind an egress policy; policies that cannot work; egress to anywhere. */
-import { isObj, labelsOf, Obj, podSpecOf, selectorMatches } from './objects';
+import { indexed, isObj, labelsOf, Obj, podSpecOf, selectorMatches } from './objects';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 export const NETWORK_RULES: readonly RuleMeta[] = [
@@ -25,12 +25,27 @@ function selectsEgress(policy: Obj, namespace: string | undefined, labels: Recor
   return false;
 }
 
+const POLICIES = new WeakMap<object, Map<string, Obj[]>>();
+const HOST_NETWORK = new WeakMap<object, Map<string, Obj[]>>();
+
+function byNamespace(objects: readonly Obj[], keep: (o: Obj) => boolean): Map<string, Obj[]> {
+  const out = new Map<string, Obj[]>();
+  for (const o of objects) {
+    if (!keep(o)) continue;
+    const ns = String(o.metadata?.namespace ?? '');
+    const list = out.get(ns);
+    if (list) list.push(o); else out.set(ns, [o]);
+  }
+  return out;
+}
+
 function checkWorkload(obj: Obj, ctx: CheckContext): RuleHit[] {
   const pod = podSpecOf(obj);
   if (!pod) return [];
   const ns = obj.metadata?.namespace;
   const labels = labelsOf(pod.metadata);
-  const selected = (ctx.objects as readonly Obj[]).some((p) => selectsEgress(p, ns, labels));
+  const policies = indexed(POLICIES, ctx.objects, (objs) => byNamespace(objs, (o) => o.kind === 'NetworkPolicy' || o.kind === 'CiliumNetworkPolicy'));
+  const selected = (policies.get(String(ns ?? '')) ?? []).some((p) => selectsEgress(p, ns, labels));
   if (selected || pod.spec.hostNetwork === true) return [];
   return [{ rule: 'net-no-egress-policy', path: `${pod.metadataPath}.labels`, message: `${obj.kind} "${obj.metadata?.name}" is selected by no NetworkPolicy with policyType Egress` }];
 }
@@ -38,7 +53,8 @@ function checkWorkload(obj: Obj, ctx: CheckContext): RuleHit[] {
 function checkPolicy(policy: Obj, ctx: CheckContext): RuleHit[] {
   const hits: RuleHit[] = [];
   const spec = isObj(policy.spec) ? policy.spec : {};
-  for (const w of ctx.objects as readonly Obj[]) {
+  const hostNetwork = indexed(HOST_NETWORK, ctx.objects, (objs) => byNamespace(objs, (o) => podSpecOf(o)?.spec.hostNetwork === true));
+  for (const w of hostNetwork.get(String(policy.metadata?.namespace ?? '')) ?? []) {
     const pod = podSpecOf(w);
     if (!pod || pod.spec.hostNetwork !== true || w.metadata?.namespace !== policy.metadata?.namespace) continue;
     if (selectorMatches(spec.podSelector ?? {}, labelsOf(pod.metadata))) {

@@ -108,3 +108,16 @@ export function selectorMatches(selector: unknown, labels: Record<string, string
 export function labelsOf(metadata: unknown): Record<string, string> {
   return isObj(metadata) && isObj(metadata.labels) ? (metadata.labels as Record<string, string>) : {};
 }
+
+/**
+ * Memoises an index over the checked objects (one per check run), so that cross-object rules stay
+ * linear in the number of objects.
+ */
+export function indexed<T>(cache: WeakMap<object, T>, objects: readonly Manifest[], build: (objects: readonly Obj[]) => T): T {
+  let value = cache.get(objects);
+  if (value === undefined) {
+    value = build(objects as readonly Obj[]);
+    cache.set(objects, value);
+  }
+  return value;
+}

@@ -2,7 +2,7 @@
  * RBAC: what a Role or ClusterRole lets its subjects do, and what a binding binds to. A finding on a
  * role names the subjects bound to it among the checked objects.
  */
-import { isObj, Obj } from './objects';
+import { indexed, isObj, Obj } from './objects';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 const rule = (id: string, title: string, explanation: string, fix: string, severity: 'error' | 'warning' = 'error'): RuleMeta =>
@@ -34,11 +34,21 @@ const SYSTEM_GROUPS = ['system:anonymous', 'system:unauthenticated', 'system:aut
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
 /** Subjects (`ServiceAccount ns/name`, `Group g`) bound to a role among the checked objects. */
+const BINDINGS = new WeakMap<object, Map<string, Obj[]>>();
+
 export function subjectsBoundTo(role: Obj, objects: readonly Manifest[]): string[] {
   const out: string[] = [];
-  for (const b of objects as readonly Obj[]) {
-    if (!BINDING_KINDS.has(b.kind) || !isObj(b.roleRef)) continue;
-    if (b.roleRef.kind !== role.kind || b.roleRef.name !== role.metadata?.name) continue;
+  const byRole = indexed(BINDINGS, objects, (objs) => {
+    const m = new Map<string, Obj[]>();
+    for (const b of objs) {
+      if (!BINDING_KINDS.has(b.kind) || !isObj(b.roleRef)) continue;
+      const k = `${b.roleRef.kind}/${b.roleRef.name}`;
+      const list = m.get(k);
+      if (list) list.push(b); else m.set(k, [b]);
+    }
+    return m;
+  });
+  for (const b of byRole.get(`${role.kind}/${role.metadata?.name}`) ?? []) {
     if (role.kind === 'Role' && (b.kind !== 'RoleBinding' || b.metadata?.namespace !== role.metadata?.namespace)) continue;
     for (const s of Array.isArray(b.subjects) ? b.subjects : []) {
       if (!isObj(s)) continue;

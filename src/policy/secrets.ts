@@ -1,5 +1,5 @@
 /** Secrets: no literal secrets in env, files over env vars, safe Vault annotations, no needless tokens. */
-import { containersOf, isObj, Obj, podSpecOf } from './objects';
+import { containersOf, indexed, isObj, Obj, podSpecOf } from './objects';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 export const SECRET_RULES: readonly RuleMeta[] = [
@@ -11,6 +11,9 @@ export const SECRET_RULES: readonly RuleMeta[] = [
 ];
 
 const SENSITIVE = /(passw(or)?d|pwd|token|secret|credential|(^|[_.-])key($|[_.-])|apikey|privatekey|accesskey)/i;
+
+const BOUND = new WeakMap<object, Set<string>>();
+const ACCOUNTS = new WeakMap<object, Map<string, Obj>>();
 
 function boundAccounts(objects: readonly Obj[]): Set<string> {
   const out = new Set<string>();
@@ -62,10 +65,11 @@ export const secretFamily: RuleFamily = {
     const ns = o.metadata?.namespace ?? '';
     let automount = pod.spec.automountServiceAccountToken;
     if (automount === undefined) {
-      const account = (ctx.objects as readonly Obj[]).find((x) => x.kind === 'ServiceAccount' && x.metadata?.name === sa && (x.metadata?.namespace ?? '') === ns);
+      const accounts = indexed(ACCOUNTS, ctx.objects, (objs) => new Map(objs.filter((x) => x.kind === 'ServiceAccount').map((x) => [`${x.metadata?.namespace ?? ''}/${x.metadata?.name}`, x])));
+      const account = accounts.get(`${ns}/${sa}`);
       automount = account?.automountServiceAccountToken;
     }
-    if (automount !== false && !boundAccounts(ctx.objects as readonly Obj[]).has(`${ns}/${sa}`)) {
+    if (automount !== false && !indexed(BOUND, ctx.objects, boundAccounts).has(`${ns}/${sa}`)) {
       hits.push({ rule: 'secret-automount-token', path: `${pod.path}.automountServiceAccountToken`, message: `${o.kind} "${o.metadata?.name}" mounts the token of ServiceAccount "${sa}", which no role binding among the checked objects uses` });
     }
     return hits;
