@@ -5,3 +5,4 @@ export * from './policy/types';
 export * from './constructs/labels';
 export * from './constructs/validation';
 export * from './constructs/agent-workload';
+export * from './constructs/secure-chart';
