@@ -6,3 +6,4 @@ export * from './constructs/labels';
 export * from './constructs/validation';
 export * from './constructs/agent-workload';
 export * from './constructs/secure-chart';
+export * from './constructs/network';
