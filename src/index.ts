@@ -8,3 +8,5 @@ export * from './constructs/agent-workload';
 export * from './constructs/policy-check';
 export { SecureAgentsValidation, SecureAgentsValidationProps, PluginContext } from './policy/cdk8s-plugin';
 export { check, CheckOptions, CheckInput, CheckResult, CheckSummary } from './policy/engine';
+export * from './constructs/secure-chart';
+export * from './constructs/network';
