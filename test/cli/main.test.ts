@@ -20,6 +20,15 @@ describe('secure-agents check', () => {
     expect(r.code).toBe(0);
   });
 
+  it('the committed example output in dist/ has no unexempted error', () => {
+    const r = cli(['check', '--format', 'json', 'dist']);
+    const out = JSON.parse(r.stdout);
+    expect(out.summary.objects).toBeGreaterThan(0);
+    expect(out.findings.filter((f: any) => f.severity === 'error' && !f.exempted)).toEqual([]);
+    for (const f of out.findings.filter((x: any) => x.exempted)) expect(f.reason.length).toBeGreaterThanOrEqual(10);
+    expect(r.code).toBe(0);
+  });
+
   it('exits 1 on an unexempted error, naming rule, object, file and document', () => {
     const r = cli(['check', `${FIX}/violating.yaml`]);
     expect(r.code).toBe(1);
