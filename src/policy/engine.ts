@@ -54,7 +54,7 @@ export const EXEMPTION_RULES: readonly RuleMeta[] = [
   },
   {
     id: 'exemption-unused',
-    title: 'An exemption for a rule that does not fire',
+    title: 'An exemption for a rule that does not fire, or that does not exist',
     severity: 'warning',
     explanation: 'A stale exemption would silently cover a future violation of the rule.',
     fix: 'Remove the exemption annotation.',
@@ -173,6 +173,13 @@ function checkObject(input: CheckInput, ctx: CheckContext, metaById: Map<string,
       out.push(withLocation({
         rule: meta.id, severity: meta.severity, resource, path: ex.where,
         message: `exemption for ${rule} has ${ex.reason ? `a reason of only ${ex.reason.length} characters ("${ex.reason}")` : 'no reason'}`,
+        fix: meta.fix, exempted: false,
+      }));
+    } else if (!metaById.has(rule)) {
+      const meta = EXEMPTION_RULES[1];
+      out.push(withLocation({
+        rule: meta.id, severity: meta.severity, resource, path: ex.where,
+        message: `exemption for ${rule} names no rule of the checker (a typo?); it exempts nothing`,
         fix: meta.fix, exempted: false,
       }));
     } else if (ran.has(rule) && !fired.has(rule)) {

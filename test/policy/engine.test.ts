@@ -59,6 +59,15 @@ describe('check', () => {
     ]);
   });
 
+  it('an exemption for a rule the checker does not know is a warning', () => {
+    const d = deployment({ sc: { privileged: true }, annotations: { [`${EXEMPTION_PREFIX}pss-privilegd`]: 'needs the host devices' } });
+    const r = check([d]);
+    expect(r.findings.find((f) => f.rule === 'pss-privileged')?.exempted).toBe(false);
+    expect(r.findings.filter((f) => f.rule === 'exemption-unused').map((f) => f.message)).toEqual([
+      'exemption for pss-privilegd names no rule of the checker (a typo?); it exempts nothing',
+    ]);
+  });
+
   it('--pss baseline runs only baseline pss checks', () => {
     const d = deployment({ sc: { allowPrivilegeEscalation: true } });
     expect(errors(check([d]).findings)).toContain('pss-allowprivilegeescalation');
