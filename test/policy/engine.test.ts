@@ -99,6 +99,20 @@ describe('check', () => {
     ]);
   });
 
+  it('reads the pod template of every pod-owning kind', () => {
+    const spec = { containers: [{ name: 'c', image: 'r/c:1', securityContext: { privileged: true } }] };
+    const template = { metadata: { labels: { app: 'a' } }, spec };
+    const objects: Manifest[] = [
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pod' }, spec },
+      ...['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet'].map((kind) => ({ apiVersion: 'apps/v1', kind, metadata: { name: kind.toLowerCase() }, spec: { template } })),
+      { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'rc' }, spec: { template } },
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'job' }, spec: { template } },
+      { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cron' }, spec: { schedule: '@daily', jobTemplate: { spec: { template } } } },
+    ];
+    const kinds = check(objects, { rules: ['pss-privileged'] }).findings.map((f) => f.resource.kind);
+    expect(kinds).toEqual(['Pod', 'Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']);
+  });
+
   it('dispatches Terraform JSON documents to the Terraform families', () => {
     const family: TerraformRuleFamily = {
       name: 'test',
