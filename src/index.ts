@@ -5,5 +5,8 @@ export * from './policy/types';
 export * from './constructs/labels';
 export * from './constructs/validation';
 export * from './constructs/agent-workload';
+export * from './constructs/policy-check';
+export { SecureAgentsValidation, SecureAgentsValidationProps, PluginContext } from './policy/cdk8s-plugin';
+export { check, CheckOptions, CheckInput, CheckResult, CheckSummary } from './policy/engine';
 export * from './constructs/secure-chart';
 export * from './constructs/network';

@@ -24,6 +24,8 @@ export interface Finding {
   readonly exempted: boolean;
   /** The exemption's reason, when exempted. */
   readonly reason?: string;
+  /** The file and document the object came from, when it came from a file. */
+  readonly location?: SourceLocation;
 }
 
 /** What every rule declares about itself. */
@@ -37,6 +39,55 @@ export interface RuleMeta {
   readonly explanation: string;
   /** What to do instead. */
   readonly fix: string;
+  /** For `pss-*` rules: the Pod Security Standards level that owns the check. */
+  readonly level?: PssLevel;
+}
+
+/** A Pod Security Standards level. */
+export type PssLevel = 'baseline' | 'restricted';
+
+/** Where a checked document came from (CLI and plugin input); used for text, JSON and SARIF locations. */
+export interface SourceLocation {
+  /** The file as given on the command line, or `-` for stdin. */
+  readonly file: string;
+  /** 0-based index of the document in a multi-document file (or of the item in a List). */
+  readonly document: number;
+  /** 1-based line where the document starts, where known. */
+  readonly line?: number;
+}
+
+/** One violation as a rule family reports it; the engine adds severity, fix, resource and exemption. */
+export interface RuleHit {
+  readonly rule: string;
+  readonly path?: string;
+  readonly message: string;
+}
+
+/** What a Kubernetes rule family sees besides the object itself. */
+export interface CheckContext {
+  /** Every Kubernetes object being checked (for cross-object rules: bindings, network policies). */
+  readonly objects: readonly Manifest[];
+  /** The Pod Security Standards level being enforced. */
+  readonly pss: PssLevel;
+}
+
+/** A family of rules over Kubernetes objects: pure functions, one family a file. */
+export interface RuleFamily {
+  /** The family's ID prefix, e.g. `pss`, `rbac`. */
+  readonly name: string;
+  readonly rules: readonly RuleMeta[];
+  /** The hits of this family's rules on one object. */
+  check(obj: Manifest, ctx: CheckContext): RuleHit[];
+}
+
+/**
+ * A family of rules over one Terraform JSON document (`{"resource": {...}}`, as in cdktf's cdk.tf.json).
+ * Findings use resource = {apiVersion: "terraform", kind: <resource type>, name: <resource name>}.
+ */
+export interface TerraformRuleFamily {
+  readonly name: string;
+  readonly rules: readonly RuleMeta[];
+  check(doc: Manifest): Finding[];
 }
 
 /** A Kubernetes object or a Terraform JSON document, as parsed. */

@@ -2,6 +2,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { expect } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { MANAGED_BY } from '../../src/constructs/labels';
+import { check } from '../../src/policy/engine';
 
 /** A Kubernetes object as synthesised. */
 export type K8sObject = {
@@ -29,6 +30,11 @@ const CLUSTER_SCOPED = new Set([
 export interface SynthOptions {
   /** Skip the standard-label contract (for charts that include objects the library did not make). */
   readonly skipLabelContract?: boolean;
+  /**
+   * Skip the policy check (for tests that deliberately synthesise violations).
+   * @default false - every synthesised chart must pass the checker with no unexempted error
+   */
+  readonly allowPolicyErrors?: boolean;
 }
 
 /**
@@ -36,7 +42,8 @@ export interface SynthOptions {
  * - determinism: both syntheses give the same bytes;
  * - every object validates against the Kubernetes 1.33 schemas (kubernetes-models 4.5.1), or is a
  *   known custom kind with its required fields;
- * - the label and naming contracts of DESIGN.md.
+ * - the label and naming contracts of DESIGN.md;
+ * - the library's own policy checker: no unexempted finding of severity error (DESIGN.md, Tests).
  */
 export function synth(build: (app: App) => void, options: SynthOptions = {}): K8sObject[] {
   const first = synthYaml(build);
@@ -47,6 +54,7 @@ export function synth(build: (app: App) => void, options: SynthOptions = {}): K8
     validateSchema(obj);
     assertContracts(obj, options);
   }
+  if (!options.allowPolicyErrors) assertPolicyClean(objects);
   return objects;
 }
 
@@ -94,6 +102,14 @@ function assertContracts(obj: K8sObject, options: SynthOptions): void {
     expect(labels[`app.kubernetes.io/${key}`], `${where} lacks app.kubernetes.io/${key}`).toBeTruthy();
   }
   expect(labels['app.kubernetes.io/managed-by'], `${where} managed-by`).toBe(MANAGED_BY);
+}
+
+/** Fails with every unexempted policy error of the objects, one per line. */
+export function assertPolicyClean(objects: readonly K8sObject[]): void {
+  const errors = check(objects).findings
+    .filter((f) => f.severity === 'error' && !f.exempted)
+    .map((f) => `${f.rule} ${f.resource.kind}/${f.resource.name}${f.path ? ` ${f.path}` : ''}: ${f.message}`);
+  expect(errors, 'synthesised objects must pass the policy checker with no unexempted error').toEqual([]);
 }
 
 /** Finds exactly one object of a kind and name. */

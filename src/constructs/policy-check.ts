@@ -1,0 +1,74 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { check, CheckOptions, CheckResult } from '../policy/engine';
+import { Finding, Manifest } from '../policy/types';
+
+/** Props of a PolicyCheck. */
+export interface PolicyCheckProps {
+  /**
+   * Pod Security Standards level enforced on the chart's pods.
+   * @default "restricted"
+   */
+  readonly pss?: 'restricted' | 'baseline';
+  /**
+   * Run only rules whose ID starts with one of these prefixes.
+   * @default - every rule
+   */
+  readonly rules?: readonly string[];
+}
+
+/**
+ * Runs the policy checker over its chart at synthesis: synthesis fails, listing every unexempted
+ * finding of severity error with the construct path of the object it concerns.
+ *
+ * ```ts
+ * const chart = new Chart(app, 'agents');
+ * new AgentWorkload(chart, 'node-reporter', { ... });
+ * new PolicyCheck(chart, 'policy');
+ * ```
+ */
+export class PolicyCheck extends Construct {
+  /** The options the checker runs with (defaults resolved). */
+  public readonly options: CheckOptions;
+  private readonly chart: Chart;
+  /** Chart.toJson() validates the whole app, this construct included: skip the nested call. */
+  private running = false;
+
+  constructor(scope: Construct, id: string, props: PolicyCheckProps = {}) {
+    super(scope, id);
+    this.chart = Chart.of(scope);
+    this.options = { pss: props.pss ?? 'restricted', ...(props.rules ? { rules: props.rules } : {}) };
+    this.node.addValidation({ validate: () => (this.running ? [] : this.errors().map((e) => e.text)) });
+  }
+
+  /** Checks the chart's objects now. */
+  public check(): CheckResult {
+    this.running = true;
+    try {
+      return check(this.chart.toJson() as Manifest[], this.options);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Every unexempted error, with the construct path of its object. */
+  public errors(): Array<{ finding: Finding; constructPath: string; text: string }> {
+    const paths = new Map<string, string>();
+    for (const c of this.chart.node.findAll()) {
+      if (!(c instanceof ApiObject)) continue;
+      paths.set(key(c.kind, c.metadata.namespace, c.name), c.node.path);
+    }
+    return this.check().findings
+      .filter((f) => f.severity === 'error' && !f.exempted)
+      .map((finding) => {
+        const r = finding.resource;
+        const constructPath = paths.get(key(r.kind, r.namespace, r.name)) ?? `${this.chart.node.path}/${r.kind}/${r.name}`;
+        const text = `${finding.rule} at ${constructPath} (${r.kind} ${r.name}${finding.path ? `, ${finding.path}` : ''}): ${finding.message}; ${finding.fix}`;
+        return { finding, constructPath, text };
+      });
+  }
+}
+
+function key(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
