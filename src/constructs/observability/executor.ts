@@ -120,7 +120,7 @@ export class ObservabilityExecutor extends AgentWorkload {
       }
     }
     if (clusterRules.length > 0) this.grantClusterRole(clusterRules, { name: clusterScopedName(this) });
-    for (const ns of [...byNamespace.keys()].sort()) this.grantRole(ns, byNamespace.get(ns)!);
+    for (const ns of [...byNamespace.keys()].sort()) this.grantRole(ns, byNamespace.get(ns)!, { name: clusterScopedName(this) });
     if (clusterAdminReason !== undefined) {
       const name = `${clusterScopedName(this)}-cluster-admin`;
       new ClusterScopedObject(this, 'cluster-admin-binding', {
