@@ -111,7 +111,7 @@ describe('ObservabilityAgent', () => {
   it('adds SYS_PTRACE to the bpf tier when the agent reads other processes\' memory maps', () => {
     const ds = find(agentObjects({ readProcessMemoryMaps: true }), 'DaemonSet', 'agent');
     expect(podSpec(ds).containers[0].securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['BPF', 'PERFMON', 'SYS_RESOURCE', 'SYS_PTRACE'] });
-    expect(ds.metadata.annotations[`${EX}pss-capabilities-restricted`]).toContain('SYS_PTRACE: reads other processes\' memory maps');
+    expect(ds.metadata.annotations![`${EX}pss-capabilities-restricted`]).toContain('SYS_PTRACE: reads other processes\' memory maps');
   });
 
   it('sys-admin tier: SYS_ADMIN, SYS_RESOURCE and SYS_PTRACE, with debugfs instead of tracefs', () => {
@@ -123,8 +123,8 @@ describe('ObservabilityAgent', () => {
       capabilities: { drop: ['ALL'], add: ['SYS_ADMIN', 'SYS_RESOURCE', 'SYS_PTRACE'] },
     });
     expectMounts(spec, [MOUNTS.debugfs, MOUNTS.proc, MOUNTS.cgroup]);
-    expect(ds.metadata.annotations[`${EX}pss-capabilities-baseline`]).toMatch(/^SYS_ADMIN: loads and attaches eBPF programs on kernels older than 5\.8/);
-    expect(ds.metadata.annotations[`${EX}pss-privileged`]).toBeUndefined();
+    expect(ds.metadata.annotations![`${EX}pss-capabilities-baseline`]).toMatch(/^SYS_ADMIN: loads and attaches eBPF programs on kernels older than 5\.8/);
+    expect(ds.metadata.annotations![`${EX}pss-privileged`]).toBeUndefined();
   });
 
   it('privileged tier: privileged only with its reason, which exempts the privilege rules', () => {
@@ -135,7 +135,7 @@ describe('ObservabilityAgent', () => {
     expect(spec.containers[0].securityContext.capabilities.add).toBeUndefined();
     expectMounts(spec, [MOUNTS.tracefs, MOUNTS.proc, MOUNTS.cgroup]);
     for (const rule of ['pss-privileged', 'pss-allowprivilegeescalation', 'pss-capabilities-baseline', 'pss-capabilities-restricted']) {
-      expect(ds.metadata.annotations[`${EX}${rule}`]).toBe(reason);
+      expect(ds.metadata.annotations![`${EX}${rule}`]).toBe(reason);
     }
   });
 
@@ -148,8 +148,8 @@ describe('ObservabilityAgent', () => {
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0 });
     expect(spec.containers[0].volumeMounts).toContainEqual({ mountPath: '/host/root', name: 'host-root', readOnly: true });
     expect(spec.volumes).toContainEqual({ name: 'host-root', hostPath: { path: '/', type: 'Directory' } });
-    expect(ds.metadata.annotations[`${EX}pss-runasnonroot`]).toBe('capabilities are effective for UID 0 only');
-    expect(ds.metadata.annotations[`${EX}pss-hostpathvolumes`]).toContain('/ (read-only): reads binaries of other containers for symbols');
+    expect(ds.metadata.annotations![`${EX}pss-runasnonroot`]).toBe('capabilities are effective for UID 0 only');
+    expect(ds.metadata.annotations![`${EX}pss-hostpathvolumes`]).toContain('/ (read-only): reads binaries of other containers for symbols');
   });
 
   it('takes further capabilities and read-only host mounts, each with its reason', () => {
