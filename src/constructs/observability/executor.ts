@@ -146,7 +146,8 @@ export class ObservabilityExecutor extends AgentWorkload {
 }
 
 function checkPermission(v: PropValidator, prop: string, p: RemediationPermission): Required<Omit<RemediationPermission, 'namespaces'>> & { namespaces?: string[] } {
-  const spec = REMEDIATIONS[p?.action];
+  // Own keys only: "toString" must not find Object.prototype's.
+  const spec = Object.values(RemediationAction).includes(p?.action) ? REMEDIATIONS[p.action] : undefined;
   if (!spec) {
     v.fail('invalid-remediation', `${prop}.action`, p?.action, 'is not a remediation', `use one of ${Object.values(RemediationAction).join(', ')}`);
   }

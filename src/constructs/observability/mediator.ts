@@ -67,8 +67,8 @@ export class ObservabilityMediator extends AgentWorkload {
       ports: [{ name: 'ingest', port: MEDIATOR_PORT }],
       env: {
         ...(props.env ?? {}),
-        BACKEND_URL: backend.url.href,
-        ...(backend.proxy ? { HTTPS_PROXY: backend.proxy.url.href, NO_PROXY: '.svc,.cluster.local,kubernetes.default' } : {}),
+        BACKEND_URL: props.backend.url,
+        ...(props.backend.proxy ? { HTTPS_PROXY: props.backend.proxy.url, NO_PROXY: '.svc,.cluster.local,kubernetes.default' } : {}),
       },
     });
     this.backend = props.backend;

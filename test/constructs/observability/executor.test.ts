@@ -92,6 +92,7 @@ describe('ObservabilityExecutor', () => {
       ['a permission on an unknown resource', { permissions: [{ action: RemediationAction.SCALE, resources: ['replicationcontrollers'] }] }, 'permissions[0].resources[0]', 'unknown-resource', /use deployments, statefulsets/],
       ['delete on secrets', { permissions: [{ action: RemediationAction.DELETE_PODS, resources: ['secrets'] }] }, 'permissions[0].resources[0]', 'unknown-resource', /use pods/],
       ['an unknown action', { permissions: [{ action: 'drain' as RemediationAction }] }, 'permissions[0].action', 'invalid-remediation', /scale, restart, delete-pods, cordon/],
+      ['an action named like an Object method', { permissions: [{ action: 'toString' as RemediationAction }] }, 'permissions[0].action', 'invalid-remediation', /use one of/],
       ['cordon limited to a namespace', { permissions: [{ action: RemediationAction.CORDON, namespaces: ['shop'] }] }, 'permissions[0].namespaces', 'cluster-scoped-remediation', /cluster-scoped/],
       ['an empty namespace list', { permissions: [{ action: RemediationAction.SCALE, namespaces: [] }] }, 'permissions[0].namespaces', 'empty-namespaces', /grant nothing/],
       ['a bad namespace', { permissions: [{ action: RemediationAction.SCALE, namespaces: ['Shop'] }] }, 'permissions[0].namespaces[0]', 'invalid-name', /"shop"/],

@@ -57,7 +57,7 @@ describe('ObservabilityMediator', () => {
       { to: [{ ipBlock: { cidr: '10.100.0.1/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] },
       { to: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 443 }] },
     ]);
-    expect(podSpec(find(objects, 'Deployment', 'mediator')).containers[0].env).toEqual([{ name: 'BACKEND_URL', value: 'https://ingest.vendor.example/' }]);
+    expect(podSpec(find(objects, 'Deployment', 'mediator')).containers[0].env).toEqual([{ name: 'BACKEND_URL', value: 'https://ingest.vendor.example' }]);
   });
 
   it('egress through a proxy: the proxy\'s address and port instead of the backend, and HTTPS_PROXY set', () => {
@@ -66,8 +66,8 @@ describe('ObservabilityMediator', () => {
     expect(np.spec.egress[2]).toEqual({ to: [{ ipBlock: { cidr: '10.40.0.10/32' } }], ports: [{ protocol: 'TCP', port: 3128 }] });
     expect(np.spec.egress).toHaveLength(3);
     expect(podSpec(find(objs, 'Deployment', 'mediator')).containers[0].env).toEqual([
-      { name: 'BACKEND_URL', value: 'https://ingest.vendor.example:8443/' },
-      { name: 'HTTPS_PROXY', value: 'http://proxy.corp.example:3128/' },
+      { name: 'BACKEND_URL', value: 'https://ingest.vendor.example:8443' },
+      { name: 'HTTPS_PROXY', value: 'http://proxy.corp.example:3128' },
       { name: 'NO_PROXY', value: '.svc,.cluster.local,kubernetes.default' },
     ]);
   });
