@@ -234,3 +234,46 @@ describe('ObservabilityChart', () => {
     });
   });
 });
+
+describe('ObservabilityChart with random valid props', () => {
+  it('synthesises schema-valid output where every workload has one policy and nothing reads secrets', () => {
+    const valid = fc.record({
+      namespace: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/),
+      tier: fc.constantFrom(...Object.values(AgentTier)),
+      readProcessMemoryMaps: fc.boolean(),
+      apiPort: fc.constantFrom(443, 6443),
+      backend: fc.constantFrom<'cidrs' | 'proxy' | 'fqdn'>('cidrs', 'proxy', 'fqdn'),
+      permissions: fc.subarray(Object.values(RemediationAction)),
+      limitTo: fc.subarray(['shop', 'payments', 'batch-jobs']),
+      withExecutor: fc.boolean(),
+    });
+    fc.assert(fc.property(valid, (p) => {
+      const backend = p.backend === 'cidrs' ? { url: 'https://ingest.vendor.example', cidrs: ['203.0.113.0/24'] }
+        : p.backend === 'proxy' ? { url: 'https://ingest.vendor.example', proxy: { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] } }
+          : { url: 'https://ingest.vendor.example', fqdn: true };
+      const props: ObservabilityChartProps = {
+        ...PROPS,
+        namespace: p.namespace,
+        cilium: p.backend === 'fqdn',
+        apiServer: { cidrs: ['10.100.0.1/32'], port: p.apiPort },
+        backend,
+        agent: {
+          ...PROPS.agent, tier: p.tier, readProcessMemoryMaps: p.readProcessMemoryMaps,
+          privilegedReason: p.tier === AgentTier.PRIVILEGED ? 'kernel lacks BTF and needs full access' : undefined,
+        },
+        executor: p.withExecutor ? {
+          image: 'ghcr.io/example/executor:3.2.0',
+          permissions: p.permissions.map((action) => ({
+            action, ...(action !== RemediationAction.CORDON && p.limitTo.length > 0 ? { namespaces: p.limitTo } : {}),
+          })),
+        } : undefined,
+      };
+      const objects = synth((app) => { new ObservabilityChart(app, 'obs', props); });
+      const table = policyTable(objects, ['10.100.0.1/32']);
+      expect(Object.keys(table).sort()).toEqual(['agent', ...(p.withExecutor ? ['executor'] : []), 'mediator', 'victoria-metrics']);
+      expect(table['victoria-metrics'].egress).toEqual(['dns:53/UDP,53/TCP']);
+      expectNoSecretAccess(objects);
+      expect(JSON.stringify(objects)).not.toContain('cluster-admin');
+    }), { numRuns: 20 });
+  });
+});

@@ -28,7 +28,12 @@ interface ActionSpec {
   readonly clusterScoped: boolean;
 }
 
-/** Exactly what each remediation grants. */
+/**
+ * Exactly what each remediation grants. RBAC cannot narrow a `patch` to one field: `restart` may
+ * change any field of the deployments, statefulsets and daemonsets it covers (their image too), and
+ * `cordon` any field of a node (labels and taints as well as `spec.unschedulable`). Limit `restart`
+ * to namespaces where that is acceptable; an admission policy is what could pin the fields.
+ */
 export const REMEDIATIONS: Readonly<Record<RemediationAction, ActionSpec>> = {
   [RemediationAction.SCALE]: {
     resources: {
