@@ -148,7 +148,7 @@ describe('ObservabilityChart', () => {
       });
       const admin = withAdmin.filter((o) => o.kind === 'ClusterRoleBinding' && o.roleRef.name === 'cluster-admin');
       expect(admin.map((b) => b.metadata.name)).toEqual(['monitoring-executor-cluster-admin']);
-      expect(admin[0].metadata.annotations).toEqual({ 'exemptions.secure-agents.io/rbac-cluster-admin-binding': 'vendor runbooks need arbitrary remediation' });
+      expect(admin[0].metadata.annotations).toEqual({ 'exemptions.secure-agents.io/rbac-bind-cluster-admin': 'vendor runbooks need arbitrary remediation' });
     });
   });
 

@@ -6,8 +6,8 @@ import { EXEMPTION_PREFIX } from '../../policy/rule-ids';
 import { PropValidator } from '../validation';
 import { ApiServerEndpoint, OBSERVABILITY, ObservabilityWorkloadOptions, clusterScopedName, validatorFor } from './common';
 
-/** Rule id of the checker's finding for a binding to cluster-admin; the explicit prop exempts it. */
-export const CLUSTER_ADMIN_BINDING_RULE = 'rbac-cluster-admin-binding';
+/** Rule id of the checker's finding for a binding to cluster-admin (as issue #3's branch names it); the explicit prop exempts it. */
+export const CLUSTER_ADMIN_BINDING_RULE = 'rbac-bind-cluster-admin';
 
 /** A remediation the executor may carry out. */
 export enum RemediationAction {
@@ -89,7 +89,7 @@ export interface ObservabilityExecutorProps extends ObservabilityWorkloadOptions
   readonly permissions?: RemediationPermission[];
   /**
    * Bind the executor to cluster-admin, with the reason. The binding carries an exemption for
-   * `rbac-cluster-admin-binding`, so the checker reports it as exempted, not absent.
+   * `rbac-bind-cluster-admin`, so the checker reports it as exempted, not absent.
    * @default - no cluster-admin binding
    */
   readonly clusterAdmin?: Reason;

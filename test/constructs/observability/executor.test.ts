@@ -75,7 +75,7 @@ describe('ObservabilityExecutor', () => {
     const binding = find(objects, 'ClusterRoleBinding', 'observability-executor-cluster-admin');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'executor', namespace: 'observability' }]);
-    expect(binding.metadata.annotations).toEqual({ 'exemptions.secure-agents.io/rbac-cluster-admin-binding': reason });
+    expect(binding.metadata.annotations).toEqual({ 'exemptions.secure-agents.io/rbac-bind-cluster-admin': reason });
   });
 
   it('accepts no ingress and sends only to DNS and the API server until pullFrom() adds the mediator', () => {
