@@ -1,9 +1,12 @@
 import { App, Chart } from 'cdk8s';
 import { hardenedAgent } from './hardened-agent';
+import { observability, observabilityExecutor } from './observability';
 
 /** Every example chart, in the order they are written to dist/k8s/<chart id>.k8s.yaml. */
 export const k8sExamples: Array<(app: App) => Chart> = [
   hardenedAgent,
+  observability,
+  observabilityExecutor,
 ];
 
 /**

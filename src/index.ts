@@ -10,3 +10,5 @@ export { SecureAgentsValidation, SecureAgentsValidationProps, PluginContext } fr
 export { check, CheckOptions, CheckInput, CheckResult, CheckSummary } from './policy/engine';
 export * from './constructs/secure-chart';
 export * from './constructs/network';
+export * from './constructs/observability';
+export * from './stacks/observability';

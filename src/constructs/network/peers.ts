@@ -77,7 +77,11 @@ export interface IIngressPeer {
   renderIngress(context: PeerContext): RenderedPeer;
 }
 
-/** Where the cluster DNS runs. */
+/**
+ * Where the cluster DNS runs. With NodeLocal DNSCache, pods query a link-local address on their node
+ * (169.254.20.10 by default), which no pod selector matches: allow it as well with
+ * `NetworkPeer.cidrs(['169.254.20.10/32'])` on UDP and TCP 53.
+ */
 export interface KubeDnsOptions {
   /**
    * Namespace of the DNS pods.

@@ -1,0 +1,190 @@
+import { Construct } from 'constructs';
+import { AgentWorkload, PolicyRule, Reason } from '../agent-workload';
+import { ClusterScopedObject } from '../labels';
+import { NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
+import { EXEMPTION_PREFIX } from '../../policy/rule-ids';
+import { PropValidator } from '../validation';
+import { ApiServerEndpoint, OBSERVABILITY, ObservabilityWorkloadOptions, clusterScopedName, validatorFor } from './common';
+
+/** Rule id of the checker's finding for a binding to cluster-admin (as issue #3's branch names it); the explicit prop exempts it. */
+export const CLUSTER_ADMIN_BINDING_RULE = 'rbac-bind-cluster-admin';
+
+/** A remediation the executor may carry out. */
+export enum RemediationAction {
+  /** Change the replicas of deployments and statefulsets (the `scale` subresource). */
+  SCALE = 'scale',
+  /** Restart by patching the pod template (what `kubectl rollout restart` does). */
+  RESTART = 'restart',
+  /** Delete pods, so that their controller replaces them. */
+  DELETE_PODS = 'delete-pods',
+  /** Cordon and uncordon nodes (patch `spec.unschedulable`); nodes are cluster-scoped. */
+  CORDON = 'cordon',
+}
+
+interface ActionSpec {
+  /** Resources the action applies to, with their API group and the RBAC resource it touches. */
+  readonly resources: Record<string, { group: string; rbacResource: string }>;
+  readonly verbs: string[];
+  readonly clusterScoped: boolean;
+}
+
+/**
+ * Exactly what each remediation grants. RBAC cannot narrow a `patch` to one field: `restart` may
+ * change any field of the deployments, statefulsets and daemonsets it covers (their image too), and
+ * `cordon` any field of a node (labels and taints as well as `spec.unschedulable`). Limit `restart`
+ * to namespaces where that is acceptable; an admission policy is what could pin the fields.
+ */
+export const REMEDIATIONS: Readonly<Record<RemediationAction, ActionSpec>> = {
+  [RemediationAction.SCALE]: {
+    resources: {
+      deployments: { group: 'apps', rbacResource: 'deployments/scale' },
+      statefulsets: { group: 'apps', rbacResource: 'statefulsets/scale' },
+    },
+    verbs: ['get', 'patch', 'update'],
+    clusterScoped: false,
+  },
+  [RemediationAction.RESTART]: {
+    resources: {
+      deployments: { group: 'apps', rbacResource: 'deployments' },
+      statefulsets: { group: 'apps', rbacResource: 'statefulsets' },
+      daemonsets: { group: 'apps', rbacResource: 'daemonsets' },
+    },
+    verbs: ['get', 'patch'],
+    clusterScoped: false,
+  },
+  [RemediationAction.DELETE_PODS]: {
+    resources: { pods: { group: '', rbacResource: 'pods' } },
+    verbs: ['get', 'delete'],
+    clusterScoped: false,
+  },
+  [RemediationAction.CORDON]: {
+    resources: { nodes: { group: '', rbacResource: 'nodes' } },
+    verbs: ['get', 'patch'],
+    clusterScoped: true,
+  },
+};
+
+/** One named remediation permission. */
+export interface RemediationPermission {
+  readonly action: RemediationAction;
+  /**
+   * Resources the action may touch, a subset of those it supports (`REMEDIATIONS`).
+   * @default - every resource the action supports
+   */
+  readonly resources?: string[];
+  /**
+   * Namespaces the action is limited to (a Role and RoleBinding in each).
+   * @default - every namespace (one ClusterRole); `cordon` is always cluster-wide
+   */
+  readonly namespaces?: string[];
+}
+
+export interface ObservabilityExecutorProps extends ObservabilityWorkloadOptions {
+  /** The API server, which the executor calls. */
+  readonly apiServer: ApiServerEndpoint;
+  /**
+   * The remediations it may carry out.
+   * @default - none: the executor can change nothing
+   */
+  readonly permissions?: RemediationPermission[];
+  /**
+   * Bind the executor to cluster-admin, with the reason. The binding carries an exemption for
+   * `rbac-bind-cluster-admin`, so the checker reports it as exempted, not absent.
+   * @default - no cluster-admin binding
+   */
+  readonly clusterAdmin?: Reason;
+}
+
+/**
+ * The optional executor: a Deployment that carries out remediations with named, narrow
+ * permissions, each optionally limited to namespaces. It accepts no connections; it calls the API
+ * server and (with `pullFrom`) fetches its tasks from the mediator.
+ */
+export class ObservabilityExecutor extends AgentWorkload {
+  /** The permissions granted, resolved (resources filled in). */
+  public readonly permissions: ReadonlyArray<Required<Omit<RemediationPermission, 'namespaces'>> & { namespaces?: string[] }>;
+  public readonly clusterAdmin: boolean;
+  public readonly networkPolicy: WorkloadNetworkPolicy;
+
+  constructor(scope: Construct, id: string, props: ObservabilityExecutorProps) {
+    const v = validatorFor('ObservabilityExecutor', scope, id);
+    const permissions = (props?.permissions ?? []).map((p, i) => checkPermission(v, `permissions[${i}]`, p));
+    const clusterAdminReason = props?.clusterAdmin !== undefined ? v.reason('clusterAdmin.reason', props.clusterAdmin?.reason) : undefined;
+    super(scope, id, { ...props, component: 'executor', partOf: OBSERVABILITY });
+    this.permissions = permissions;
+    this.clusterAdmin = clusterAdminReason !== undefined;
+
+    const clusterRules: PolicyRule[] = [];
+    const byNamespace = new Map<string, PolicyRule[]>();
+    for (const p of permissions) {
+      const rules = rulesOf(p);
+      if (p.namespaces === undefined) {
+        clusterRules.push(...rules);
+      } else {
+        for (const ns of p.namespaces) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), ...rules]);
+      }
+    }
+    if (clusterRules.length > 0) this.grantClusterRole(clusterRules, { name: clusterScopedName(this) });
+    for (const ns of [...byNamespace.keys()].sort()) this.grantRole(ns, byNamespace.get(ns)!, { name: clusterScopedName(this) });
+    if (clusterAdminReason !== undefined) {
+      const name = `${clusterScopedName(this)}-cluster-admin`;
+      new ClusterScopedObject(this, 'cluster-admin-binding', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name, labels: this.labels, annotations: { [`${EXEMPTION_PREFIX}${CLUSTER_ADMIN_BINDING_RULE}`]: clusterAdminReason } },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [this.subject()],
+      });
+    }
+    // Carrying out a remediation is an API call: the executor always gets its token.
+    this.enableApiAccess();
+    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this, cilium: props.cilium })
+      .allowDns()
+      .allowEgressTo(NetworkPeer.apiServer(props.apiServer));
+  }
+
+  /** Allows the executor to fetch its tasks from a workload of ours (the mediator) on a port. */
+  public pullFrom(workload: AgentWorkload, port: number): this {
+    this.networkPolicy.allowEgressTo(NetworkPeer.workload(workload), [Ports.tcp(port)]);
+    return this;
+  }
+}
+
+function checkPermission(v: PropValidator, prop: string, p: RemediationPermission): Required<Omit<RemediationPermission, 'namespaces'>> & { namespaces?: string[] } {
+  // Own keys only: "toString" must not find Object.prototype's.
+  const spec = Object.values(RemediationAction).includes(p?.action) ? REMEDIATIONS[p.action] : undefined;
+  if (!spec) {
+    v.fail('invalid-remediation', `${prop}.action`, p?.action, 'is not a remediation', `use one of ${Object.values(RemediationAction).join(', ')}`);
+  }
+  const supported = Object.keys(spec.resources);
+  const resources = p.resources ?? supported;
+  if (!Array.isArray(resources) || resources.length === 0) {
+    v.fail('empty-resources', `${prop}.resources`, p.resources, 'is empty', `leave it out for all of ${supported.join(', ')}, or list some`);
+  }
+  resources.forEach((r, i) => {
+    if (!supported.includes(r)) {
+      v.fail('unknown-resource', `${prop}.resources[${i}]`, r, `is not a resource "${p.action}" applies to`, `use ${supported.join(', ')}`);
+    }
+  });
+  if (p.namespaces !== undefined) {
+    if (spec.clusterScoped) {
+      v.fail('cluster-scoped-remediation', `${prop}.namespaces`, p.namespaces, `cannot limit "${p.action}": ${supported.join(', ')} are cluster-scoped`, 'drop namespaces for this permission');
+    }
+    if (!Array.isArray(p.namespaces) || p.namespaces.length === 0) {
+      v.fail('empty-namespaces', `${prop}.namespaces`, p.namespaces, 'is empty, which would grant nothing', 'list namespaces, or leave it out for every namespace');
+    }
+    p.namespaces.forEach((ns, i) => v.dnsLabel(`${prop}.namespaces[${i}]`, ns));
+  }
+  return { action: p.action, resources: [...resources], ...(p.namespaces !== undefined ? { namespaces: [...p.namespaces] } : {}) };
+}
+
+/** The RBAC rules of one permission: one rule per API group, listing only that group's resources. */
+function rulesOf(p: { action: RemediationAction; resources: string[] }): PolicyRule[] {
+  const spec = REMEDIATIONS[p.action];
+  const byGroup = new Map<string, string[]>();
+  for (const r of p.resources) {
+    const { group, rbacResource } = spec.resources[r];
+    byGroup.set(group, [...(byGroup.get(group) ?? []), rbacResource]);
+  }
+  return [...byGroup.entries()].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: [...spec.verbs] }));
+}

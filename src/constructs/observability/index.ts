@@ -1,0 +1,5 @@
+export * from './common';
+export * from './agent';
+export * from './mediator';
+export * from './executor';
+export * from './victoria-metrics';
