@@ -4,10 +4,16 @@ import {
   ObservabilityExecutorProps, ObservabilityMediator, ObservabilityMediatorProps, VICTORIA_METRICS_PORT, VictoriaMetrics,
   VictoriaMetricsProps,
 } from '../constructs/observability';
+import { PolicyCheck, PolicyCheckProps } from '../constructs/policy-check';
 import { SecureChart } from '../constructs/secure-chart';
 import { PropValidator } from '../constructs/validation';
 
 export interface ObservabilityChartProps {
+  /**
+   * Options of the policy checker that runs on this chart at synthesis.
+   * @default - the restricted profile and every rule
+   */
+  readonly policyCheck?: PolicyCheckProps;
   /**
    * Namespace of every workload.
    * @default "observability"
@@ -52,12 +58,15 @@ export class ObservabilityChart extends SecureChart {
   public readonly mediator: ObservabilityMediator;
   public readonly victoriaMetrics: VictoriaMetrics;
   public readonly executor?: ObservabilityExecutor;
+  /** Fails synthesis on any unexempted error of the checker. */
+  public readonly policyCheck: PolicyCheck;
 
   constructor(scope: Construct, id: string, props: ObservabilityChartProps) {
     const namespace = new PropValidator('ObservabilityChart', id).dnsLabel('namespace', props?.namespace ?? 'observability');
     super(scope, id, { namespace });
     const cilium = props.cilium ?? false;
     const shared = { namespace, cilium };
+    this.policyCheck = new PolicyCheck(this, 'policy-check', props.policyCheck);
 
     this.victoriaMetrics = new VictoriaMetrics(this, 'victoria-metrics', { ...props.victoriaMetrics, ...shared });
     const vmAddress = `http://${this.victoriaMetrics.name}.${namespace}.svc:${VICTORIA_METRICS_PORT}`;

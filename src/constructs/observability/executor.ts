@@ -135,9 +135,9 @@ export class ObservabilityExecutor extends AgentWorkload {
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
         subjects: [this.subject()],
       });
+      this.enableApiAccess();
     }
-    // Carrying out a remediation is an API call: the executor always gets its token.
-    this.enableApiAccess();
+    // Role grants mount the token; an executor granted nothing has no use for one.
     this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this, cilium: props.cilium })
       .allowDns()
       .allowEgressTo(NetworkPeer.apiServer(props.apiServer));
