@@ -1,16 +1,21 @@
 import { App, Chart } from 'cdk8s';
+import { costOptimizer } from './cost-optimizer';
 import { hardenedAgent } from './hardened-agent';
+import { synthTerraformExamples } from './terraform';
 
 /** Every example chart, in the order they are written to dist/k8s/<chart id>.k8s.yaml. */
 export const k8sExamples: Array<(app: App) => Chart> = [
   hardenedAgent,
+  costOptimizer,
 ];
 
 /**
  * Every example Terraform stack, written to dist/terraform/<stack id>/cdk.tf.json. Typed loosely so
  * that loading this file does not load cdktf for a Kubernetes-only run.
  */
-export const terraformExamples: Array<(outdir: string) => void> = [];
+export const terraformExamples: Array<(outdir: string) => void> = [
+  (outdir) => { synthTerraformExamples(outdir); },
+];
 
 /** Adds every example chart to an app (used by `npm run synth`, cdk8s.yaml and the tests). */
 export function addK8sExamples(app: App): Chart[] {

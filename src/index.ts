@@ -5,3 +5,6 @@ export * from './policy/types';
 export * from './constructs/labels';
 export * from './constructs/validation';
 export * from './constructs/agent-workload';
+export * from './constructs/optimizer/identity';
+export * from './constructs/optimizer/optimizer-agent';
+export * from './stacks/cost-optimizer';
