@@ -1,7 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { costOptimizer } from './cost-optimizer';
 import { hardenedAgent } from './hardened-agent';
-import { synthTerraformExamples } from './terraform';
 
 /** Every example chart, in the order they are written to dist/k8s/<chart id>.k8s.yaml. */
 export const k8sExamples: Array<(app: App) => Chart> = [
@@ -14,7 +13,9 @@ export const k8sExamples: Array<(app: App) => Chart> = [
  * that loading this file does not load cdktf for a Kubernetes-only run.
  */
 export const terraformExamples: Array<(outdir: string) => void> = [
-  (outdir) => { synthTerraformExamples(outdir); },
+  // Required when called, so that a Kubernetes-only run never loads cdktf.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (outdir) => { (require('./terraform') as typeof import('./terraform')).synthTerraformExamples(outdir); },
 ];
 
 /** Adds every example chart to an app (used by `npm run synth`, cdk8s.yaml and the tests). */

@@ -1,16 +1,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App } from 'cdktf';
+import { addCostOptimizerStacks } from './cost-optimizer-stacks';
 
 /**
  * Synthesises the example cdktf stacks and writes each one's JSON to <outdir>/<stack>/cdk.tf.json,
- * and nothing else (no manifest, no absolute paths). Loads cdktf only when called.
+ * and nothing else (no manifest, no absolute paths).
  */
 export function synthTerraformExamples(outdir: string): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { App } = require('cdktf') as typeof import('cdktf');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { addCostOptimizerStacks } = require('./cost-optimizer-stacks') as typeof import('./cost-optimizer-stacks');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sac-cdktf-'));
   try {
     const app = new App({ outdir: work, skipValidation: false });
