@@ -8,3 +8,5 @@ export * from './constructs/agent-workload';
 export * from './constructs/optimizer/identity';
 export * from './constructs/optimizer/optimizer-agent';
 export * from './stacks/cost-optimizer';
+export * from './constructs/secure-chart';
+export * from './constructs/network';
