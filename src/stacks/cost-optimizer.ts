@@ -1,11 +1,11 @@
-import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { SecureChart } from '../constructs/secure-chart';
 import { OptimizerAgent, OptimizerAgentProps } from '../constructs/optimizer/optimizer-agent';
 
 export type CostOptimizerChartProps = OptimizerAgentProps;
 
 /** The cost optimiser's in-cluster side: the read-only agent, bound to the cloud identity of the stacks. */
-export class CostOptimizerChart extends Chart {
+export class CostOptimizerChart extends SecureChart {
   public readonly agent: OptimizerAgent;
 
   constructor(scope: Construct, id: string, props: CostOptimizerChartProps) {

@@ -1,6 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentWorkload, PolicyRule, ResourceSizing } from '../agent-workload';
+import { ApiServerOptions, IEgressPeer, NetworkPeer, Ports } from '../network/peers';
+import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
 import { PropValidator } from '../validation';
 import { CostOptimizerIdentityProps, CostOptimizerNames, resolveCostOptimizerNames } from './identity';
 
@@ -51,6 +53,14 @@ export interface OptimizerAgentProps extends CostOptimizerIdentityProps {
    * @default - AgentWorkload's agent sizing
    */
   readonly resources?: ResourceSizing;
+  /** The Kubernetes API server the agent reads from (egress on its port only). */
+  readonly apiServer: ApiServerOptions;
+  /**
+   * Where the agent reaches the cloud APIs and the vendor's upload endpoint (TCP 443): e.g.
+   * `NetworkPeer.httpsProxy(...)` or `NetworkPeer.fqdns(...)` on Cilium.
+   * @default NetworkPeer.internet() (public addresses only, private ranges excepted)
+   */
+  readonly cloudEgress?: IEgressPeer;
 }
 
 /** The cost optimiser's in-cluster agent: a read-only Deployment whose ServiceAccount carries the cloud binding. */
@@ -61,6 +71,8 @@ export class OptimizerAgent extends Construct {
   public readonly redactPatterns: readonly string[];
   /** The annotations on the ServiceAccount, as synthesised. */
   public readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
+  /** Default-deny egress, opened to DNS, the API server and the cloud/vendor endpoint. */
+  public readonly networkPolicy: WorkloadNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: OptimizerAgentProps) {
     super(scope, id);
@@ -84,6 +96,10 @@ export class OptimizerAgent extends Construct {
       },
     });
     this.workload.grantClusterRole([...OPTIMIZER_READ_RULES], { name: `${this.names.serviceAccountName}-read` });
+    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this.workload })
+      .allowDns()
+      .allowEgressTo(NetworkPeer.apiServer(props.apiServer))
+      .allowEgressTo(props.cloudEgress ?? NetworkPeer.internet(), [Ports.tcp(443)]);
     const sa = ApiObject.of(this.workload.serviceAccount);
     for (const [k, val] of Object.entries(this.serviceAccountAnnotations)) sa.metadata.addAnnotation(k, val);
   }
