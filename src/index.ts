@@ -10,3 +10,5 @@ export * from './constructs/optimizer/optimizer-agent';
 export * from './stacks/cost-optimizer';
 export * from './constructs/secure-chart';
 export * from './constructs/network';
+export * from './policy/aws-iam';
+export * from './policy/gcp-iam';
