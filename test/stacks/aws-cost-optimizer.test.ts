@@ -3,6 +3,7 @@ import { Testing } from 'cdktf';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors';
+import { checkAwsIam } from '../../src/policy/aws-iam';
 import { AwsCostOptimizerStack, AwsCostOptimizerStackProps, AwsIdentityMode } from '../../src/stacks/aws-cost-optimizer';
 import { resolvePolicy, synthStack } from '../helpers/terraform';
 
@@ -81,6 +82,12 @@ describe('AwsCostOptimizerStack', () => {
       }
     }
     expect(checked).toBeGreaterThan(40);
+  });
+
+  it('the aws-* checker finds nothing in either trust mode, with a vendor', () => {
+    expect(checkAwsIam(make().json)).toEqual([]);
+    expect(checkAwsIam(make({ identityMode: AwsIdentityMode.IRSA, oidcIssuer: 'oidc.eks.eu-west-1.amazonaws.com/id/ABC',
+      vendor: { accountId: '999988887777', externalId: 'acme-1' } }).json)).toEqual([]);
   });
 
   describe('fails on bad input with a ValidationError', () => {

@@ -1,5 +1,8 @@
 import * as fs from 'fs';
 import { run } from '@bufbuild/cel';
+import { Testing } from 'cdktf';
+import fc from 'fast-check';
+import { checkGcpIam } from '../../src/policy/gcp-iam';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors';
 import { GcpCostOptimizerStack, GcpCostOptimizerStackProps } from '../../src/stacks/gcp-cost-optimizer';
@@ -83,6 +86,22 @@ describe('GcpCostOptimizerStack', () => {
     expect(stack.clusterPrincipalSet).toBe('principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-prod.svc.id.goog/kubernetes.cluster/https://container.googleapis.com/v1/projects/acme-prod/locations/europe-west1/clusters/prod');
     const legacy = make({ projectNumber: undefined }).json.resource.google_service_account_iam_member.workload_identity.member;
     expect(legacy).toBe('serviceAccount:acme-prod.svc.id.goog[cost-optimizer/optimizer-agent]');
+  });
+
+  it('the gcp-* checker finds nothing', () => {
+    expect(checkGcpIam(json, { knownPermissions: PERMISSIONS })).toEqual([]);
+  });
+
+  it('property: random bad GKE cluster names raise ValidationError, valid ones confine the condition', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 50 }).filter((s) => !/^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$/.test(s)), (clusterName) => {
+      try { new GcpCostOptimizerStack(Testing.app(), 'g', { ...BASE, clusterName }); } catch (e) { return e instanceof ValidationError; }
+      return false;
+    }), { numRuns: 100 });
+    fc.assert(fc.property(fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/), (clusterName) => {
+      const expr = new GcpCostOptimizerStack(Testing.app(), 'g', { ...BASE, clusterName }).condition;
+      return allows(expr, `projects/acme-prod/zones/z/instances/gke-${clusterName}-p-1`)
+        && !allows(expr, `projects/acme-prod/zones/z/instances/gke-${clusterName}x-p-1`);
+    }), { numRuns: 30 });
   });
 
   it.each([
