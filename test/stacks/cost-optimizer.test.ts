@@ -64,6 +64,18 @@ describe('CostOptimizerChart', () => {
 });
 
 describe('dist/terraform', () => {
+  it('the committed examples agree: the IRSA annotation names the role, and the trust names the KSA', () => {
+    const root = path.resolve(__dirname, '../../dist');
+    const yaml = fs.readFileSync(path.join(root, 'k8s/cost-optimizer.k8s.yaml'), 'utf8');
+    const aws = JSON.parse(fs.readFileSync(path.join(root, 'terraform/cost-optimizer-aws/cdk.tf.json'), 'utf8'));
+    const gcp = JSON.parse(fs.readFileSync(path.join(root, 'terraform/cost-optimizer-gcp/cdk.tf.json'), 'utf8'));
+    const role = aws.resource.aws_iam_role.role;
+    expect(yaml).toContain(`eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/${role.name}\n`);
+    expect(role.assume_role_policy).toContain('system:serviceaccount:cost-optimizer:optimizer-agent');
+    expect(yaml).toMatch(/kind: ServiceAccount[\s\S]*?name: optimizer-agent\n  namespace: cost-optimizer/);
+    expect(gcp.resource.google_service_account_iam_member.workload_identity.member).toMatch(/\/subject\/ns\/cost-optimizer\/sa\/optimizer-agent$/);
+  });
+
   it('holds exactly the example stacks, as synthesised now', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sac-tf-'));
     const stacks = synthTerraformExamples(out);
