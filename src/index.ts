@@ -12,3 +12,8 @@ export * from './constructs/secure-chart';
 export * from './constructs/network';
 export * from './constructs/observability';
 export * from './stacks/observability';
+export * from './constructs/optimizer/identity';
+export * from './constructs/optimizer/optimizer-agent';
+export * from './stacks/cost-optimizer';
+export * from './policy/aws-iam';
+export * from './policy/gcp-iam';

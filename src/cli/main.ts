@@ -13,6 +13,7 @@ export const USAGE = `usage: secure-agents check [--pss restricted|baseline] [--
   --pss      Pod Security Standards level to enforce (default: restricted)
   --rules    only rules whose ID starts with one of these prefixes, e.g. pss-,rbac-
   --format   text (default), json or sarif (SARIF 2.1.0 for GitHub code scanning)
+  --gcp-permissions <file>  a list of GCP permissions, one a line; enables gcp-unknown-permission
 
 Directories are walked for .yaml, .yml and .json files. "-" reads standard input.
 Exit codes: 0 clean, 1 unexempted errors, 2 unreadable input or bad usage.`;
@@ -25,7 +26,7 @@ export interface CliIo {
 
 class UsageError extends Error {}
 
-interface Args { pss: PssLevel; rules: string[]; format: 'text' | 'json' | 'sarif'; paths: string[] }
+interface Args { pss: PssLevel; rules: string[]; format: 'text' | 'json' | 'sarif'; paths: string[]; gcpPermissions?: string }
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { pss: 'restricted', rules: [], format: 'text', paths: [] };
@@ -44,6 +45,8 @@ function parseArgs(argv: readonly string[]): Args {
       args.pss = v;
     } else if (a === '--rules') {
       args.rules.push(...take().split(',').map((r) => r.trim()).filter((r) => r !== ''));
+    } else if (a === '--gcp-permissions') {
+      args.gcpPermissions = take();
     } else if (a === '--format') {
       const v = take();
       if (v !== 'text' && v !== 'json' && v !== 'sarif') throw new UsageError(`--format "${v}" is not a format; use text, json or sarif`);
@@ -110,8 +113,17 @@ export function run(argv: readonly string[], io: CliIo): number {
     if (err instanceof UsageError) { io.stderr(`secure-agents check: ${err.message}\n${USAGE}\n`); return 2; }
     throw err;
   }
+  let gcpPermissions: Set<string> | undefined;
+  if (args.gcpPermissions !== undefined) {
+    try {
+      gcpPermissions = new Set(readFileSync(args.gcpPermissions, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')));
+    } catch (err) {
+      io.stderr(`secure-agents check: cannot read --gcp-permissions file ${args.gcpPermissions}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
   const { inputs, problems } = readInputs(args.paths, io);
-  const result = check(inputs, { pss: args.pss, rules: args.rules });
+  const result = check(inputs, { pss: args.pss, rules: args.rules, ...(gcpPermissions ? { gcpPermissions } : {}) });
   if (args.format === 'json') io.stdout(formatJson(result, problems));
   else if (args.format === 'sarif') io.stdout(formatSarif(result));
   else io.stdout(formatText(result, problems));

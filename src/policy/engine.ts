@@ -4,6 +4,7 @@
  */
 import { annotationsOf, isObj, Obj, podSpecOf, refOf } from './objects';
 import { EXEMPTION_PREFIX, MIN_REASON_LENGTH } from './rule-ids';
+import { gcpIamFamily } from './gcp-iam';
 import { KUBERNETES_FAMILIES, TERRAFORM_FAMILIES } from './registry';
 import { CheckContext, Finding, Manifest, PssLevel, RuleMeta, SourceLocation } from './types';
 
@@ -19,6 +20,11 @@ export interface CheckOptions {
    * @default - every rule
    */
   readonly rules?: readonly string[];
+  /**
+   * GCP permissions that exist (e.g. the lines of a permissions list); enables gcp-unknown-permission.
+   * @default - that rule does not run
+   */
+  readonly gcpPermissions?: ReadonlySet<string>;
 }
 
 /** An object to check, with where it came from. */
@@ -99,10 +105,14 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
   const ctx: CheckContext = { objects: k8s.map((i) => i.object), pss };
   const metaById = new Map<string, RuleMeta>(allRules().map((r) => [r.id, r]));
   const findings: Finding[] = [];
+  const gcpPermissions = options.gcpPermissions;
+  const terraformFamilies = gcpPermissions
+    ? TERRAFORM_FAMILIES.map((f) => (f.name === 'gcp' ? gcpIamFamily({ knownPermissions: gcpPermissions }) : f))
+    : TERRAFORM_FAMILIES;
 
   for (const input of inputs) {
     if (isTerraformDocument(input.object)) {
-      for (const family of TERRAFORM_FAMILIES) {
+      for (const family of terraformFamilies) {
         for (const f of family.check(input.object)) {
           if (selected(f.rule)) findings.push(input.location ? { ...f, location: input.location } : f);
         }

@@ -3,6 +3,8 @@
  * append it here: Kubernetes families to KUBERNETES_FAMILIES, Terraform JSON families (aws-*,
  * gcp-*: pure functions from a Terraform JSON document to Finding[]) to TERRAFORM_FAMILIES.
  */
+import { awsIamFamily } from './aws-iam';
+import { gcpIamFamily } from './gcp-iam';
 import { imageFamily } from './images';
 import { networkFamily } from './network';
 import { pssFamily } from './pss';
@@ -12,4 +14,5 @@ import { RuleFamily, TerraformRuleFamily } from './types';
 
 export const KUBERNETES_FAMILIES: readonly RuleFamily[] = [pssFamily, rbacFamily, networkFamily, secretFamily, imageFamily];
 
-export const TERRAFORM_FAMILIES: TerraformRuleFamily[] = [];
+/** gcp-unknown-permission runs only when the checker is given a permissions list (CheckOptions.gcpPermissions). */
+export const TERRAFORM_FAMILIES: readonly TerraformRuleFamily[] = [awsIamFamily, gcpIamFamily()];

@@ -129,3 +129,40 @@ describe('secure-agents check', () => {
     expect(cli(['check', 'no/such/file.yaml']).code).toBe(2);
   });
 });
+
+describe('secure-agents check on Terraform JSON', () => {
+  it('runs the aws-* and gcp-* rules over dist/terraform and finds no error, with the GCP permissions list', () => {
+    const r = cli(['check', '--format', 'json', '--gcp-permissions', '../shared/data/gcp-iam/permissions.txt', 'dist/terraform']);
+    const out = JSON.parse(r.stdout);
+    expect(out.summary.objects).toBe(2);
+    expect(out.findings.filter((f: any) => f.severity === 'error')).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+
+  it('exits 1 with each weakness of a hand-written policy, and flags a permission not in the list', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sac-tf-'));
+    const weak = {
+      resource: {
+        aws_iam_policy: { weak: { name: 'weak', policy: JSON.stringify({ Version: '2012-10-17', Statement: [
+          { Effect: 'Allow', Action: ['ec2:CreateTags'], Resource: '*' },
+          { Effect: 'Allow', Action: 'iam:PassRole', Resource: 'arn:aws:iam::*:role/*' },
+        ] }) } },
+        google_project_iam_custom_role: { r: { role_id: 'r', title: 'r', project: 'p', permissions: ['compute.instances.delete', 'compute.instances.fly'] } },
+      },
+    };
+    writeFileSync(join(dir, 'weak.tf.json'), JSON.stringify(weak));
+    const r = cli(['check', '--format', 'json', '--gcp-permissions', '../shared/data/gcp-iam/permissions.txt', join(dir, 'weak.tf.json')]);
+    const rules = new Set(JSON.parse(r.stdout).findings.map((f: any) => f.rule));
+    for (const rule of ['aws-createtags-unscoped', 'aws-passrole-wildcard', 'aws-hardcoded-partition', 'aws-wildcard-mutation', 'gcp-unknown-permission']) {
+      expect(rules, rule).toContain(rule);
+    }
+    expect(r.code).toBe(1);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits 2 when the --gcp-permissions file cannot be read', () => {
+    const r = cli(['check', '--gcp-permissions', 'no/such/file', 'dist/terraform']);
+    expect(r.stderr).toContain('cannot read --gcp-permissions file');
+    expect(r.code).toBe(2);
+  });
+});

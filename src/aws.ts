@@ -1,0 +1,4 @@
+// AWS entry point (package subpath ./aws): loads cdktf and @cdktf/provider-aws submodules only.
+export * from './constructs/aws/iam-model';
+export * from './constructs/optimizer/identity';
+export * from './stacks/aws-cost-optimizer';

@@ -1,0 +1,127 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AgentWorkload, PolicyRule, ResourceSizing } from '../agent-workload';
+import { ApiServerOptions, IEgressPeer, NetworkPeer, Ports } from '../network/peers';
+import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
+import { PropValidator } from '../validation';
+import { CostOptimizerIdentityProps, CostOptimizerNames, resolveCostOptimizerNames } from './identity';
+
+/** The read-only view the optimiser needs. No secrets, no configmaps, no write verb. */
+export const OPTIMIZER_READ_RULES: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['events', 'namespaces', 'nodes', 'persistentvolumeclaims', 'persistentvolumes', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+];
+
+/** Env-var name patterns (case-insensitive substrings) whose values the agent redacts before upload. */
+export const DEFAULT_REDACT_PATTERNS: readonly string[] = ['password', 'passwd', 'pwd', 'secret', 'token', 'key', 'credential'];
+
+/** Where the agent's ServiceAccount gets its cloud identity from. */
+export interface CloudBinding {
+  /** `eks-irsa` annotates the role ARN; `eks-pod-identity` needs no annotation; `gke` annotates the Google service account. */
+  readonly kind: 'eks-irsa' | 'eks-pod-identity' | 'gke';
+  /** AWS account id (eks-irsa). */
+  readonly accountId?: string;
+  /**
+   * AWS partition (eks-irsa).
+   * @default "aws"
+   */
+  readonly partition?: string;
+  /** GCP project id (gke). */
+  readonly projectId?: string;
+}
+
+export interface OptimizerAgentProps extends CostOptimizerIdentityProps {
+  /** The agent's image, pinned by digest where possible. */
+  readonly image: string;
+  /**
+   * Extra env-var name patterns to redact, added to DEFAULT_REDACT_PATTERNS.
+   * @default - the defaults only
+   */
+  readonly redactPatterns?: string[];
+  /**
+   * The cloud binding of the ServiceAccount.
+   * @default - EKS Pod Identity (no annotation)
+   */
+  readonly binding?: CloudBinding;
+  /**
+   * Requests and limits.
+   * @default - AgentWorkload's agent sizing
+   */
+  readonly resources?: ResourceSizing;
+  /** The Kubernetes API server the agent reads from (egress on its port only). */
+  readonly apiServer: ApiServerOptions;
+  /**
+   * Where the agent reaches the cloud APIs and the vendor's upload endpoint (TCP 443): e.g.
+   * `NetworkPeer.httpsProxy(...)` or `NetworkPeer.fqdns(...)` on Cilium.
+   * @default NetworkPeer.internet() (public addresses only, private ranges excepted)
+   */
+  readonly cloudEgress?: IEgressPeer;
+}
+
+/** The cost optimiser's in-cluster agent: a read-only Deployment whose ServiceAccount carries the cloud binding. */
+export class OptimizerAgent extends Construct {
+  public readonly names: CostOptimizerNames;
+  public readonly workload: AgentWorkload;
+  /** The resolved redaction patterns, applied to containers and init containers alike. */
+  public readonly redactPatterns: readonly string[];
+  /** The annotations on the ServiceAccount, as synthesised. */
+  public readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
+  /** Default-deny egress, opened to DNS, the API server and the cloud/vendor endpoint. */
+  public readonly networkPolicy: WorkloadNetworkPolicy;
+
+  constructor(scope: Construct, id: string, props: OptimizerAgentProps) {
+    super(scope, id);
+    const v = new PropValidator('OptimizerAgent', this.node.path);
+    this.names = resolveCostOptimizerNames(v, props, props.binding?.kind === 'gke' ? 'gcp' : props.binding ? 'aws' : 'any');
+    const extra = (props.redactPatterns ?? []).map((p, i) => {
+      if (typeof p !== 'string' || !/^[A-Za-z0-9_]{2,64}$/.test(p)) {
+        v.fail('invalid-redact-pattern', `redactPatterns[${i}]`, p, 'is not an env-var name fragment (2 to 64 letters, digits or "_")', 'use e.g. "apikey"');
+      }
+      return p.toLowerCase();
+    });
+    this.redactPatterns = [...new Set([...DEFAULT_REDACT_PATTERNS, ...extra])];
+    this.serviceAccountAnnotations = annotationsFor(v, this.names, props.binding);
+    this.workload = new AgentWorkload(this, 'agent', {
+      component: 'optimizer-agent', partOf: 'cost-optimizer', name: this.names.serviceAccountName, namespace: this.names.namespace,
+      image: props.image, resources: props.resources,
+      env: {
+        REDACT_ENV_PATTERNS: this.redactPatterns.join(','),
+        REDACT_APPLIES_TO: 'containers,initContainers',
+        CLUSTER_NAME: this.names.clusterName,
+      },
+    });
+    this.workload.grantClusterRole([...OPTIMIZER_READ_RULES], { name: `${this.names.serviceAccountName}-read` });
+    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this.workload })
+      .allowDns()
+      .allowEgressTo(NetworkPeer.apiServer(props.apiServer))
+      .allowEgressTo(props.cloudEgress ?? NetworkPeer.internet(), [Ports.tcp(443)]);
+    const sa = ApiObject.of(this.workload.serviceAccount);
+    for (const [k, val] of Object.entries(this.serviceAccountAnnotations)) sa.metadata.addAnnotation(k, val);
+  }
+}
+
+function annotationsFor(v: PropValidator, n: CostOptimizerNames, b: CloudBinding | undefined): Record<string, string> {
+  if (!b || b.kind === 'eks-pod-identity') return {};
+  if (b.kind === 'eks-irsa') {
+    if (typeof b.accountId !== 'string' || !/^\d{12}$/.test(b.accountId)) {
+      v.fail('invalid-account-id', 'binding.accountId', b.accountId, 'is not a 12-digit AWS account id', 'use e.g. "123456789012"');
+    }
+    const partition = b.partition ?? 'aws';
+    if (!['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b'].includes(partition)) {
+      v.fail('invalid-partition', 'binding.partition', partition, 'is not an AWS partition', 'use "aws", "aws-cn" or "aws-us-gov"');
+    }
+    return { 'eks.amazonaws.com/role-arn': `arn:${partition}:iam::${b.accountId}:role/${n.awsRoleName}` };
+  }
+  if (b.kind === 'gke') {
+    if (typeof b.projectId !== 'string' || !/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(b.projectId)) {
+      v.fail('invalid-project-id', 'binding.projectId', b.projectId, 'is not a GCP project id', 'use e.g. "acme-prod"');
+    }
+    return { 'iam.gke.io/gcp-service-account': `${n.gcpServiceAccountId}@${b.projectId}.iam.gserviceaccount.com` };
+  }
+  return v.fail('invalid-binding', 'binding.kind', (b as CloudBinding).kind, 'is not a known binding', 'use "eks-pod-identity", "eks-irsa" or "gke"');
+}

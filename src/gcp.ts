@@ -1,0 +1,4 @@
+// GCP entry point (package subpath ./gcp): loads cdktf and @cdktf/provider-google submodules only.
+export * from './constructs/gcp/iam-model';
+export * from './constructs/optimizer/identity';
+export * from './stacks/gcp-cost-optimizer';
