@@ -1,9 +1,9 @@
 import { App, Chart } from 'cdk8s';
-import { AgentWorkload } from '../src';
+import { AgentWorkload, SecureChart } from '../src';
 
 /** The smallest use of the library: one agent with every default of the hardening profile. */
 export function hardenedAgent(app: App): Chart {
-  const chart = new Chart(app, 'hardened-agent', { namespace: 'agents' });
+  const chart = new SecureChart(app, 'hardened-agent', { namespace: 'agents' });
   new AgentWorkload(chart, 'node-reporter', {
     component: 'agent',
     partOf: 'examples',

@@ -5,3 +5,5 @@ export * from './policy/types';
 export * from './constructs/labels';
 export * from './constructs/validation';
 export * from './constructs/agent-workload';
+export * from './constructs/secure-chart';
+export * from './constructs/network';

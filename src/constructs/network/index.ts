@@ -1,0 +1,3 @@
+export * from './cidr';
+export * from './peers';
+export * from './workload-network-policy';

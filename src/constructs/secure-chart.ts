@@ -1,0 +1,47 @@
+import { Chart, ChartProps } from 'cdk8s';
+import { Construct } from 'constructs';
+
+/**
+ * Apply order by kind: what others refer to comes first (namespaces, identities, config, RBAC), then
+ * services and workloads. The same order Helm installs in; kinds not listed go last.
+ */
+const KIND_ORDER = [
+  'Namespace', 'NetworkPolicy', 'CiliumNetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodDisruptionBudget',
+  'ServiceAccount', 'Secret', 'ExternalSecret', 'ConfigMap', 'StorageClass', 'PersistentVolume',
+  'PersistentVolumeClaim', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'Role',
+  'RoleBinding', 'Service', 'DaemonSet', 'Pod', 'ReplicationController', 'ReplicaSet', 'Deployment',
+  'HorizontalPodAutoscaler', 'StatefulSet', 'Job', 'CronJob', 'IngressClass', 'Ingress', 'APIService',
+];
+
+interface Sortable {
+  kind?: string;
+  metadata?: { namespace?: string; name?: string };
+}
+
+/** Sorts manifests by apply order of kind, then namespace, then name: a stable order for review diffs. */
+export function sortManifests<T extends Sortable>(objects: T[]): T[] {
+  const rank = (kind: string | undefined) => {
+    const i = KIND_ORDER.indexOf(kind ?? '');
+    return i < 0 ? KIND_ORDER.length : i;
+  };
+  const key = (o: T) => [o.metadata?.namespace ?? '', o.metadata?.name ?? ''].join('\u0000');
+  return [...objects].sort((a, b) =>
+    rank(a.kind) - rank(b.kind)
+    || (a.kind ?? '').localeCompare(b.kind ?? '')
+    || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/**
+ * A cdk8s Chart whose output is sorted (DESIGN.md principle 4): adding or moving a construct changes
+ * only the lines of what changed, not the order of everything after it.
+ */
+export class SecureChart extends Chart {
+  constructor(scope: Construct, id: string, props: ChartProps = {}) {
+    super(scope, id, props);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the signature of Chart.toJson
+  public override toJson(): any[] {
+    return sortManifests(super.toJson());
+  }
+}
