@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ export interface TestPostgres {
   readonly host: string;
   readonly port: number;
   readonly superuser: string;
+  /** The directory of the server binaries (psql included). */
+  readonly bin: string;
   stop(): void;
 }
 
@@ -47,7 +49,7 @@ async function freePort(): Promise<number> {
  * to run as root, so as root the server runs as the `postgres` user (created by the Debian package).
  * Throws with the reason when no server can be started.
  */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(options: { superuserPassword?: string } = {}): Promise<TestPostgres> {
   const bin = findPostgresBin();
   if (!bin) throw new Error('no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin and PATH); install the "postgresql" package');
   const asRoot = process.getuid?.() === 0;
@@ -59,8 +61,15 @@ export async function startPostgres(): Promise<TestPostgres> {
     return execFileSync(file, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   };
   const port = await freePort();
+  // Socket connections are trusted (nothing else can reach the temporary socket directory); TCP
+  // connections need a password (SCRAM) when one is given, as a real server would.
+  const auth = ['--auth-local=trust', `--auth-host=${options.superuserPassword ? 'scram-sha-256' : 'trust'}`];
+  if (options.superuserPassword) {
+    writeFileSync(join(dir, 'pwfile'), `${options.superuserPassword}\n`, { mode: 0o644 });
+    auth.push(`--pwfile=${join(dir, 'pwfile')}`);
+  }
   try {
-    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    run('initdb', ['-D', data, '-U', 'postgres', ...auth, '--no-sync', '-E', 'UTF8', '--locale=C']);
     run('pg_ctl', [
       '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30',
       '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start',
@@ -74,6 +83,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     host: '127.0.0.1',
     port,
     superuser: 'postgres',
+    bin,
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
