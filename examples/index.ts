@@ -1,9 +1,12 @@
 import { App, Chart } from 'cdk8s';
+import { aiops, aiopsExternalStores } from './aiops';
 import { hardenedAgent } from './hardened-agent';
 
 /** Every example chart, in the order they are written to dist/k8s/<chart id>.k8s.yaml. */
 export const k8sExamples: Array<(app: App) => Chart> = [
   hardenedAgent,
+  aiops,
+  aiopsExternalStores,
 ];
 
 /**

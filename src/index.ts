@@ -7,3 +7,5 @@ export * from './constructs/validation';
 export * from './constructs/agent-workload';
 export * from './constructs/secure-chart';
 export * from './constructs/network';
+export * from './constructs/aiops';
+export * from './stacks/aiops';

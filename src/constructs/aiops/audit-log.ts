@@ -5,17 +5,7 @@ import { IEgressPeer, Ports, WorkloadNetworkPolicy } from '../network';
 import { standardLabels } from '../labels';
 import { PropValidator } from '../validation';
 import { AuditSql, auditSql, AuditSqlProps } from './audit-sql';
-
-/** A password kept in a Kubernetes Secret and mounted as a file, never passed as an env var. */
-export interface SecretKeyRef {
-  /** Name of the Secret in the workload's namespace. */
-  readonly secretName: string;
-  /**
-   * Key in the Secret whose value is the password.
-   * @default "password"
-   */
-  readonly key?: string;
-}
+import { AIOPS_SECRETS_DIR, mountSecretFile, SecretKeyRef, secretRef } from './secret-ref';
 
 /** Where the audit database is, and how to reach it. */
 export interface AuditDatabase {
@@ -74,7 +64,7 @@ export interface AuditLogProps extends AuditSqlProps {
 }
 
 export const AUDIT_SQL_DIR = '/etc/aiops/audit-sql';
-export const AUDIT_SECRETS_DIR = '/var/run/secrets/aiops';
+export const AUDIT_SECRETS_DIR = AIOPS_SECRETS_DIR;
 
 /**
  * The AIOps audit log: its SQL in a ConfigMap, a migration Job that applies it, and a retention
@@ -163,9 +153,9 @@ export class AuditLog extends Construct {
     const sqlVolume = kplus.Volume.fromConfigMap(this, 'sql-volume', this.configMap, { name: 'audit-sql', defaultMode: 0o444 });
     this.migration.mainContainer.mount(AUDIT_SQL_DIR, sqlVolume, { readOnly: true });
     this.retention.mainContainer.mount(AUDIT_SQL_DIR, sqlVolume, { readOnly: true });
-    mountSecret(this, this.migration, 'admin', admin);
-    for (const r of ['app', 'archiver', 'retention'] as const) mountSecret(this, this.migration, r, passwords[r]);
-    mountSecret(this, this.retention, 'retention', passwords.retention);
+    mountSecretFile(this.migration, 'admin', admin);
+    for (const r of ['app', 'archiver', 'retention'] as const) mountSecretFile(this.migration, r, passwords[r]);
+    mountSecretFile(this.retention, 'retention', passwords.retention);
 
     const policy = (w: AgentWorkload, pid: string) =>
       new WorkloadNetworkPolicy(this, pid, { workload: w }).allowDns().allowEgressTo(db.peer, [Ports.tcp(this.port)]);
@@ -181,35 +171,6 @@ function sqlName(v: PropValidator, prop: string, value: string): string {
     v.fail('invalid-sql-identifier', prop, value, 'is not a lowercase SQL identifier', 'use e.g. "aiops"');
   }
   return value;
-}
-
-/** Checks a Secret reference; a bare string (a literal password, say) is refused. */
-export function secretRef(v: PropValidator, prop: string, ref: SecretKeyRef | undefined): Required<SecretKeyRef> {
-  if (ref === null || typeof ref !== 'object') {
-    const literal = typeof ref === 'string';
-    v.fail(literal ? 'secret-as-literal' : 'missing-secret', prop, literal ? '(a literal string, not shown)' : ref,
-      literal ? 'is a literal value; secrets must come from a Kubernetes Secret mounted as a file' : 'is missing',
-      'give { secretName: "aiops-postgres", key: "password" } and create that Secret outside the chart (or with External Secrets / Vault)');
-  }
-  return { secretName: v.dnsSubdomain(`${prop}.secretName`, ref.secretName), key: secretKey(v, `${prop}.key`, ref.key ?? 'password') };
-}
-
-function secretKey(v: PropValidator, prop: string, key: string): string {
-  if (typeof key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(key)) {
-    v.fail('invalid-secret-key', prop, key, 'is not a valid Secret key', 'use letters, digits, "-", "_" or ".", e.g. "password"');
-  }
-  return key;
-}
-
-/** Mounts one key of a Secret at `<AUDIT_SECRETS_DIR>/<dir>/password`, readable by the pod's group only. */
-function mountSecret(scope: Construct, workload: AgentWorkload, dir: string, ref: Required<SecretKeyRef>): void {
-  const secret = kplus.Secret.fromSecretName(scope, `${workload.node.id}-${dir}-secret`, ref.secretName);
-  const volume = kplus.Volume.fromSecret(workload, `${dir}-password`, secret, {
-    name: `${dir}-password`,
-    defaultMode: 0o440,
-    items: { [ref.key]: { path: 'password' } },
-  });
-  workload.mainContainer.mount(`${AUDIT_SECRETS_DIR}/${dir}`, volume, { readOnly: true });
 }
 
 /** Shell that writes a 0600 pgpass file from a password file, escaping ":" and "\" as libpq requires. */
