@@ -102,7 +102,8 @@ export class InClusterStore extends Construct implements IAiopsStore {
       spec: {
         accessModes: ['ReadWriteOnce'],
         ...(props.storageClassName ? { storageClassName: v.dnsSubdomain('storageClassName', props.storageClassName) } : {}),
-        resources: { requests: { storage: this.storageSize } },
+        // The L1 mapper runs after the patch and reads a Quantity's `.value`: a bare string becomes null.
+        resources: { requests: { storage: { value: this.storageSize } } },
       },
     }]));
     sts.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'data', mountPath: defaults.dataPath }));
