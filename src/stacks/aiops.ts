@@ -6,6 +6,7 @@ import { AuditSqlProps } from '../constructs/aiops/audit-sql';
 import { SecretKeyRef } from '../constructs/aiops/secret-ref';
 import { AiopsStoreKind, ExternalStore, IAiopsStore, InClusterStore } from '../constructs/aiops/stores';
 import { IIngressPeer, NetworkPeer } from '../constructs/network';
+import { PolicyCheck, PolicyCheckProps } from '../constructs/policy-check';
 import { SecureChart } from '../constructs/secure-chart';
 import { PropValidator } from '../constructs/validation';
 
@@ -44,6 +45,11 @@ export interface AiopsSecretsProps {
 export interface AiopsChartProps extends ChartProps {
   /** Namespace of every namespaced object. */
   readonly namespace: string;
+  /**
+   * Options of the policy checker that runs on this chart at synthesis.
+   * @default - the restricted profile and every rule
+   */
+  readonly policyCheck?: PolicyCheckProps;
   /** Image of the AIOps API, pinned. */
   readonly image: string;
   readonly secrets: AiopsSecretsProps;
@@ -77,11 +83,14 @@ export class AiopsChart extends SecureChart {
   public readonly api: AiopsApi;
   public readonly auditLog: AuditLog;
   public readonly stores: Readonly<Record<AiopsStoreKind, IAiopsStore>>;
+  /** Fails synthesis on any unexempted error of the checker. */
+  public readonly policyCheck: PolicyCheck;
 
   constructor(scope: Construct, id: string, props: AiopsChartProps) {
     super(scope, id, props);
     const v = new PropValidator('AiopsChart', this.node.path);
     v.dnsLabel('namespace', props.namespace);
+    this.policyCheck = new PolicyCheck(this, 'policy-check', props.policyCheck);
     const s = props.secrets ?? ({} as AiopsSecretsProps);
     const store = (kind: AiopsStoreKind, password: SecretKeyRef, external?: ExternalStoreEndpoint): IAiopsStore =>
       external
