@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { costOptimizer } from './cost-optimizer';
+import { aiops, aiopsExternalStores } from './aiops';
 import { hardenedAgent } from './hardened-agent';
 import { observability, observabilityExecutor } from './observability';
 
@@ -9,6 +10,8 @@ export const k8sExamples: Array<(app: App) => Chart> = [
   observability,
   observabilityExecutor,
   costOptimizer,
+  aiops,
+  aiopsExternalStores,
 ];
 
 /**

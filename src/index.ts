@@ -18,3 +18,5 @@ export * from './stacks/cost-optimizer';
 export * from './policy/aws-iam';
 export * from './policy/gcp-iam';
 export * from './constructs/secrets';
+export * from './constructs/aiops';
+export * from './stacks/aiops';

@@ -45,7 +45,10 @@ export class PolicyCheck extends Construct {
   public check(): CheckResult {
     this.running = true;
     try {
-      return check(this.chart.toJson() as Manifest[], this.options);
+      // Render each object directly: Chart.toJson() would validate the whole app again, running every
+      // other chart's PolicyCheck from inside this one (a cost that grows with the factorial of charts).
+      const objects = this.chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson());
+      return check(objects as Manifest[], this.options);
     } finally {
       this.running = false;
     }

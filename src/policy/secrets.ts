@@ -11,6 +11,13 @@ export const SECRET_RULES: readonly RuleMeta[] = [
 ];
 
 const SENSITIVE = /(passw(or)?d|pwd|token|secret|credential|(^|[_.-])key($|[_.-])|apikey|privatekey|accesskey)/i;
+/** `POSTGRES_PASSWORD_FILE=/secrets/pw`: a variable that names where the secret file is, not the secret. */
+const POINTS_TO_FILE = /[_.-](file|path|dir)$/i;
+
+function isSecretLiteral(name: string, value: string): boolean {
+  if (value === '' || !SENSITIVE.test(name)) return false;
+  return !(POINTS_TO_FILE.test(name) && value.startsWith('/'));
+}
 
 const BOUND = new WeakMap<object, Set<string>>();
 const ACCOUNTS = new WeakMap<object, Map<string, Obj>>();
@@ -39,7 +46,7 @@ export const secretFamily: RuleFamily = {
       env.forEach((e: unknown, i: number) => {
         if (!isObj(e)) return;
         const name = String(e.name ?? '');
-        if (typeof e.value === 'string' && e.value !== '' && SENSITIVE.test(name)) {
+        if (typeof e.value === 'string' && isSecretLiteral(name, e.value)) {
           hits.push({ rule: 'secret-literal-env', path: `${c.path}.env[${i}].value`, message: `container "${c.container.name}" sets ${name} to a literal value` });
         }
         if (isObj(e.valueFrom) && isObj(e.valueFrom.secretKeyRef)) {

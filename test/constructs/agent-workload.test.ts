@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
+import { catchValidationError } from '../helpers/errors';
 import { describe, expect, it } from 'vitest';
 import { AgentWorkload, AgentWorkloadProps, ValidationError, WorkloadKind } from '../../src';
 import { find, podMetadata, podSpec, synth } from '../helpers/synth';
@@ -198,14 +199,7 @@ describe('AgentWorkload validation', () => {
   ];
 
   it.each(cases)('fails on %s with a ValidationError naming path, prop and fix', (_title, props, prop, fix) => {
-    let error: unknown;
-    try {
-      build(props);
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ValidationError);
-    const e = error as ValidationError;
+    const e = catchValidationError(() => build(props));
     expect(e.path).toBe('test/agent');
     expect(e.prop).toBe(prop);
     expect(e.message).toContain(`"test/agent": ${prop} `);

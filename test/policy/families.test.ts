@@ -73,6 +73,12 @@ describe('secrets', () => {
     expect(f.map((x) => x.rule).sort()).toEqual(['secret-automount-token', 'secret-env-from-secret', 'secret-literal-env', 'secret-vault-tls-skip', 'secret-vault-token-injected']);
     expect(f.find((x) => x.rule === 'secret-literal-env')!.message).toContain('DB_PASSWORD');
   });
+  it('a variable that points at a secret file is not a literal secret; a relative value still is', () => {
+    const withEnv = (env: any[]) => pod({ automountServiceAccountToken: false, containers: [{ name: 'c', image: 'r/c:1', env }] });
+    expect(rulesOf([withEnv([{ name: 'POSTGRES_PASSWORD_FILE', value: '/secrets/postgres/password' }])], 'secret-literal')).toEqual([]);
+    expect(rulesOf([withEnv([{ name: 'TOKEN_PATH', value: '/vault/secrets/token' }])], 'secret-literal')).toEqual([]);
+    expect(rulesOf([withEnv([{ name: 'DB_PASSWORD_FILE', value: 'hunter2' }])], 'secret-literal').map((x) => x.rule)).toEqual(['secret-literal-env']);
+  });
   it('no token finding when automount is off, on the pod or its ServiceAccount, or the account is bound', () => {
     expect(rulesOf([pod({ automountServiceAccountToken: false })], 'secret-')).toEqual([]);
     const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'agent', namespace: 'ns' }, automountServiceAccountToken: false };

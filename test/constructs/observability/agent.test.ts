@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
+import { catchValidationError } from '../../helpers/errors';
 import { describe, expect, it } from 'vitest';
 import { AgentTier, ObservabilityAgent, ObservabilityAgentProps, ValidationError } from '../../../src';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
@@ -177,14 +178,7 @@ describe('ObservabilityAgent', () => {
     ];
 
     it.each(cases)('fails on %s with a ValidationError naming the agent, the prop and the fix', (_t, props, prop, code, fix) => {
-      let error: unknown;
-      try {
-        build(props);
-      } catch (err) {
-        error = err;
-      }
-      expect(error).toBeInstanceOf(ValidationError);
-      const e = error as ValidationError;
+      const e = catchValidationError(() => build(props));
       expect([e.path, e.prop, e.code]).toEqual(['obs/agent', prop, code]);
       expect(e.message).toMatch(fix);
     });

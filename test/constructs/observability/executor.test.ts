@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
+import { catchValidationError } from '../../helpers/errors';
 import { describe, expect, it } from 'vitest';
-import { ObservabilityExecutor, ObservabilityExecutorProps, RemediationAction, ValidationError } from '../../../src';
+import { ObservabilityExecutor, ObservabilityExecutorProps, RemediationAction } from '../../../src';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
 
 const IMAGE = 'ghcr.io/example/executor:3.2.0';
@@ -101,14 +102,7 @@ describe('ObservabilityExecutor', () => {
     ];
 
     it.each(cases)('fails on %s with a ValidationError naming the executor, the prop and the fix', (_t, props, prop, code, fix) => {
-      let error: unknown;
-      try {
-        build(props);
-      } catch (err) {
-        error = err;
-      }
-      expect(error).toBeInstanceOf(ValidationError);
-      const e = error as ValidationError;
+      const e = catchValidationError(() => build(props));
       expect([e.path, e.prop, e.code]).toEqual(['obs/executor', prop, code]);
       expect(e.message).toMatch(fix);
     });

@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
+import { catchValidationError } from '../../helpers/errors';
 import { describe, expect, it } from 'vitest';
-import { ObservabilityMediator, ObservabilityMediatorProps, ValidationError } from '../../../src';
+import { ObservabilityMediator, ObservabilityMediatorProps } from '../../../src';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
 
 const IMAGE = 'ghcr.io/example/mediator:3.2.0';
@@ -96,14 +97,7 @@ describe('ObservabilityMediator', () => {
     ];
 
     it.each(cases)('fails on %s with a ValidationError naming the mediator, the prop and the fix', (_t, props, prop, code, fix) => {
-      let error: unknown;
-      try {
-        build(props);
-      } catch (err) {
-        error = err;
-      }
-      expect(error).toBeInstanceOf(ValidationError);
-      const e = error as ValidationError;
+      const e = catchValidationError(() => build(props));
       expect([e.path, e.prop, e.code]).toEqual(['obs/mediator', prop, code]);
       expect(e.message).toMatch(fix);
     });

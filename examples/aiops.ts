@@ -1,0 +1,40 @@
+import { App, Chart } from 'cdk8s';
+import { AccessRole, AiopsChart, AiopsChartProps, NetworkPeer } from '../src';
+
+const common: Omit<AiopsChartProps, 'stores'> = {
+  namespace: 'aiops',
+  image: 'ghcr.io/example/aiops-api:2.3.1@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae',
+  apiServerCidrs: ['172.20.0.1/32'],
+  apiClients: [NetworkPeer.pods({ labels: { 'app.kubernetes.io/name': 'api-gateway' }, namespace: 'gateway' })],
+  secrets: {
+    llmApiKey: { secretName: 'aiops-llm', key: 'api-key' },
+    postgresAdmin: { secretName: 'aiops-postgres-admin' },
+    postgresApp: { secretName: 'aiops-postgres-app' },
+    postgresArchiver: { secretName: 'aiops-postgres-archiver' },
+    postgresRetention: { secretName: 'aiops-postgres-retention' },
+    redis: { secretName: 'aiops-redis' },
+    qdrant: { secretName: 'aiops-qdrant', key: 'api-key' },
+  },
+  accessRoles: [
+    { role: AccessRole.VIEWER, groups: ['support'], namespaces: ['payments', 'checkout'] },
+    { role: AccessRole.ANALYST, groups: ['sre'], namespaces: ['*'] },
+    { role: AccessRole.ADMIN, groups: ['platform-admins'], namespaces: ['*'] },
+  ],
+};
+
+/** The AIOps API with PostgreSQL, Redis and Qdrant run in the cluster, and the audit log. */
+export function aiops(app: App): Chart {
+  return new AiopsChart(app, 'aiops', common);
+}
+
+/** The same, with the three stores given as managed services outside the cluster. */
+export function aiopsExternalStores(app: App): Chart {
+  return new AiopsChart(app, 'aiops-external-stores', {
+    ...common,
+    stores: {
+      postgres: { host: 'aiops-audit.db.example.internal', cidrs: ['10.40.1.10/32'] },
+      redis: { host: 'aiops-cache.redis.example.internal', cidrs: ['10.40.2.0/28'] },
+      qdrant: { host: 'aiops-vectors.qdrant.example.internal', port: 443, cidrs: ['10.40.3.0/28'] },
+    },
+  });
+}

@@ -1,0 +1,179 @@
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { AgentWorkload, WorkloadKind } from '../agent-workload';
+import { IEgressPeer, Ports, WorkloadNetworkPolicy } from '../network';
+import { standardLabels } from '../labels';
+import { PropValidator } from '../validation';
+import { AuditSql, auditSql, AuditSqlProps } from './audit-sql';
+import { AIOPS_SECRETS_DIR, mountSecretFile, SecretKeyRef, secretRef } from './secret-ref';
+
+/** Where the audit database is, and how to reach it. */
+export interface AuditDatabase {
+  /** Host name of the PostgreSQL server, e.g. `postgres.aiops.svc` or `db.example.com`. */
+  readonly host: string;
+  /**
+   * @default 5432
+   */
+  readonly port?: number;
+  /**
+   * Database holding the audit schema.
+   * @default "aiops"
+   */
+  readonly database?: string;
+  /**
+   * libpq `sslmode`.
+   * @default "prefer"
+   */
+  readonly sslMode?: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  /** Where the server is, for the jobs' egress NetworkPolicy (e.g. `NetworkPeer.workload(postgres)`). */
+  readonly peer: IEgressPeer;
+}
+
+export interface AuditLogProps extends AuditSqlProps {
+  /** @default - the chart's namespace */
+  readonly namespace?: string;
+  readonly database: AuditDatabase;
+  /**
+   * Administrator that applies the migration (creates the roles, the schema and the functions).
+   * @default "postgres"
+   */
+  readonly adminUser?: string;
+  /** The administrator's password. */
+  readonly adminPassword: SecretKeyRef;
+  /** Passwords that the migration sets for the roles that log in. */
+  readonly rolePasswords: {
+    readonly app: SecretKeyRef;
+    readonly archiver: SecretKeyRef;
+    readonly retention: SecretKeyRef;
+  };
+  /**
+   * Image with `psql` (PostgreSQL client 14 or newer).
+   * @default "docker.io/library/postgres:17.2-alpine"
+   */
+  readonly image?: string;
+  /**
+   * Schedule of the retention CronJob.
+   * @default "17 3 * * *"
+   */
+  readonly retentionSchedule?: string;
+  /**
+   * `app.kubernetes.io/part-of` of the objects.
+   * @default "aiops"
+   */
+  readonly partOf?: string;
+}
+
+export const AUDIT_SQL_DIR = '/etc/aiops/audit-sql';
+export const AUDIT_SECRETS_DIR = AIOPS_SECRETS_DIR;
+
+/**
+ * The AIOps audit log: its SQL in a ConfigMap, a migration Job that applies it, and a retention
+ * CronJob that calls the retention function. Both jobs are hardened AgentWorkloads behind a
+ * default-deny NetworkPolicy that opens DNS and the database only; every password is a mounted file
+ * turned into a 0600 pgpass file in `/tmp` (libpq refuses a group-readable one), never an env var.
+ */
+export class AuditLog extends Construct {
+  public readonly sql: AuditSql;
+  public readonly configMap: kplus.ConfigMap;
+  public readonly migration: AgentWorkload;
+  public readonly retention: AgentWorkload;
+  public readonly migrationPolicy: WorkloadNetworkPolicy;
+  public readonly retentionPolicy: WorkloadNetworkPolicy;
+  public readonly port: number;
+  public readonly databaseName: string;
+  public readonly adminUser: string;
+  public readonly retentionSchedule: string;
+
+  constructor(scope: Construct, id: string, props: AuditLogProps) {
+    super(scope, id);
+    const v = new PropValidator('AuditLog', this.node.path);
+    this.sql = auditSql(props, 'AuditLog', this.node.path);
+    const db = props.database ?? ({} as AuditDatabase);
+    const host = v.dnsSubdomain('database.host', db.host);
+    this.port = v.port('database.port', db.port ?? 5432);
+    this.databaseName = sqlName(v, 'database.database', db.database ?? 'aiops');
+    this.adminUser = sqlName(v, 'adminUser', props.adminUser ?? 'postgres');
+    const sslMode = db.sslMode ?? 'prefer';
+    if (!['disable', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslMode)) {
+      v.fail('invalid-ssl-mode', 'database.sslMode', sslMode, 'is not a libpq sslmode', 'use "require" or "verify-full"');
+    }
+    this.retentionSchedule = props.retentionSchedule ?? '17 3 * * *';
+    const partOf = props.partOf ?? 'aiops';
+    const image = props.image ?? 'docker.io/library/postgres:17.2-alpine';
+    const admin = secretRef(v, 'adminPassword', props.adminPassword);
+    const rp = props.rolePasswords ?? ({} as AuditLogProps['rolePasswords']);
+    const passwords = {
+      app: secretRef(v, 'rolePasswords.app', rp.app),
+      archiver: secretRef(v, 'rolePasswords.archiver', rp.archiver),
+      retention: secretRef(v, 'rolePasswords.retention', rp.retention),
+    };
+
+    const roleLines = (['app', 'archiver', 'retention'] as const).map((r) =>
+      `\\set ${r}_password \`cat ${AUDIT_SECRETS_DIR}/${r}/password\`\nALTER ROLE ${this.sql.roles[r]} PASSWORD :'${r}_password';`);
+    this.configMap = new kplus.ConfigMap(this, 'sql', {
+      metadata: {
+        name: 'aiops-audit-sql',
+        namespace: props.namespace,
+        labels: standardLabels({ name: 'aiops-audit-sql', instance: 'aiops-audit-sql', component: 'audit-log', partOf }),
+      },
+      data: {
+        'migration.sql': this.sql.migration,
+        // psql reads each password from its mounted file: no password in the ConfigMap or in env.
+        'role-passwords.psql': `${roleLines.join('\n')}\n`,
+        'retention.sql': `${this.sql.retentionCall}\n`,
+      },
+    });
+
+    const env = {
+      PGHOST: host,
+      PGPORT: String(this.port),
+      PGDATABASE: this.databaseName,
+      PGSSLMODE: sslMode,
+      PGPASSFILE: '/tmp/pgpass',
+      PGAPPNAME: 'aiops-audit',
+    };
+    const common = { namespace: props.namespace, partOf, image, env };
+    this.migration = new AgentWorkload(this, 'migration', {
+      ...common,
+      kind: WorkloadKind.JOB,
+      name: 'aiops-audit-migration',
+      component: 'audit-migration',
+      // An unreadable or empty password file stops the Job before psql could set an empty password.
+      command: ['sh', '-c', `for f in ${['admin', 'app', 'archiver', 'retention'].map((d) => `${AUDIT_SECRETS_DIR}/${d}/password`).join(' ')}; do [ -s "$f" ] || { echo "missing or empty password file $f" >&2; exit 1; }; done && ${pgpass(this.adminUser, `${AUDIT_SECRETS_DIR}/admin/password`)} && exec psql -X -v ON_ERROR_STOP=1 -U ${this.adminUser} -f ${AUDIT_SQL_DIR}/migration.sql -f ${AUDIT_SQL_DIR}/role-passwords.psql`],
+    });
+    this.retention = new AgentWorkload(this, 'retention', {
+      ...common,
+      kind: WorkloadKind.CRON_JOB,
+      name: 'aiops-audit-retention',
+      component: 'audit-retention',
+      schedule: this.retentionSchedule,
+      command: ['sh', '-c', `${pgpass(this.sql.roles.retention, `${AUDIT_SECRETS_DIR}/retention/password`)} && exec psql -X -v ON_ERROR_STOP=1 -U ${this.sql.roles.retention} -f ${AUDIT_SQL_DIR}/retention.sql`],
+    });
+
+    const sqlVolume = kplus.Volume.fromConfigMap(this, 'sql-volume', this.configMap, { name: 'audit-sql', defaultMode: 0o444 });
+    this.migration.mainContainer.mount(AUDIT_SQL_DIR, sqlVolume, { readOnly: true });
+    this.retention.mainContainer.mount(AUDIT_SQL_DIR, sqlVolume, { readOnly: true });
+    mountSecretFile(this.migration, 'admin', admin);
+    for (const r of ['app', 'archiver', 'retention'] as const) mountSecretFile(this.migration, r, passwords[r]);
+    mountSecretFile(this.retention, 'retention', passwords.retention);
+
+    const policy = (w: AgentWorkload, pid: string) =>
+      new WorkloadNetworkPolicy(this, pid, { workload: w }).allowDns().allowEgressTo(db.peer, [Ports.tcp(this.port)]);
+    this.migrationPolicy = policy(this.migration, 'migration-policy');
+    this.retentionPolicy = policy(this.retention, 'retention-policy');
+  }
+}
+
+const SQL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function sqlName(v: PropValidator, prop: string, value: string): string {
+  if (typeof value !== 'string' || !SQL_NAME.test(value)) {
+    v.fail('invalid-sql-identifier', prop, value, 'is not a lowercase SQL identifier', 'use e.g. "aiops"');
+  }
+  return value;
+}
+
+/** Shell that writes a 0600 pgpass file from a password file, escaping ":" and "\" as libpq requires. */
+function pgpass(user: string, file: string): string {
+  return `umask 077 && printf '*:*:*:${user}:%s\\n' "$(sed -e 's/\\\\/\\\\\\\\/g' -e 's/:/\\\\:/g' ${file})" > /tmp/pgpass`;
+}

@@ -1,0 +1,187 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AgentWorkload, ResourceSizing, WorkloadKind } from '../agent-workload';
+import { IEgressPeer, IIngressPeer, NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
+import { PropValidator } from '../validation';
+import { mountSecretFile, SecretKeyRef, secretRef } from './secret-ref';
+
+/** The three stores of the AIOps API. */
+export enum AiopsStoreKind {
+  POSTGRES = 'postgres',
+  REDIS = 'redis',
+  QDRANT = 'qdrant',
+}
+
+/** Default image, port and data directory of each store. */
+export const STORE_DEFAULTS: Record<AiopsStoreKind, { image: string; port: number; dataPath: string }> = {
+  [AiopsStoreKind.POSTGRES]: { image: 'docker.io/library/postgres:17.2-bookworm', port: 5432, dataPath: '/var/lib/postgresql/data' },
+  [AiopsStoreKind.REDIS]: { image: 'docker.io/library/redis:7.4.1-alpine', port: 6379, dataPath: '/data' },
+  [AiopsStoreKind.QDRANT]: { image: 'docker.io/qdrant/qdrant:v1.12.4', port: 6333, dataPath: '/qdrant/storage' },
+};
+
+/** A store, in the cluster or outside it: what the API needs to reach it. */
+export interface IAiopsStore {
+  readonly kind: AiopsStoreKind;
+  /** Host name the API connects to. */
+  readonly host: string;
+  readonly port: number;
+  /** The Secret holding the password (or API key) the API presents. */
+  readonly password: Required<SecretKeyRef>;
+  /** Where the store is, for the API's egress rule. */
+  readonly peer: IEgressPeer;
+  /** Allows `peer` to connect to an in-cluster store; a no-op for an external one. */
+  allowFrom(peer: IIngressPeer): void;
+}
+
+/** Props of a store that the chart runs as a StatefulSet. */
+export interface InClusterStoreProps {
+  readonly kind: AiopsStoreKind;
+  /** The Secret with the store's password (PostgreSQL superuser, Redis AUTH, Qdrant API key). */
+  readonly password: SecretKeyRef;
+  /** @default - STORE_DEFAULTS[kind].image */
+  readonly image?: string;
+  /** @default - the chart's namespace */
+  readonly namespace?: string;
+  /** @default "10Gi" */
+  readonly storageSize?: string;
+  /** @default - the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /** @default - cpu 100m/1, memory 256Mi/1Gi */
+  readonly resources?: ResourceSizing;
+}
+
+/**
+ * PostgreSQL, Redis or Qdrant as a StatefulSet: non-root, its own ServiceAccount without a token, a
+ * PersistentVolumeClaim for its data, the password read from a mounted Secret file (Redis with AUTH
+ * required, Qdrant with an API key), and a default-deny NetworkPolicy that admits only who
+ * `allowFrom()` names, on the store's port.
+ */
+export class InClusterStore extends Construct implements IAiopsStore {
+  public readonly kind: AiopsStoreKind;
+  public readonly host: string;
+  public readonly port: number;
+  public readonly password: Required<SecretKeyRef>;
+  public readonly peer: IEgressPeer;
+  public readonly workload: AgentWorkload;
+  public readonly networkPolicy: WorkloadNetworkPolicy;
+  public readonly storageSize: string;
+
+  constructor(scope: Construct, id: string, props: InClusterStoreProps) {
+    super(scope, id);
+    const v = new PropValidator('InClusterStore', this.node.path);
+    if (!Object.values(AiopsStoreKind).includes(props?.kind)) {
+      v.fail('invalid-store-kind', 'kind', props?.kind, 'is not a store kind', `use one of ${Object.values(AiopsStoreKind).join(', ')}`);
+    }
+    this.kind = props.kind;
+    const defaults = STORE_DEFAULTS[this.kind];
+    this.port = defaults.port;
+    this.password = secretRef(v, 'password', props.password);
+    this.storageSize = v.memory('storageSize', props.storageSize ?? '10Gi');
+    const name = `aiops-${this.kind}`;
+    const secretFile = `/var/run/secrets/aiops/${this.kind}/password`;
+    this.workload = new AgentWorkload(this, 'workload', {
+      kind: WorkloadKind.STATEFUL_SET,
+      name,
+      namespace: props.namespace,
+      component: this.kind,
+      partOf: 'aiops',
+      image: props.image ?? defaults.image,
+      ports: [{ name: this.kind === AiopsStoreKind.POSTGRES ? 'postgres' : this.kind, port: this.port }],
+      resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' },
+      ...storeCommand(this.kind, secretFile, defaults.dataPath),
+    });
+    mountSecretFile(this.workload, this.kind, this.password);
+    this.host = `${name}.${this.workload.namespace ?? 'default'}.svc`;
+    this.peer = NetworkPeer.workload(this.workload);
+
+    // Data on a PersistentVolumeClaim per replica. cdk8s-plus-28 has no volumeClaimTemplates, so the
+    // claim and its mount are patched in (both asserted in the tests, see DESIGN.md, escape hatches).
+    const sts = ApiObject.of(this.workload.workload);
+    sts.addJsonPatch(JsonPatch.add('/spec/volumeClaimTemplates', [{
+      metadata: { name: 'data', labels: this.workload.labels },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        ...(props.storageClassName ? { storageClassName: v.dnsSubdomain('storageClassName', props.storageClassName) } : {}),
+        // The L1 mapper runs after the patch and reads a Quantity's `.value`: a bare string becomes null.
+        resources: { requests: { storage: { value: this.storageSize } } },
+      },
+    }]));
+    sts.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'data', mountPath: defaults.dataPath }));
+    if (this.kind === AiopsStoreKind.POSTGRES) {
+      // The server writes its socket and lock file here; the root filesystem is read-only.
+      sts.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', { name: 'run', emptyDir: { sizeLimit: '16Mi' } }));
+      sts.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'run', mountPath: '/var/run/postgresql' }));
+    }
+    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this.workload });
+  }
+
+  public allowFrom(peer: IIngressPeer): void {
+    this.networkPolicy.allowIngressFrom(peer, [Ports.tcp(this.port)]);
+  }
+}
+
+/** How each store starts with its password read from a file (never an env var or a command-line argument). */
+function storeCommand(kind: AiopsStoreKind, file: string, dataPath: string): { command: string[]; env?: Record<string, string> } {
+  switch (kind) {
+    case AiopsStoreKind.POSTGRES:
+      // The image reads POSTGRES_PASSWORD_FILE: the env var holds a path, not the password.
+      return {
+        command: ['docker-entrypoint.sh', 'postgres'],
+        env: { POSTGRES_PASSWORD_FILE: file, PGDATA: `${dataPath}/pgdata`, POSTGRES_DB: 'aiops' },
+      };
+    case AiopsStoreKind.REDIS:
+      // AUTH required: requirepass goes into a config file in /tmp, so it is not in the process list.
+      return {
+        command: ['sh', '-c', `umask 077 && printf 'requirepass "%s"\\nprotected-mode yes\\ndir ${dataPath}\\nappendonly yes\\n' "$(cat ${file})" > /tmp/redis.conf && exec redis-server /tmp/redis.conf`],
+      };
+    case AiopsStoreKind.QDRANT:
+      return {
+        command: ['sh', '-c', `umask 077 && printf 'service:\\n  api_key: "%s"\\nstorage:\\n  storage_path: ${dataPath}\\n  snapshots_path: /tmp/snapshots\\n' "$(cat ${file})" > /tmp/qdrant.yaml && exec /qdrant/qdrant --config-path /tmp/qdrant.yaml`],
+      };
+  }
+}
+
+/** Props of a store run outside the chart. */
+export interface ExternalStoreProps {
+  readonly kind: AiopsStoreKind;
+  /** Host name of the endpoint, e.g. `aiops-db.example.internal`. */
+  readonly host: string;
+  /** @default - STORE_DEFAULTS[kind].port */
+  readonly port?: number;
+  /** Address blocks of the endpoint, for the API's egress rule (a NetworkPolicy matches addresses, not names). */
+  readonly cidrs: string[];
+  /** The Secret with the password or API key the API presents. */
+  readonly password: SecretKeyRef;
+}
+
+/** A store given as an external endpoint: the API gets an egress rule to its addresses and port. */
+export class ExternalStore extends Construct implements IAiopsStore {
+  public readonly kind: AiopsStoreKind;
+  public readonly host: string;
+  public readonly port: number;
+  public readonly password: Required<SecretKeyRef>;
+  public readonly peer: IEgressPeer;
+
+  constructor(scope: Construct, id: string, props: ExternalStoreProps) {
+    super(scope, id);
+    const v = new PropValidator('ExternalStore', this.node.path);
+    if (!Object.values(AiopsStoreKind).includes(props?.kind)) {
+      v.fail('invalid-store-kind', 'kind', props?.kind, 'is not a store kind', `use one of ${Object.values(AiopsStoreKind).join(', ')}`);
+    }
+    this.kind = props.kind;
+    this.host = v.dnsSubdomain('host', props.host);
+    this.port = v.port('port', props.port ?? STORE_DEFAULTS[this.kind].port);
+    this.password = secretRef(v, 'password', props.password);
+    this.peer = NetworkPeer.cidrs(props.cidrs);
+    // Checked now rather than when the API's policy renders the peer, so the error names this store.
+    if (!Array.isArray(props.cidrs) || props.cidrs.length === 0) {
+      v.fail('empty-cidrs', 'cidrs', props.cidrs, 'lists no address block', 'give the endpoint\'s addresses, e.g. ["203.0.113.10/32"]');
+    }
+    props.cidrs.forEach((c, i) => v.cidr(`cidrs[${i}]`, c));
+  }
+
+  public allowFrom(): void {
+    // Outside the cluster: its own firewall decides.
+  }
+}
+

@@ -1,0 +1,263 @@
+import { App } from 'cdk8s';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { aiops, aiopsExternalStores } from '../../examples/aiops';
+import { AccessRole, AIOPS_API_READ_RULES, AiopsChart, AiopsChartProps, ValidationError } from '../../src';
+import { find, K8sObject, podSpec, synth } from '../helpers/synth';
+
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+const SECRETS = {
+  llmApiKey: { secretName: 'aiops-llm', key: 'api-key' },
+  postgresAdmin: { secretName: 'aiops-postgres-admin' },
+  postgresApp: { secretName: 'aiops-postgres-app' },
+  postgresArchiver: { secretName: 'aiops-postgres-archiver' },
+  postgresRetention: { secretName: 'aiops-postgres-retention' },
+  redis: { secretName: 'aiops-redis' },
+  qdrant: { secretName: 'aiops-qdrant', key: 'api-key' },
+};
+const BASE: AiopsChartProps = {
+  namespace: 'aiops',
+  image: 'ghcr.io/example/aiops-api:2.3.1',
+  apiServerCidrs: ['172.20.0.1/32'],
+  secrets: SECRETS,
+};
+
+const inCluster = synth((app) => { aiops(app); });
+const external = synth((app) => { aiopsExternalStores(app); });
+
+function workloads(objects: K8sObject[]): K8sObject[] {
+  return objects.filter((o) => WORKLOAD_KINDS.includes(o.kind));
+}
+
+function containers(o: K8sObject): any[] {
+  const spec = podSpec(o);
+  return [...(spec.initContainers ?? []), ...spec.containers];
+}
+
+describe('aiops-api egress (in-cluster stores)', () => {
+  it('allows exactly Prometheus:9090 in monitoring, the API server:6443, Qdrant, Redis, PostgreSQL, public HTTPS and DNS', () => {
+    const policy = find(inCluster, 'NetworkPolicy', 'aiops-api');
+    const store = (name: string, component: string) => ({
+      podSelector: { matchLabels: { 'app.kubernetes.io/component': component, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': name } },
+    });
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.spec.egress).toEqual([
+      { ports: [{ port: 9090, protocol: 'TCP' }], to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }] },
+      { ports: [{ port: 6443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '172.20.0.1/32' } }] },
+      { ports: [{ port: 6333, protocol: 'TCP' }], to: [store('aiops-qdrant', 'qdrant')] },
+      { ports: [{ port: 6379, protocol: 'TCP' }], to: [store('aiops-redis', 'redis')] },
+      { ports: [{ port: 5432, protocol: 'TCP' }], to: [store('aiops-postgres', 'postgres')] },
+      { ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }] },
+      { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }] },
+    ]);
+    // Only the gateway may call it.
+    expect(policy.spec.ingress).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'api-gateway' } } }],
+      ports: [{ port: 8080, protocol: 'TCP' }],
+    }]);
+  });
+
+  it('takes the API server port as a prop', () => {
+    const objects = synth((app) => { new AiopsChart(app, 'c', { ...BASE, apiServerPort: 443 }); });
+    const egress = find(objects, 'NetworkPolicy', 'aiops-api').spec.egress;
+    expect(egress[1]).toEqual({ ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '172.20.0.1/32' } }] });
+  });
+});
+
+describe('aiops-api egress (external stores)', () => {
+  it('reaches each external store by its addresses and port, and runs no StatefulSet', () => {
+    const egress = find(external, 'NetworkPolicy', 'aiops-api').spec.egress;
+    expect(egress.slice(2, 5)).toEqual([
+      { ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.40.3.0/28' } }] },
+      { ports: [{ port: 6379, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.40.2.0/28' } }] },
+      { ports: [{ port: 5432, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.40.1.10/32' } }] },
+    ]);
+    expect(external.filter((o) => o.kind === 'StatefulSet')).toEqual([]);
+    const config = JSON.parse(find(external, 'ConfigMap', 'aiops-api-config').data['config.json']);
+    expect(config.stores.postgres).toEqual({ host: 'aiops-audit.db.example.internal', port: 5432, passwordFile: '/var/run/secrets/aiops/postgres/password' });
+    // The audit jobs reach the external database, and only it.
+    expect(find(external, 'NetworkPolicy', 'aiops-audit-retention').spec.egress[1])
+      .toEqual({ ports: [{ port: 5432, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.40.1.10/32' } }] });
+  });
+});
+
+describe.each([['in-cluster stores', inCluster], ['external stores', external]])('secrets (%s)', (_name, objects) => {
+  it('no container has a secret in an env var', () => {
+    for (const w of workloads(objects)) {
+      for (const c of containers(w)) {
+        expect(c.envFrom, `${w.kind}/${w.metadata.name}/${c.name} envFrom`).toBeUndefined();
+        for (const e of c.env ?? []) {
+          expect(e.valueFrom, `${w.kind}/${w.metadata.name}/${c.name} env ${e.name}`).toBeUndefined();
+          // A variable about a secret may only hold a path to its file.
+          if (/PASS|SECRET|TOKEN|KEY/i.test(e.name)) expect(e.value, e.name).toMatch(/^\/(var\/run\/secrets|tmp)\//);
+        }
+      }
+    }
+  });
+
+  it('every secret is a read-only file from a Secret volume, and every referenced Secret is one of ours', () => {
+    const used = new Set<string>();
+    for (const w of workloads(objects)) {
+      const spec = podSpec(w);
+      const secretVolumes = (spec.volumes ?? []).filter((v: any) => v.secret);
+      for (const vol of secretVolumes) {
+        used.add(vol.secret.secretName);
+        expect(vol.secret.defaultMode, vol.name).toBe(0o440);
+        const mounts = containers(w).flatMap((c) => c.volumeMounts ?? []).filter((m: any) => m.name === vol.name);
+        expect(mounts.length, `${w.metadata.name} mounts ${vol.name}`).toBeGreaterThan(0);
+        for (const m of mounts) expect(m.readOnly, `${w.metadata.name} ${m.mountPath}`).toBe(true);
+      }
+    }
+    const names = new Set(Object.values(SECRETS).map((s) => s.secretName));
+    expect([...used].every((n) => names.has(n))).toBe(true);
+  });
+
+  it('mounts the LLM key and the three store passwords into aiops-api, where its config says they are', () => {
+    const api = find(objects, 'Deployment', 'aiops-api');
+    const spec = podSpec(api);
+    const bySecret = Object.fromEntries(spec.volumes.filter((v: any) => v.secret).map((v: any) => [v.secret.secretName, v]));
+    const mountOf = (secretName: string) => {
+      const vol = bySecret[secretName];
+      const m = spec.containers[0].volumeMounts.find((x: any) => x.name === vol.name);
+      return `${m.mountPath}/${vol.secret.items[0].path}`;
+    };
+    expect(Object.keys(bySecret).sort()).toEqual(['aiops-llm', 'aiops-postgres-app', 'aiops-qdrant', 'aiops-redis']);
+    const config = JSON.parse(find(objects, 'ConfigMap', 'aiops-api-config').data['config.json']);
+    expect(config.llm.apiKeyFile).toBe(mountOf('aiops-llm'));
+    expect(config.stores.postgres.passwordFile).toBe(mountOf('aiops-postgres-app'));
+    expect(config.stores.redis.passwordFile).toBe(mountOf('aiops-redis'));
+    expect(config.stores.qdrant.passwordFile).toBe(mountOf('aiops-qdrant'));
+    expect(bySecret['aiops-llm'].secret.items).toEqual([{ key: 'api-key', path: 'api-key' }]);
+  });
+});
+
+describe('aiops-api identity', () => {
+  it('has its own ServiceAccount bound to exactly the read-only ClusterRole, with no secrets', () => {
+    const role = find(inCluster, 'ClusterRole', 'aiops-api-read-only');
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods', 'services', 'events', 'nodes', 'namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    expect(JSON.stringify(role.rules)).not.toMatch(/secret|\*/);
+    expect(role.rules).toEqual(AIOPS_API_READ_RULES);
+    const binding = find(inCluster, 'ClusterRoleBinding', 'aiops-api-read-only');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'aiops-api', namespace: 'aiops' }]);
+    expect(podSpec(find(inCluster, 'Deployment', 'aiops-api')).serviceAccountName).toBe('aiops-api');
+    expect(inCluster.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').map((o) => o.metadata.name)).toEqual(['aiops-api-read-only']);
+  });
+
+  it('renders the access roles into the API config', () => {
+    const config = JSON.parse(find(inCluster, 'ConfigMap', 'aiops-api-config').data['config.json']);
+    expect(config.accessRoles).toEqual([
+      { role: 'viewer', groups: ['support'], namespaces: ['payments', 'checkout'] },
+      { role: 'analyst', groups: ['sre'], namespaces: ['*'] },
+      { role: 'admin', groups: ['platform-admins'], namespaces: ['*'] },
+    ]);
+  });
+});
+
+describe('stores in the cluster', () => {
+  it.each(['aiops-postgres', 'aiops-redis', 'aiops-qdrant'])('%s runs non-root, with its own ServiceAccount and no token, and a data claim', (name) => {
+    const sts = find(inCluster, 'StatefulSet', name);
+    const spec = podSpec(sts);
+    expect(spec.serviceAccountName).toBe(name);
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(find(inCluster, 'ServiceAccount', name).automountServiceAccountToken).toBe(false);
+    expect(spec.securityContext.runAsNonRoot).toBe(true);
+    expect(spec.securityContext.runAsUser).toBeGreaterThan(10000);
+    expect(spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
+    expect(spec.containers[0].volumeMounts.map((m: any) => m.name)).toContain('data');
+  });
+
+  it('admits only aiops-api (and, for PostgreSQL, the audit jobs) on the store port', () => {
+    const COMPONENT: Record<string, string> = { 'aiops-api': 'aiops-api', 'aiops-audit-migration': 'audit-migration', 'aiops-audit-retention': 'audit-retention' };
+    const from = (name: string) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/component': COMPONENT[name], 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': name } } });
+    expect(find(inCluster, 'NetworkPolicy', 'aiops-redis').spec.ingress).toEqual([{ from: [from('aiops-api')], ports: [{ port: 6379, protocol: 'TCP' }] }]);
+    expect(find(inCluster, 'NetworkPolicy', 'aiops-qdrant').spec.ingress).toEqual([{ from: [from('aiops-api')], ports: [{ port: 6333, protocol: 'TCP' }] }]);
+    expect(find(inCluster, 'NetworkPolicy', 'aiops-postgres').spec.ingress).toEqual([
+      { from: [from('aiops-api')], ports: [{ port: 5432, protocol: 'TCP' }] },
+      { from: [from('aiops-audit-migration')], ports: [{ port: 5432, protocol: 'TCP' }] },
+      { from: [from('aiops-audit-retention')], ports: [{ port: 5432, protocol: 'TCP' }] },
+    ]);
+    for (const name of ['aiops-postgres', 'aiops-redis', 'aiops-qdrant']) {
+      expect(find(inCluster, 'NetworkPolicy', name).spec.egress).toEqual([]);
+    }
+  });
+
+  it('starts Redis with AUTH required and Qdrant with an API key, both read from the mounted file', () => {
+    const redis = podSpec(find(inCluster, 'StatefulSet', 'aiops-redis')).containers[0];
+    expect(redis.command.join(' ')).toMatch(/requirepass "%s".*"\$\(cat \/var\/run\/secrets\/aiops\/redis\/password\)"/);
+    expect(redis.command.join(' ')).toContain('exec redis-server /tmp/redis.conf');
+    const qdrant = podSpec(find(inCluster, 'StatefulSet', 'aiops-qdrant')).containers[0];
+    expect(qdrant.command.join(' ')).toMatch(/api_key: "%s".*\$\(cat \/var\/run\/secrets\/aiops\/qdrant\/password\)/);
+    const postgres = podSpec(find(inCluster, 'StatefulSet', 'aiops-postgres')).containers[0];
+    expect(postgres.env).toContainEqual({ name: 'POSTGRES_PASSWORD_FILE', value: '/var/run/secrets/aiops/postgres/password' });
+  });
+});
+
+describe('AiopsChart bad input', () => {
+  const build = (props: Partial<AiopsChartProps>) => () => new AiopsChart(new App(), 'c', { ...BASE, ...props });
+  const fails = (props: Partial<AiopsChartProps>, code: string, prop: RegExp) => {
+    let error: unknown;
+    try {
+      build(props)();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).code).toBe(code);
+    expect((error as ValidationError).prop).toMatch(prop);
+    return error as ValidationError;
+  };
+
+  it('fails on a secret given as a literal string, without echoing it', () => {
+    const e = fails({ secrets: { ...SECRETS, llmApiKey: 'sk-live-123' as never } }, 'secret-as-literal', /llmApiKey/);
+    expect(e.message).not.toContain('sk-live-123');
+    fails({ secrets: { ...SECRETS, redis: 'hunter2' as never } }, 'secret-as-literal', /password/);
+  });
+
+  it('fails on a port out of range', () => {
+    fails({ apiServerPort: 70000 }, 'invalid-port', /apiServerPort/);
+    fails({ stores: { postgres: { host: 'db.example.internal', port: 0, cidrs: ['10.0.0.1/32'] } } }, 'invalid-port', /port/);
+  });
+
+  it('fails on a retention of 0 days', () => {
+    fails({ audit: { retentionDays: 0 } }, 'invalid-number', /retentionDays/);
+  });
+
+  it('fails on an unknown access role', () => {
+    fails({ accessRoles: [{ role: 'superuser' as AccessRole, groups: ['x'], namespaces: ['a'] }] }, 'unknown-access-role', /accessRoles\[0\]\.role/);
+  });
+
+  it('fails on a namespace name with capitals', () => {
+    fails({ namespace: 'AIOps' }, 'invalid-name', /namespace/);
+    fails({ accessRoles: [{ role: AccessRole.VIEWER, groups: ['x'], namespaces: ['Payments'] }] }, 'invalid-name', /accessRoles\[0\]\.namespaces\[0\]/);
+  });
+
+  it('property: random valid props synthesise; random bad props raise ValidationError and nothing else', () => {
+    const ns = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/);
+    fc.assert(fc.property(
+      ns, fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 3650 }),
+      fc.array(fc.record({ role: fc.constantFrom(...Object.values(AccessRole)), groups: fc.array(fc.stringMatching(/^[a-z]{1,8}$/), { minLength: 1, maxLength: 3 }), namespaces: fc.array(ns, { minLength: 1, maxLength: 3 }) }), { maxLength: 3 }),
+      (namespace, apiServerPort, retentionDays, accessRoles) => {
+        const objects = synth((app) => { new AiopsChart(app, 'c', { ...BASE, namespace, apiServerPort, audit: { retentionDays }, accessRoles }); });
+        expect(find(objects, 'NetworkPolicy', 'aiops-api').spec.egress[1].ports).toEqual([{ port: apiServerPort, protocol: 'TCP' }]);
+        expect(find(objects, 'ConfigMap', 'aiops-audit-sql').data['migration.sql']).toContain(`make_interval(days => ${retentionDays})`);
+      },
+    ), { numRuns: 15 });
+
+    const bad = fc.oneof(
+      fc.record({ namespace: fc.stringMatching(/^[a-z]*[A-Z_][a-zA-Z_]*$/) }),
+      fc.record({ apiServerPort: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 65536 }), fc.double({ noInteger: true })) }),
+      fc.record({ audit: fc.record({ retentionDays: fc.oneof(fc.integer({ max: 0 }), fc.double({ noInteger: true })) }) }),
+      fc.record({ accessRoles: fc.tuple(fc.record({ role: fc.string().filter((r) => !Object.values(AccessRole).includes(r as AccessRole)) as fc.Arbitrary<AccessRole>, groups: fc.constant(['g']), namespaces: fc.constant(['a']) })) }),
+      fc.record({ secrets: fc.string().map((lit) => ({ ...SECRETS, qdrant: lit as never })) }),
+    );
+    fc.assert(fc.property(bad, (props) => {
+      expect(build(props as Partial<AiopsChartProps>)).toThrow(ValidationError);
+    }), { numRuns: 100 });
+  });
+});
