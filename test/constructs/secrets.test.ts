@@ -207,6 +207,8 @@ describe('bad input', () => {
     ['an ExternalSecret without data', () => SecretSource.externalSecret({ name: 'x', storeName: 's', data: [] }), 'empty'],
     ['a bad store kind', () => SecretSource.externalSecret({ name: 'x', storeName: 's', storeKind: 'Store' as 'SecretStore', data: [{ secretKey: 'a', remoteKey: 'b' }] }), 'invalid-store-kind'],
     ['a bad refresh interval', () => SecretSource.externalSecret({ name: 'x', storeName: 's', refreshInterval: 'hourly', data: [{ secretKey: 'a', remoteKey: 'b' }] }), 'invalid-duration'],
+    ['missing props', () => SecretSource.vault(undefined as unknown as VaultSecretProps), 'missing-props'],
+    ['a bad perms value', () => SecretSource.vault({ ...VAULT_BASE, perms: '0777' as '0400' }), 'invalid-mode'],
     ['a relative mount path', () => SecretSource.kubernetesSecret({ name: 'x' }).mountInto(chart(new App()), { mountPath: 'etc' }), 'invalid-path'],
   ];
   it.each(cases)('fails on %s with a ValidationError', (_label, fn, code) => {

@@ -221,6 +221,7 @@ export class KubernetesSecretSource extends SecretSource {
   constructor(props: KubernetesSecretProps, owner = 'SecretSource.kubernetesSecret') {
     super();
     const v = new PropValidator(owner, String(props?.name));
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
     this.secretName = v.dnsSubdomain('name', props?.name);
     if (props.keys !== undefined) {
       if (!Array.isArray(props.keys) || props.keys.length === 0) v.fail('empty', 'keys', props.keys, 'is empty', 'list the keys to mount, or leave keys out to mount all');
@@ -261,6 +262,7 @@ export class ExternalSecretSource extends SecretSource {
   constructor(props: ExternalSecretProps) {
     super();
     const v = new PropValidator('SecretSource.externalSecret', String(props?.name));
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
     this.name = v.dnsSubdomain('name', props?.name);
     this.storeName = v.dnsSubdomain('storeName', props.storeName);
     this.storeKind = props.storeKind ?? 'SecretStore';
@@ -318,6 +320,7 @@ export class VaultSecretSource extends SecretSource {
   constructor(props: VaultSecretProps) {
     super();
     const v = new PropValidator('SecretSource.vault', String(props?.name));
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
     const name = props?.name;
     if (typeof name !== 'string' || name.length === 0 || name.length > 41 || !VAULT_NAME.test(name)) {
       const problem = typeof name === 'string' && name.includes('/') ? 'contains a slash; it is a file name under /vault/secrets' : 'is not a file name of at most 41 letters, digits, "-", "_" or "."';
@@ -334,6 +337,7 @@ export class VaultSecretSource extends SecretSource {
     }
     this.role = props.role;
     this.filePath = `/vault/secrets/${name}`;
+    if (props.perms !== undefined && !['0400', '0440', '0444'].includes(props.perms)) v.fail('invalid-mode', 'perms', props.perms, 'is not "0400", "0440" or "0444"', 'use "0400"');
     const runAsSameUser = props.runAsSameUser ?? true;
     const ann: Record<string, string> = {
       [`${VAULT}agent-inject`]: 'true',
@@ -343,7 +347,6 @@ export class VaultSecretSource extends SecretSource {
       [`${VAULT}agent-pre-populate-only`]: String(props.prePopulateOnly ?? false),
       [`${VAULT}agent-run-as-same-user`]: String(runAsSameUser),
     };
-    if (props.perms !== undefined && !['0400', '0440', '0444'].includes(props.perms)) v.fail('invalid-mode', 'perms', props.perms, 'is not "0400", "0440" or "0444"', 'use "0400"');
     this.envMode = props.envVars !== undefined;
     if (this.envMode) {
       if (props.template !== undefined) v.fail('conflicting-props', 'template', props.template, 'is given with envVars', 'give either envVars (a generated export file) or a template');
