@@ -17,5 +17,6 @@ export * from './constructs/optimizer/optimizer-agent';
 export * from './stacks/cost-optimizer';
 export * from './policy/aws-iam';
 export * from './policy/gcp-iam';
+export * from './constructs/secrets';
 export * from './constructs/aiops';
 export * from './stacks/aiops';

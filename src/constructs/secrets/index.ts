@@ -1,0 +1,420 @@
+/**
+ * Secrets from outside: a credential reaches a workload as a read-only file, from
+ * (a) a Kubernetes Secret by name, (b) an External Secrets Operator `ExternalSecret`, or
+ * (c) the HashiCorp Vault Agent Injector. Files by default; env vars only when asked (Vault only,
+ * through a command wrapper that sources the rendered file and then execs the program).
+ */
+import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { AgentWorkload } from '../agent-workload';
+import { PropValidator } from '../validation';
+
+/** Where a mounted secret lives in the container. */
+export interface SecretMount {
+  /** Directory (Secret volumes) or file (Vault) the program reads. */
+  readonly path: string;
+  /** Each key's file path: `{ token: "/etc/secrets/vendor/token" }`. For Vault, `{ <name>: "/vault/secrets/<name>" }`. */
+  readonly files: Record<string, string>;
+}
+
+/** Options for `mountInto`. */
+export interface SecretMountOptions {
+  /**
+   * Container that reads the secret (Secret volumes only: the Vault injector mounts /vault/secrets into every container).
+   * @default - the workload's main container
+   */
+  readonly container?: kplus.Container;
+  /**
+   * Directory to mount the Secret at.
+   * @default "/etc/secrets/<secret name>"
+   */
+  readonly mountPath?: string;
+}
+
+/** A Kubernetes Secret that already exists (or that another tool creates) in the workload's namespace. */
+export interface KubernetesSecretProps {
+  /** Name of the Secret (DNS-1123 subdomain). */
+  readonly name: string;
+  /**
+   * Keys to project as files; each becomes a file of that name.
+   * @default - every key of the Secret
+   */
+  readonly keys?: string[];
+  /**
+   * File mode of the projected files: 0o400 (owner only) or 0o440 (owner and the pod's fsGroup).
+   * @default 0o440 - the workload always sets an fsGroup, which the kubelet gives group ownership
+   */
+  readonly defaultMode?: 0o400 | 0o440;
+}
+
+/** One entry of an ExternalSecret's `spec.data`. */
+export interface ExternalSecretData {
+  /** Key in the produced Secret (and file name in the mount). */
+  readonly secretKey: string;
+  /** Key of the secret in the external store (e.g. a Vault or AWS Secrets Manager path). */
+  readonly remoteKey: string;
+  /**
+   * Property inside the remote secret (a JSON field).
+   * @default - the whole remote value
+   */
+  readonly property?: string;
+}
+
+/** An External Secrets Operator `ExternalSecret` (external-secrets.io/v1) that produces a Secret. */
+export interface ExternalSecretProps {
+  /** Name of the ExternalSecret and of the Secret it creates (DNS-1123 subdomain). */
+  readonly name: string;
+  /** Name of the SecretStore or ClusterSecretStore to read from. */
+  readonly storeName: string;
+  /**
+   * Kind of the store.
+   * @default "SecretStore"
+   */
+  readonly storeKind?: 'SecretStore' | 'ClusterSecretStore';
+  /**
+   * How often the operator re-reads the store (Go duration such as "1h" or "15m").
+   * @default "1h"
+   */
+  readonly refreshInterval?: string;
+  /** The keys to fetch; at least one. */
+  readonly data: ExternalSecretData[];
+  /**
+   * File mode of the projected files.
+   * @default 0o440
+   */
+  readonly defaultMode?: 0o400 | 0o440;
+}
+
+/** TLS towards Vault: the injector always verifies; say which CA to trust. */
+export interface VaultTls {
+  /**
+   * Path of the CA certificate inside the agent container (`vault.hashicorp.com/ca-cert`).
+   * @default - the injector's configured CA
+   */
+  readonly caCert?: string;
+  /**
+   * Secret holding the CA (and client) certificates, mounted at /vault/tls (`vault.hashicorp.com/tls-secret`).
+   * @default - none
+   */
+  readonly tlsSecret?: string;
+}
+
+/** Resources of the injected Vault Agent containers. */
+export interface VaultAgentResources {
+  /** @default - the injector's default ("500m") */
+  readonly cpuLimit?: string;
+  /** @default - the injector's default ("128Mi") */
+  readonly memoryLimit?: string;
+  /** @default - the injector's default ("250m") */
+  readonly cpuRequest?: string;
+  /** @default - the injector's default ("64Mi") */
+  readonly memoryRequest?: string;
+}
+
+/** A secret rendered by the HashiCorp Vault Agent Injector into /vault/secrets/<name>. */
+export interface VaultSecretProps {
+  /** File name under /vault/secrets: letters, digits, "-", "_", "." (no slash), at most 41 characters. */
+  readonly name: string;
+  /** Vault path of the secret, e.g. "secret/data/sensor/vendor-token". */
+  readonly path: string;
+  /** Vault role that the pod's ServiceAccount authenticates as. */
+  readonly role: string;
+  /**
+   * Consul-template for the rendered file (`agent-inject-template-<name>`).
+   * @default - the injector's default rendering of the secret; with `envVars`, a generated `export` file
+   */
+  readonly template?: string;
+  /**
+   * Render the secret as shell `export NAME='value'` lines (env var name → field of the secret), for a
+   * program that reads only env vars; run it through `envCommand()`. Files are preferred.
+   * @default - none: a file
+   */
+  readonly envVars?: Record<string, string>;
+  /**
+   * Version of the KV engine, for the generated env template (`.Data.data.<field>` on v2, `.Data.<field>` on v1).
+   * @default 2
+   */
+  readonly kvVersion?: 1 | 2;
+  /**
+   * Only an init container renders the secret; no sidecar renews it (`agent-pre-populate-only`). Right for Jobs.
+   * @default false
+   */
+  readonly prePopulateOnly?: boolean;
+  /**
+   * Run the agent as the application's UID, so the rendered file can be 0400 and still readable (`agent-run-as-same-user`).
+   * @default true
+   */
+  readonly runAsSameUser?: boolean;
+  /**
+   * File mode of the rendered file (`agent-inject-perms-<name>`).
+   * @default "0400" with runAsSameUser, else "0440"
+   */
+  readonly perms?: '0400' | '0440' | '0444';
+  /**
+   * Path of the Kubernetes auth method (`auth-path`).
+   * @default - the injector's default ("auth/kubernetes")
+   */
+  readonly authPath?: string;
+  /**
+   * Vault Enterprise namespace (`namespace`).
+   * @default - none
+   */
+  readonly vaultNamespace?: string;
+  /** @default - the injector's CA configuration */
+  readonly tls?: VaultTls;
+  /** @default - the injector's defaults */
+  readonly agentResources?: VaultAgentResources;
+  /**
+   * Further `vault.hashicorp.com/*` annotations. `tls-skip-verify` and `agent-inject-token` are refused.
+   * @default - none
+   */
+  readonly extraAnnotations?: Record<string, string>;
+}
+
+const VAULT = 'vault.hashicorp.com/';
+const VAULT_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const VAULT_ROLE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const VAULT_PATH = /^[A-Za-z0-9][-A-Za-z0-9_./+@=]*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FIELD = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+const FORBIDDEN_VAULT = ['tls-skip-verify', 'agent-inject-token'];
+
+/** Annotations already set on a workload by Vault sources, to catch conflicting shared settings. */
+const VAULT_STATE = new WeakMap<AgentWorkload, Map<string, string>>();
+
+/** A source of a credential that comes from outside the manifests. */
+export abstract class SecretSource {
+  /** A Kubernetes Secret by name, mounted as read-only files. */
+  public static kubernetesSecret(props: KubernetesSecretProps): KubernetesSecretSource {
+    return new KubernetesSecretSource(props);
+  }
+
+  /** An External Secrets Operator ExternalSecret whose Secret is mounted as read-only files. */
+  public static externalSecret(props: ExternalSecretProps): ExternalSecretSource {
+    return new ExternalSecretSource(props);
+  }
+
+  /** A secret that the Vault Agent Injector renders into /vault/secrets/<name>. */
+  public static vault(props: VaultSecretProps): VaultSecretSource {
+    return new VaultSecretSource(props);
+  }
+
+  /** Delivers the secret to the workload and says where it is. */
+  public abstract mountInto(workload: AgentWorkload, options?: SecretMountOptions): SecretMount;
+}
+
+function validMode(v: PropValidator, mode: number | undefined): number {
+  const m = mode ?? 0o440;
+  if (m !== 0o400 && m !== 0o440) v.fail('invalid-mode', 'defaultMode', m, 'is not 0o400 or 0o440', 'use 0o440 (owner and fsGroup read) or 0o400');
+  return m;
+}
+
+/** A Kubernetes Secret mounted read-only. */
+export class KubernetesSecretSource extends SecretSource {
+  public readonly secretName: string;
+  public readonly keys?: readonly string[];
+  /** Resolved file mode. */
+  public readonly defaultMode: number;
+
+  constructor(props: KubernetesSecretProps, owner = 'SecretSource.kubernetesSecret') {
+    super();
+    const v = new PropValidator(owner, String(props?.name));
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
+    this.secretName = v.dnsSubdomain('name', props?.name);
+    if (props.keys !== undefined) {
+      if (!Array.isArray(props.keys) || props.keys.length === 0) v.fail('empty', 'keys', props.keys, 'is empty', 'list the keys to mount, or leave keys out to mount all');
+      props.keys.forEach((k, i) => {
+        if (typeof k !== 'string' || !SECRET_KEY.test(k) || k.length > 253) v.fail('invalid-key', `keys[${i}]`, k, 'is not a valid Secret key', 'use letters, digits, "-", "_" and "."');
+      });
+      this.keys = [...props.keys];
+    }
+    this.defaultMode = validMode(v, props.defaultMode);
+  }
+
+  public mountInto(workload: AgentWorkload, options: SecretMountOptions = {}): SecretMount {
+    const v = new PropValidator('SecretSource', workload.node.path);
+    const path = v.absolutePath('mountPath', options.mountPath ?? `/etc/secrets/${this.secretName}`);
+    const volumeName = `secret-${this.secretName}`.slice(0, 63).replace(/[.-]+$/, '').replace(/\./g, '-');
+    const secret = kplus.Secret.fromSecretName(workload, `secret-ref-${this.secretName}`, this.secretName);
+    const volume = kplus.Volume.fromSecret(workload, `secret-volume-${this.secretName}`, secret, {
+      name: volumeName,
+      defaultMode: this.defaultMode,
+      optional: false,
+      ...(this.keys ? { items: Object.fromEntries(this.keys.map((k) => [k, { path: k }])) } : {}),
+    });
+    (options.container ?? workload.mainContainer).mount(path, volume, { readOnly: true });
+    const files = Object.fromEntries((this.keys ?? []).map((k) => [k, `${path}/${k}`]));
+    return { path, files };
+  }
+}
+
+/** An ExternalSecret, plus the mount of the Secret it produces. */
+export class ExternalSecretSource extends SecretSource {
+  public readonly name: string;
+  public readonly storeName: string;
+  public readonly storeKind: 'SecretStore' | 'ClusterSecretStore';
+  public readonly refreshInterval: string;
+  public readonly data: readonly ExternalSecretData[];
+  private readonly secret: KubernetesSecretSource;
+
+  constructor(props: ExternalSecretProps) {
+    super();
+    const v = new PropValidator('SecretSource.externalSecret', String(props?.name));
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
+    this.name = v.dnsSubdomain('name', props?.name);
+    this.storeName = v.dnsSubdomain('storeName', props.storeName);
+    this.storeKind = props.storeKind ?? 'SecretStore';
+    if (this.storeKind !== 'SecretStore' && this.storeKind !== 'ClusterSecretStore') {
+      v.fail('invalid-store-kind', 'storeKind', props.storeKind, 'is not SecretStore or ClusterSecretStore', 'use "SecretStore" or "ClusterSecretStore"');
+    }
+    this.refreshInterval = props.refreshInterval ?? '1h';
+    if (typeof this.refreshInterval !== 'string' || !DURATION.test(this.refreshInterval)) {
+      v.fail('invalid-duration', 'refreshInterval', props.refreshInterval, 'is not a Go duration', 'use e.g. "1h" or "15m"');
+    }
+    if (!Array.isArray(props.data) || props.data.length === 0) v.fail('empty', 'data', props.data, 'is empty', 'list at least one { secretKey, remoteKey }');
+    const seen = new Set<string>();
+    this.data = props.data.map((d, i) => {
+      if (typeof d?.secretKey !== 'string' || !SECRET_KEY.test(d.secretKey)) v.fail('invalid-key', `data[${i}].secretKey`, d?.secretKey, 'is not a valid Secret key', 'use letters, digits, "-", "_" and "."');
+      if (seen.has(d.secretKey)) v.fail('duplicate-key', `data[${i}].secretKey`, d.secretKey, 'appears twice', 'give each key once');
+      seen.add(d.secretKey);
+      v.nonEmpty(`data[${i}].remoteKey`, d.remoteKey);
+      if (d.property !== undefined) v.nonEmpty(`data[${i}].property`, d.property);
+      return { secretKey: d.secretKey, remoteKey: d.remoteKey, ...(d.property !== undefined ? { property: d.property } : {}) };
+    });
+    this.secret = new KubernetesSecretSource({ name: this.name, keys: this.data.map((d) => d.secretKey), defaultMode: props.defaultMode }, 'SecretSource.externalSecret');
+  }
+
+  public mountInto(workload: AgentWorkload, options: SecretMountOptions = {}): SecretMount {
+    new ApiObject(workload, `external-secret-${this.name}`, {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: this.name, namespace: workload.namespace, labels: workload.labels },
+      spec: {
+        refreshInterval: this.refreshInterval,
+        secretStoreRef: { name: this.storeName, kind: this.storeKind },
+        target: { name: this.name, creationPolicy: 'Owner' },
+        data: this.data.map((d) => ({
+          secretKey: d.secretKey,
+          remoteRef: { key: d.remoteKey, ...(d.property !== undefined ? { property: d.property } : {}) },
+        })),
+      },
+    });
+    return this.secret.mountInto(workload, options);
+  }
+}
+
+/** A secret rendered by the Vault Agent Injector. */
+export class VaultSecretSource extends SecretSource {
+  public readonly name: string;
+  public readonly vaultPath: string;
+  public readonly role: string;
+  /** The rendered file: /vault/secrets/<name>. */
+  public readonly filePath: string;
+  /** Whether the file holds `export` lines for `envCommand()`. */
+  public readonly envMode: boolean;
+  /** Every annotation this source puts on the pod template. */
+  public readonly annotations: Readonly<Record<string, string>>;
+
+  constructor(props: VaultSecretProps) {
+    super();
+    const v = new PropValidator('SecretSource.vault', String(props?.name));
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
+    const name = props?.name;
+    if (typeof name !== 'string' || name.length === 0 || name.length > 41 || !VAULT_NAME.test(name)) {
+      const problem = typeof name === 'string' && name.includes('/') ? 'contains a slash; it is a file name under /vault/secrets' : 'is not a file name of at most 41 letters, digits, "-", "_" or "."';
+      v.fail('invalid-vault-name', 'name', name, problem, 'use e.g. "vendor-token" (put the Vault path in `path`)');
+    }
+    this.name = name;
+    const path = props.path;
+    if (typeof path !== 'string' || path.trim() === '' || !VAULT_PATH.test(path) || path.split('/').some((s) => s === '' || s === '..')) {
+      v.fail('invalid-vault-path', 'path', path, 'is not a Vault path', 'use e.g. "secret/data/sensor/vendor-token"');
+    }
+    this.vaultPath = path;
+    if (typeof props.role !== 'string' || props.role.length > 128 || !VAULT_ROLE.test(props.role)) {
+      v.fail('invalid-vault-role', 'role', props.role, 'is not a Vault role name (letters, digits, "-", "_", ".")', 'use e.g. "sensor-crawler"');
+    }
+    this.role = props.role;
+    this.filePath = `/vault/secrets/${name}`;
+    if (props.perms !== undefined && !['0400', '0440', '0444'].includes(props.perms)) v.fail('invalid-mode', 'perms', props.perms, 'is not "0400", "0440" or "0444"', 'use "0400"');
+    const runAsSameUser = props.runAsSameUser ?? true;
+    const ann: Record<string, string> = {
+      [`${VAULT}agent-inject`]: 'true',
+      [`${VAULT}role`]: this.role,
+      [`${VAULT}agent-inject-secret-${name}`]: path,
+      [`${VAULT}agent-inject-perms-${name}`]: props.perms ?? (runAsSameUser ? '0400' : '0440'),
+      [`${VAULT}agent-pre-populate-only`]: String(props.prePopulateOnly ?? false),
+      [`${VAULT}agent-run-as-same-user`]: String(runAsSameUser),
+    };
+    this.envMode = props.envVars !== undefined;
+    if (this.envMode) {
+      if (props.template !== undefined) v.fail('conflicting-props', 'template', props.template, 'is given with envVars', 'give either envVars (a generated export file) or a template');
+      const entries = Object.entries(props.envVars ?? {});
+      if (entries.length === 0) v.fail('empty', 'envVars', props.envVars, 'is empty', 'map at least one env var name to a field, e.g. { API_TOKEN: "token" }');
+      const data = (props.kvVersion ?? 2) === 2 ? '.Data.data' : '.Data';
+      const lines = entries.map(([env, field]) => {
+        if (!ENV_NAME.test(env)) v.fail('invalid-env-name', 'envVars key', env, 'is not a shell variable name', 'use letters, digits and "_", e.g. API_TOKEN');
+        if (typeof field !== 'string' || !FIELD.test(field)) v.fail('invalid-field', `envVars["${env}"]`, field, 'is not a field name', 'use e.g. "token"');
+        // Single-quoted, with each ' written as '\'' so the value is never interpreted by the shell.
+        return `export ${env}='{{ index ${data} "${field}" | replaceAll "'" "'\\\\''" }}'`;
+      });
+      ann[`${VAULT}agent-inject-template-${name}`] = `{{- with secret "${path}" -}}\n${lines.join('\n')}\n{{- end }}\n`;
+    } else if (props.template !== undefined) {
+      ann[`${VAULT}agent-inject-template-${name}`] = v.nonEmpty('template', props.template);
+    }
+    if (props.authPath !== undefined) {
+      if (!VAULT_PATH.test(props.authPath)) v.fail('invalid-vault-path', 'authPath', props.authPath, 'is not a Vault auth path', 'use e.g. "auth/kubernetes-prod"');
+      ann[`${VAULT}auth-path`] = props.authPath;
+    }
+    if (props.vaultNamespace !== undefined) ann[`${VAULT}namespace`] = v.nonEmpty('vaultNamespace', props.vaultNamespace);
+    if (props.tls?.caCert !== undefined) ann[`${VAULT}ca-cert`] = v.absolutePath('tls.caCert', props.tls.caCert);
+    if (props.tls?.tlsSecret !== undefined) ann[`${VAULT}tls-secret`] = v.dnsSubdomain('tls.tlsSecret', props.tls.tlsSecret);
+    const r = props.agentResources ?? {};
+    if (r.cpuLimit !== undefined) ann[`${VAULT}agent-limits-cpu`] = v.cpu('agentResources.cpuLimit', r.cpuLimit);
+    if (r.memoryLimit !== undefined) ann[`${VAULT}agent-limits-mem`] = v.memory('agentResources.memoryLimit', r.memoryLimit);
+    if (r.cpuRequest !== undefined) ann[`${VAULT}agent-requests-cpu`] = v.cpu('agentResources.cpuRequest', r.cpuRequest);
+    if (r.memoryRequest !== undefined) ann[`${VAULT}agent-requests-mem`] = v.memory('agentResources.memoryRequest', r.memoryRequest);
+    for (const [k, val] of Object.entries(props.extraAnnotations ?? {})) {
+      if (!k.startsWith(VAULT)) v.fail('invalid-annotation', 'extraAnnotations key', k, `is not a ${VAULT}* annotation`, 'set other pod annotations with the workload\'s podAnnotations');
+      const bare = k.slice(VAULT.length);
+      if (FORBIDDEN_VAULT.some((f) => bare === f || bare.startsWith(`${f}-`))) {
+        v.fail('forbidden-vault-annotation', 'extraAnnotations key', k, bare.startsWith('tls') ? 'turns off TLS verification towards Vault' : 'writes the Vault token into the pod', bare.startsWith('tls') ? 'remove it and set tls.caCert or tls.tlsSecret' : 'remove it; inject only the secrets the program needs');
+      }
+      v.labelKey('extraAnnotations key', k);
+      if (k in ann) v.fail('conflicting-props', 'extraAnnotations key', k, 'is set by a typed prop', 'use the typed prop');
+      ann[k] = String(val);
+    }
+    this.annotations = ann;
+  }
+
+  /**
+   * For a program that reads only env vars: the container command that sources the rendered file and
+   * then execs the program with its arguments, each passed as its own argv entry (never joined into the script).
+   */
+  public envCommand(program: string[]): string[] {
+    const v = new PropValidator('SecretSource.vault', this.name);
+    if (!this.envMode) v.fail('not-env-mode', 'envVars', undefined, 'is not set, so the file holds no export lines', 'give envVars to render the secret for the shell');
+    if (!Array.isArray(program) || program.length === 0 || typeof program[0] !== 'string' || program[0] === '') {
+      v.fail('empty', 'program', program, 'is empty', 'give the program and its arguments, e.g. ["/app/crawler", "--config", "/etc/crawler.yaml"]');
+    }
+    // "$0" and "$@" are the program and its arguments, as separate argv entries: nothing is re-parsed.
+    return ['/bin/sh', '-c', `. ${this.filePath} && exec "$0" "$@"`, ...program];
+  }
+
+  /** Puts the injector annotations on the workload's pod template; the file appears at /vault/secrets/<name>. */
+  public mountInto(workload: AgentWorkload, _options: SecretMountOptions = {}): SecretMount {
+    const v = new PropValidator('SecretSource', workload.node.path);
+    const state = VAULT_STATE.get(workload) ?? new Map<string, string>();
+    for (const [k, val] of Object.entries(this.annotations)) {
+      const prev = state.get(k);
+      if (prev !== undefined && prev !== val) {
+        v.fail('conflicting-vault-annotation', k, val, `differs from "${prev}", set by another Vault secret on this workload`, 'give every Vault secret of one workload the same role, auth path and agent settings');
+      }
+      if (prev === undefined) workload.workload.podMetadata.addAnnotation(k, val);
+      state.set(k, val);
+    }
+    VAULT_STATE.set(workload, state);
+    return { path: this.filePath, files: { [this.name]: this.filePath } };
+  }
+}
