@@ -5,8 +5,9 @@ import { AuditLog } from '../constructs/aiops/audit-log';
 import { AuditSqlProps } from '../constructs/aiops/audit-sql';
 import { SecretKeyRef } from '../constructs/aiops/secret-ref';
 import { AiopsStoreKind, ExternalStore, IAiopsStore, InClusterStore } from '../constructs/aiops/stores';
-import { IIngressPeer, NetworkPeer } from '../constructs/network';
+import { IIngressPeer, NetworkPeer, Ports } from '../constructs/network';
 import { PolicyCheck, PolicyCheckProps } from '../constructs/policy-check';
+import { VaultSecretSource } from '../constructs/secrets';
 import { SecureChart } from '../constructs/secure-chart';
 import { PropValidator } from '../constructs/validation';
 
@@ -31,7 +32,8 @@ export interface AiopsStoresProps {
 
 /** The Secrets the chart reads (created outside it, by hand, External Secrets or Vault). */
 export interface AiopsSecretsProps {
-  readonly llmApiKey: SecretKeyRef;
+  /** A Secret, or `SecretSource.vault({...})` to have the Vault Agent Injector render it as a file. */
+  readonly llmApiKey: SecretKeyRef | VaultSecretSource;
   /** Superuser password of PostgreSQL: the in-cluster server's, and the migration's login. */
   readonly postgresAdmin: SecretKeyRef;
   /** Password of the application's audit role; the API logs in to PostgreSQL with it. */
@@ -50,6 +52,12 @@ export interface AiopsChartProps extends ChartProps {
    * @default - the restricted profile and every rule
    */
   readonly policyCheck?: PolicyCheckProps;
+  /**
+   * The Vault server the injected Vault Agent talks to; required when a secret comes from Vault,
+   * since the API's default-deny egress would otherwise cut the agent off.
+   * @default - no Vault egress
+   */
+  readonly vaultServer?: { readonly cidrs: string[]; readonly port?: number };
   /** Image of the AIOps API, pinned. */
   readonly image: string;
   readonly secrets: AiopsSecretsProps;
@@ -116,6 +124,13 @@ export class AiopsChart extends SecureChart {
       clients: props.apiClients,
       podAnnotations: props.apiPodAnnotations,
     });
+    if (s.llmApiKey instanceof VaultSecretSource) {
+      const vault = props.vaultServer ?? v.fail('missing-vault-server', 'vaultServer', props.vaultServer,
+        'is required when a secret comes from Vault: the Vault Agent needs egress to the server', 'give { cidrs: ["10.0.5.10/32"], port: 8200 }');
+      const port = v.port('vaultServer.port', vault.port ?? 8200);
+      // The injected Vault Agent shares the API pod's network, so the API's policy must let it reach Vault.
+      this.api.networkPolicy.allowEgressTo(NetworkPeer.cidrs(vault.cidrs), [Ports.tcp(port)]);
+    }
     this.auditLog = new AuditLog(this, 'audit-log', {
       ...props.audit,
       database: { host: stores.postgres.host, port: stores.postgres.port, peer: stores.postgres.peer },

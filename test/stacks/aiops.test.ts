@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aiops, aiopsExternalStores } from '../../examples/aiops';
-import { AccessRole, AIOPS_API_READ_RULES, AiopsChart, AiopsChartProps, ValidationError } from '../../src';
+import { AccessRole, AIOPS_API_READ_RULES, AiopsChart, AiopsChartProps, SecretSource, ValidationError } from '../../src';
 import { find, K8sObject, podSpec, synth } from '../helpers/synth';
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
@@ -259,5 +259,46 @@ describe('AiopsChart bad input', () => {
     fc.assert(fc.property(bad, (props) => {
       expect(build(props as Partial<AiopsChartProps>)).toThrow(ValidationError);
     }), { numRuns: 100 });
+  });
+});
+
+describe('aiops-api with the LLM key from Vault', () => {
+  const vaultProps: AiopsChartProps = {
+    ...BASE,
+    secrets: {
+      ...BASE.secrets,
+      llmApiKey: SecretSource.vault({
+        name: 'llm-api-key',
+        path: 'secret/data/aiops/llm',
+        role: 'aiops-api',
+        tls: { caCert: '/vault/tls/ca.crt', tlsSecret: 'vault-ca' },
+      }),
+    },
+    vaultServer: { cidrs: ['10.0.5.10/32'] },
+  };
+
+  it('renders the key as a file through Vault Agent annotations, mounts no Secret for it, and lets the agent reach Vault', () => {
+    const objects = synth((app) => { new AiopsChart(app, 'c', vaultProps); });
+    const api = find(objects, 'Deployment', 'aiops-api');
+    const annotations = api.spec.template.metadata.annotations;
+    expect(Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('vault.hashicorp.com/')))).toMatchObject({
+      'vault.hashicorp.com/agent-inject': 'true',
+      'vault.hashicorp.com/role': 'aiops-api',
+      'vault.hashicorp.com/agent-inject-secret-llm-api-key': 'secret/data/aiops/llm',
+      'vault.hashicorp.com/ca-cert': '/vault/tls/ca.crt',
+      'vault.hashicorp.com/tls-secret': 'vault-ca',
+    });
+    expect(Object.keys(annotations)).not.toContain('vault.hashicorp.com/tls-skip-verify');
+    expect(Object.keys(annotations)).not.toContain('vault.hashicorp.com/agent-inject-token');
+    const config = JSON.parse(find(objects, 'ConfigMap', 'aiops-api-config').data['config.json']);
+    expect(config.llm.apiKeyFile).toBe('/vault/secrets/llm-api-key');
+    const secretNames = podSpec(api).volumes.filter((v: any) => v.secret).map((v: any) => v.secret.secretName).sort();
+    expect(secretNames).toEqual(['aiops-postgres-app', 'aiops-qdrant', 'aiops-redis']);
+    expect(podSpec(api).containers.every((c: any) => (c.env ?? []).every((e: any) => !e.valueFrom))).toBe(true);
+    expect(find(objects, 'NetworkPolicy', 'aiops-api').spec.egress).toContainEqual({ ports: [{ port: 8200, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.0.5.10/32' } }] });
+  });
+
+  it('fails without the Vault server, since default-deny egress would cut the agent off', () => {
+    expect(() => synth((app) => { new AiopsChart(app, 'c', { ...vaultProps, vaultServer: undefined }); })).toThrow(ValidationError);
   });
 });

@@ -4,6 +4,7 @@ import { AgentWorkload, PolicyRule, ResourceSizing } from '../agent-workload';
 import { standardLabels } from '../labels';
 import { IIngressPeer, NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
 import { PropValidator } from '../validation';
+import { VaultSecretSource } from '../secrets';
 import { AIOPS_SECRETS_DIR, mountSecretFile, SecretKeyRef, secretRef } from './secret-ref';
 import { AiopsStoreKind, IAiopsStore } from './stores';
 
@@ -42,8 +43,11 @@ export interface AiopsApiProps {
   readonly image: string;
   /** @default - the chart's namespace */
   readonly namespace?: string;
-  /** The Secret with the LLM provider's API key. */
-  readonly llmApiKey: SecretKeyRef;
+  /**
+   * The LLM provider's API key: a Secret mounted as a file, or a file rendered by the Vault Agent
+   * Injector (`SecretSource.vault({...})`).
+   */
+  readonly llmApiKey: SecretKeyRef | VaultSecretSource;
   /** The stores; the API's password for each is mounted as a file. */
   readonly postgres: IAiopsStore;
   readonly redis: IAiopsStore;
@@ -128,7 +132,8 @@ export class AiopsApi extends Construct {
     this.port = v.port('port', props.port ?? 8080);
     this.prometheusNamespace = v.dnsLabel('prometheusNamespace', props.prometheusNamespace ?? 'monitoring');
     this.accessRoles = checkAccessRoles(v, props.accessRoles ?? []);
-    const llmKey = secretRef(v, 'llmApiKey', props.llmApiKey, 'api-key');
+    const llmFromVault = props.llmApiKey instanceof VaultSecretSource ? props.llmApiKey : undefined;
+    const llmKey = llmFromVault ? undefined : secretRef(v, 'llmApiKey', props.llmApiKey as SecretKeyRef, 'api-key');
     const stores: Record<AiopsStoreKind, IAiopsStore> = {
       [AiopsStoreKind.POSTGRES]: checkStore(v, 'postgres', props.postgres, AiopsStoreKind.POSTGRES),
       [AiopsStoreKind.REDIS]: checkStore(v, 'redis', props.redis, AiopsStoreKind.REDIS),
@@ -149,7 +154,9 @@ export class AiopsApi extends Construct {
     });
     this.clusterRole = this.workload.grantClusterRole([...AIOPS_API_READ_RULES], { name: 'aiops-api-read-only' });
 
-    const files: Record<string, string> = { llmApiKey: mountSecretFile(this.workload, 'llm', llmKey, 'api-key') };
+    const files: Record<string, string> = {
+      llmApiKey: llmFromVault ? llmFromVault.mountInto(this.workload).path : mountSecretFile(this.workload, 'llm', llmKey!, 'api-key'),
+    };
     const passwords: Record<AiopsStoreKind, Required<SecretKeyRef>> = {
       [AiopsStoreKind.POSTGRES]: props.postgresPassword !== undefined ? secretRef(v, 'postgresPassword', props.postgresPassword) : stores.postgres.password,
       [AiopsStoreKind.REDIS]: stores.redis.password,
