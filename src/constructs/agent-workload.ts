@@ -264,10 +264,7 @@ export class AgentWorkload extends Construct {
   constructor(scope: Construct, id: string, props: AgentWorkloadProps) {
     super(scope, id);
     const v = (this.validator = new PropValidator('AgentWorkload', this.node.path));
-    this.kind = props.kind ?? WorkloadKind.DEPLOYMENT;
-    if (!Object.values(WorkloadKind).includes(this.kind)) {
-      v.fail('invalid-kind', 'kind', props.kind, 'is not a workload kind', `use one of ${Object.values(WorkloadKind).join(', ')}`);
-    }
+    this.kind = v.oneOf('invalid-kind', 'kind', props.kind ?? WorkloadKind.DEPLOYMENT, WorkloadKind, 'a workload kind');
     this.name = v.dnsLabel('name', props.name ?? id);
     const chartNamespace = Chart.of(this).namespace;
     this.namespace = props.namespace !== undefined ? v.dnsLabel('namespace', props.namespace) : chartNamespace;

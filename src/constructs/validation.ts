@@ -38,6 +38,13 @@ export class PropValidator {
     throw new ValidationError({ code, owner: this.owner, path: this.path, prop, value, problem, fix });
   }
 
+  /** One of an enum's values; `what` names the kind of value in the message, e.g. "a workload kind". */
+  oneOf<T extends string>(code: string, prop: string, value: T | undefined, options: Record<string, T>, what: string): T {
+    const allowed = Object.values(options);
+    if (!allowed.includes(value as T)) this.fail(code, prop, value, `is not ${what}`, `use one of ${allowed.join(', ')}`);
+    return value as T;
+  }
+
   dnsLabel(prop: string, value: string): string {
     if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !DNS_LABEL.test(value)) {
       const hint = typeof value === 'string' ? toDnsLabel(value) : 'my-agent';

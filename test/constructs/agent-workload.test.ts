@@ -196,6 +196,7 @@ describe('AgentWorkload validation', () => {
     ['port 0', { ports: [{ port: 0 }] }, 'ports[0].port', /between 1 and 65535/],
     ['a bad label value', { labels: { team: 'a b' } }, 'labels["team"]', /label value/],
     ['a CronJob without schedule', { kind: WorkloadKind.CRON_JOB }, 'schedule', /cron/],
+    ['an unknown kind', { kind: 'Pod' as WorkloadKind }, 'kind', /use one of Deployment, DaemonSet/],
   ];
 
   it.each(cases)('fails on %s with a ValidationError naming path, prop and fix', (_title, props, prop, fix) => {

@@ -213,9 +213,7 @@ function checkAccessRoles(v: PropValidator, bindings: AccessRoleBinding[]): Acce
   if (!Array.isArray(bindings)) v.fail('invalid-access-roles', 'accessRoles', bindings, 'is not a list', 'give e.g. [{ role: "viewer", groups: ["sre"], namespaces: ["payments"] }]');
   return bindings.map((b, i) => {
     const p = `accessRoles[${i}]`;
-    if (!Object.values(AccessRole).includes(b?.role)) {
-      v.fail('unknown-access-role', `${p}.role`, b?.role, 'is not an access role', `use one of ${Object.values(AccessRole).join(', ')}`);
-    }
+    v.oneOf('unknown-access-role', `${p}.role`, b?.role, AccessRole, 'an access role');
     if (!Array.isArray(b.groups) || b.groups.length === 0 || b.groups.some((g) => typeof g !== 'string' || g.trim() === '')) {
       v.fail('invalid-groups', `${p}.groups`, b.groups, 'must list at least one non-empty group', 'give e.g. ["sre"]');
     }

@@ -69,10 +69,7 @@ export class InClusterStore extends Construct implements IAiopsStore {
   constructor(scope: Construct, id: string, props: InClusterStoreProps) {
     super(scope, id);
     const v = new PropValidator('InClusterStore', this.node.path);
-    if (!Object.values(AiopsStoreKind).includes(props?.kind)) {
-      v.fail('invalid-store-kind', 'kind', props?.kind, 'is not a store kind', `use one of ${Object.values(AiopsStoreKind).join(', ')}`);
-    }
-    this.kind = props.kind;
+    this.kind = v.oneOf('invalid-store-kind', 'kind', props?.kind, AiopsStoreKind, 'a store kind');
     const defaults = STORE_DEFAULTS[this.kind];
     this.port = defaults.port;
     this.password = secretRef(v, 'password', props.password);
@@ -165,10 +162,7 @@ export class ExternalStore extends Construct implements IAiopsStore {
   constructor(scope: Construct, id: string, props: ExternalStoreProps) {
     super(scope, id);
     const v = new PropValidator('ExternalStore', this.node.path);
-    if (!Object.values(AiopsStoreKind).includes(props?.kind)) {
-      v.fail('invalid-store-kind', 'kind', props?.kind, 'is not a store kind', `use one of ${Object.values(AiopsStoreKind).join(', ')}`);
-    }
-    this.kind = props.kind;
+    this.kind = v.oneOf('invalid-store-kind', 'kind', props?.kind, AiopsStoreKind, 'a store kind');
     this.host = v.dnsSubdomain('host', props.host);
     this.port = v.port('port', props.port ?? STORE_DEFAULTS[this.kind].port);
     this.password = secretRef(v, 'password', props.password);

@@ -146,10 +146,7 @@ function resolveTier(v: PropValidator, props: ObservabilityAgentProps): {
   tier: AgentTier; capabilities: CapabilityGrant[]; mounts: HostMount[]; privileged?: string;
 } {
   if (!props || typeof props !== 'object') v.fail('missing-props', 'props', props, 'are missing', 'give at least image and apiServer');
-  const tier = props.tier ?? AgentTier.BPF;
-  if (!Object.values(AgentTier).includes(tier)) {
-    v.fail('invalid-tier', 'tier', tier, 'is not an agent tier', `use one of ${Object.values(AgentTier).join(', ')}`);
-  }
+  const tier = v.oneOf('invalid-tier', 'tier', props.tier ?? AgentTier.BPF, AgentTier, 'an agent tier');
   let privileged: string | undefined;
   if (tier === AgentTier.PRIVILEGED) {
     privileged = v.reason('privilegedReason', props.privilegedReason);
