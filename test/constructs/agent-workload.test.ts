@@ -70,6 +70,12 @@ describe('AgentWorkload defaults (the hardening profile)', () => {
     });
   });
 
+  it('runs one replica with the cluster DNS policy and pulls images only when missing', () => {
+    expect(deployment.spec.replicas).toBe(1);
+    expect(spec.dnsPolicy).toBe('ClusterFirst');
+    expect(container.imagePullPolicy).toBe('IfNotPresent');
+  });
+
   it('uses no host namespaces and no host paths', () => {
     expect(spec.hostNetwork).toBe(false);
     expect(spec.hostPID).toBeUndefined();
