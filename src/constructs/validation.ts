@@ -173,6 +173,32 @@ export class PropValidator {
     return value;
   }
 
+  /**
+   * A URL with one of the given schemes (e.g. `['https:']`), without credentials: a password in a URL
+   * would be a literal secret in the manifest, so it is refused without being echoed.
+   */
+  url(prop: string, value: string, protocols: readonly string[]): URL {
+    const schemes = protocols.map((p) => p.replace(/:$/, ''));
+    const example = schemes.includes('http') ? 'http://proxy.corp.example:3128' : 'https://ingest.vendor.example';
+    if (typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      const fix = typeof value === 'string' && value !== '' ? `write "${schemes[0]}://${value}"` : `use e.g. "${example}"`;
+      this.fail('invalid-url', prop, value, `has no scheme (${schemes.join(' or ')}://)`, fix);
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (url && (url.username || url.password)) {
+      this.fail('url-credentials', prop, '(a URL with credentials, not shown)', 'carries credentials, which would be a literal secret in the manifest', 'remove them from the URL and deliver them as a file from the secrets module');
+    }
+    if (!url || !protocols.includes(url.protocol)) {
+      this.fail('invalid-url', prop, value, `is not an ${schemes.join(' or ')} URL`, `use e.g. "${example}"`);
+    }
+    return url;
+  }
+
   positiveInt(prop: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
     if (!Number.isInteger(value) || value < 1 || value > max) {
       this.fail('invalid-number', prop, value, `is not a whole number between 1 and ${max}`, 'use e.g. 1');

@@ -112,24 +112,11 @@ interface CheckedBackend {
   proxy?: { url: URL; port: number; cidrs: string[] };
 }
 
-function parseUrl(v: PropValidator, prop: string, value: string, protocols: string[]): URL {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || !protocols.includes(url.protocol) || url.username || url.password) {
-    v.fail('invalid-url', prop, value, `is not an ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL without credentials`, protocols.includes('https:') && protocols.length === 1 ? 'use e.g. "https://ingest.vendor.example"' : 'use e.g. "http://proxy.corp.example:3128"');
-  }
-  return url;
-}
-
 function checkBackend(v: PropValidator, backend: MediatorBackend | undefined, cilium: boolean): CheckedBackend {
   if (!backend || typeof backend !== 'object') {
     v.fail('missing-backend', 'backend', backend, 'is missing', 'give { url, and one of cidrs, proxy or fqdn }');
   }
-  const url = parseUrl(v, 'backend.url', backend.url, ['https:']);
+  const url = v.url('backend.url', backend.url, ['https:']);
   const port = url.port ? Number(url.port) : 443;
   const ways = [backend.cidrs !== undefined, backend.proxy !== undefined, backend.fqdn === true].filter(Boolean).length;
   if (ways !== 1) {
@@ -144,7 +131,7 @@ function checkBackend(v: PropValidator, backend: MediatorBackend | undefined, ci
     return { url, port, cidrs: backend.cidrs };
   }
   if (backend.proxy) {
-    const proxyUrl = parseUrl(v, 'backend.proxy.url', backend.proxy.url, ['http:', 'https:']);
+    const proxyUrl = v.url('backend.proxy.url', backend.proxy.url, ['http:', 'https:']);
     const cidrs = backend.proxy.cidrs;
     if (!Array.isArray(cidrs) || cidrs.length === 0) v.fail('empty-cidrs', 'backend.proxy.cidrs', cidrs, 'lists no address block', 'give the proxy\'s addresses, e.g. ["10.40.0.10/32"]');
     cidrs.forEach((c, i) => checkCidr(v, `backend.proxy.cidrs[${i}]`, c));

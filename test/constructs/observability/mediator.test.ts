@@ -88,12 +88,12 @@ describe('ObservabilityMediator', () => {
     const cases: Array<[string, Partial<ObservabilityMediatorProps>, string, string, RegExp]> = [
       ['an egress CIDR 10.0.0.0/33', { backend: { url: 'https://ingest.vendor.example', cidrs: ['10.0.0.0/33'] } }, 'backend.cidrs[0]', 'invalid-cidr', /use e\.g\. "10\.0\.0\.0\/16"/],
       ['a plain-http backend', { backend: { url: 'http://ingest.vendor.example', cidrs: ['203.0.113.0/24'] } }, 'backend.url', 'invalid-url', /https:\/\//],
-      ['a backend URL with credentials', { backend: { url: 'https://user:pw@ingest.vendor.example', cidrs: ['203.0.113.0/24'] } }, 'backend.url', 'invalid-url', /without credentials/],
+      ['a backend URL with credentials', { backend: { url: 'https://user:pw@ingest.vendor.example', cidrs: ['203.0.113.0/24'] } }, 'backend.url', 'url-credentials', /carries credentials/],
       ['both CIDRs and a proxy', { backend: { url: 'https://ingest.vendor.example', cidrs: ['203.0.113.0/24'], proxy: { url: 'http://p:3128', cidrs: ['10.0.0.1/32'] } } }, 'backend', 'backend-egress', /exactly one/],
       ['no way to the backend', { backend: { url: 'https://ingest.vendor.example' } }, 'backend', 'backend-egress', /exactly one/],
       ['a host name without Cilium', { backend: { url: 'https://ingest.vendor.example', fqdn: true } }, 'backend.fqdn', 'fqdn-needs-cilium', /cilium: true/],
       ['a proxy without addresses', { backend: { url: 'https://ingest.vendor.example', proxy: { url: 'http://p:3128', cidrs: [] } } }, 'backend.proxy.cidrs', 'empty-cidrs', /proxy's addresses/],
-      ['a proxy URL that is not one', { backend: { url: 'https://ingest.vendor.example', proxy: { url: 'proxy:3128', cidrs: ['10.0.0.1/32'] } } }, 'backend.proxy.url', 'invalid-url', /proxy\.corp\.example/],
+      ['a proxy URL that is not one', { backend: { url: 'https://ingest.vendor.example', proxy: { url: 'proxy:3128', cidrs: ['10.0.0.1/32'] } } }, 'backend.proxy.url', 'invalid-url', /has no scheme.*write "http:\/\/proxy:3128"/],
     ];
 
     it.each(cases)('fails on %s with a ValidationError naming the mediator, the prop and the fix', (_t, props, prop, code, fix) => {
