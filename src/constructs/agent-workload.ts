@@ -450,6 +450,38 @@ export class AgentWorkload extends Construct {
     return role;
   }
 
+  /**
+   * Adds a projected ServiceAccount token volume to the pod without mounting it in any container of
+   * ours: for a sidecar that an admission webhook injects (the Vault Agent), so the application never
+   * sees the token. The token is bound to `audience` and rotated by the kubelet.
+   */
+  public addServiceAccountTokenVolume(name: string, audience: string, expirationSeconds = 3600): void {
+    const v = this.validator;
+    if (typeof audience !== 'string' || !/^[!-~]{1,253}$/.test(audience)) {
+      v.fail('invalid-audience', 'audience', audience, 'is not a token audience', 'use e.g. "vault"');
+    }
+    v.positiveInt('expirationSeconds', expirationSeconds, 2 ** 32);
+    if (expirationSeconds < 600) v.fail('invalid-number', 'expirationSeconds', expirationSeconds, 'is below the 600 seconds Kubernetes accepts', 'use at least 600, e.g. 3600');
+    this.apiObject.addJsonPatch(JsonPatch.add(`${this.templatePath}/spec/volumes/-`, {
+      name: v.dnsLabel('volume name', name),
+      projected: { sources: [{ serviceAccountToken: { audience, expirationSeconds, path: 'token' } }] },
+    }));
+  }
+
+  /** A ClusterIP Service named after the workload that selects its pods, on the given TCP ports. */
+  public addService(ports: Array<{ name: string; port: number }>): ApiObject {
+    const v = this.validator;
+    return new ApiObject(this, 'service', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: this.name, namespace: this.namespace, labels: this.labels },
+      spec: {
+        selector: this.selector,
+        ports: ports.map((p, i) => ({ name: v.dnsLabel(`service.ports[${i}].name`, p.name), port: v.port(`service.ports[${i}].port`, p.port), targetPort: p.port, protocol: 'TCP' })),
+      },
+    });
+  }
+
   /** This workload's ServiceAccount as an RBAC subject. */
   public subject(): { kind: string; name: string; namespace: string } {
     return { kind: 'ServiceAccount', name: this.name, namespace: this.namespace ?? 'default' };

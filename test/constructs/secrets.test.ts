@@ -47,6 +47,7 @@ describe('SecretSource.vault', () => {
       [`${V}agent-inject-template-db.json`]: '{{ with secret "secret/data/sensor/db" }}{{ .Data.data | toJSON }}{{ end }}',
       [`${V}agent-pre-populate-only`]: 'false',
       [`${V}agent-run-as-same-user`]: 'true',
+      [`${V}agent-service-account-token-volume-name`]: 'vault-token',
       [`${V}auth-path`]: 'auth/kubernetes-prod',
       [`${V}namespace`]: 'team-a',
       [`${V}ca-cert`]: '/vault/tls/ca.crt',
@@ -63,6 +64,27 @@ describe('SecretSource.vault', () => {
     expect(ann).not.toHaveProperty(`${V}tls-skip-verify`);
     expect(ann).not.toHaveProperty(`${V}agent-inject-token`);
     expect(podSpec(deployment).containers[0].env ?? []).toEqual([]);
+  });
+
+  it('gives the agent an audience-bound token from a projected volume that no container of ours mounts', () => {
+    const spec = podSpec(deployment);
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec.volumes.filter((v: any) => v.projected)).toEqual([
+      { name: 'vault-token', projected: { sources: [{ serviceAccountToken: { audience: 'vault', expirationSeconds: 3600, path: 'token' } }] } },
+    ]);
+    const mounts = [...spec.containers, ...(spec.initContainers ?? [])].flatMap((c: any) => c.volumeMounts ?? []);
+    expect(mounts.map((m: any) => m.name)).not.toContain('vault-token');
+  });
+
+  it('binds the token to another audience when asked, and refuses two audiences on one workload', () => {
+    const objects2 = synth((app) => SecretSource.vault({ ...VAULT_BASE, tokenAudience: 'https://vault.corp.example' }).mountInto(chart(app)));
+    expect(podSpec(find(objects2, 'Deployment', 'crawler')).volumes.find((v: any) => v.name === 'vault-token').projected.sources[0].serviceAccountToken.audience).toBe('https://vault.corp.example');
+    const w = chart(new App());
+    SecretSource.vault(VAULT_BASE).mountInto(w);
+    const e = errorOf(() => SecretSource.vault({ ...VAULT_BASE, name: 'other', tokenAudience: 'other' }).mountInto(w));
+    expect((e as ValidationError).code).toBe('conflicting-vault-annotation');
+    expect((e as ValidationError).prop).toBe('tokenAudience');
+    expect((errorOf(() => SecretSource.vault({ ...VAULT_BASE, tokenAudience: 'has space' })) as ValidationError).code).toBe('invalid-audience');
   });
 
   it('returns the rendered file path', () => {

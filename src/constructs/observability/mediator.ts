@@ -73,12 +73,7 @@ export class ObservabilityMediator extends AgentWorkload {
     });
     this.backend = props.backend;
     this.grantClusterRole([...MEDIATOR_RULES], { name: clusterScopedName(this) });
-    this.service = new ApiObject(this, 'service', {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: this.name, namespace: this.namespace, labels: this.labels },
-      spec: { selector: this.selector, ports: [{ name: 'ingest', port: MEDIATOR_PORT, targetPort: MEDIATOR_PORT, protocol: 'TCP' }] },
-    });
+    this.service = this.addService([{ name: 'ingest', port: MEDIATOR_PORT }]);
     const policy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this, cilium: props.cilium })
       .allowDns()
       .allowEgressTo(NetworkPeer.apiServer(props.apiServer));

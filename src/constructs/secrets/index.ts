@@ -162,6 +162,14 @@ export interface VaultSecretProps {
   readonly vaultNamespace?: string;
   /** @default - the injector's CA configuration */
   readonly tls?: VaultTls;
+  /**
+   * Audience of the ServiceAccount token the Vault Agent logs in with. The token comes from a
+   * projected volume that only the agent mounts (`agent-service-account-token-volume-name`), since
+   * the library's pods do not automount one; the Vault role must be bound to this audience
+   * (`vault write auth/kubernetes/role/<role> audience=vault ...`).
+   * @default "vault"
+   */
+  readonly tokenAudience?: string;
   /** @default - the injector's defaults */
   readonly agentResources?: VaultAgentResources;
   /**
@@ -180,6 +188,9 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FIELD = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 const FORBIDDEN_VAULT = ['tls-skip-verify', 'agent-inject-token'];
+/** The projected token volume that the injected Vault Agent logs in with. */
+export const VAULT_TOKEN_VOLUME = 'vault-token';
+const TOKEN_AUDIENCE_KEY = ' token-audience';
 
 /** Annotations already set on a workload by Vault sources, to catch conflicting shared settings. */
 const VAULT_STATE = new WeakMap<AgentWorkload, Map<string, string>>();
@@ -316,6 +327,8 @@ export class VaultSecretSource extends SecretSource {
   public readonly envMode: boolean;
   /** Every annotation this source puts on the pod template. */
   public readonly annotations: Readonly<Record<string, string>>;
+  /** Audience of the agent's projected ServiceAccount token. */
+  public readonly tokenAudience: string;
 
   constructor(props: VaultSecretProps) {
     super();
@@ -346,7 +359,13 @@ export class VaultSecretSource extends SecretSource {
       [`${VAULT}agent-inject-perms-${name}`]: props.perms ?? (runAsSameUser ? '0400' : '0440'),
       [`${VAULT}agent-pre-populate-only`]: String(props.prePopulateOnly ?? false),
       [`${VAULT}agent-run-as-same-user`]: String(runAsSameUser),
+      [`${VAULT}agent-service-account-token-volume-name`]: VAULT_TOKEN_VOLUME,
     };
+    const audience = props.tokenAudience ?? 'vault';
+    if (typeof audience !== 'string' || !/^[!-~]{1,253}$/.test(audience)) {
+      v.fail('invalid-audience', 'tokenAudience', audience, 'is not a token audience', 'use e.g. "vault"');
+    }
+    this.tokenAudience = audience;
     this.envMode = props.envVars !== undefined;
     if (this.envMode) {
       if (props.template !== undefined) v.fail('conflicting-props', 'template', props.template, 'is given with envVars', 'give either envVars (a generated export file) or a template');
@@ -413,6 +432,14 @@ export class VaultSecretSource extends SecretSource {
       }
       if (prev === undefined) workload.workload.podMetadata.addAnnotation(k, val);
       state.set(k, val);
+    }
+    // The agent's login token: a pseudo-key in the state, so that two secrets cannot ask for two audiences.
+    const prevAudience = state.get(TOKEN_AUDIENCE_KEY);
+    if (prevAudience === undefined) {
+      workload.addServiceAccountTokenVolume(VAULT_TOKEN_VOLUME, this.tokenAudience);
+      state.set(TOKEN_AUDIENCE_KEY, this.tokenAudience);
+    } else if (prevAudience !== this.tokenAudience) {
+      v.fail('conflicting-vault-annotation', 'tokenAudience', this.tokenAudience, `differs from "${prevAudience}", set by another Vault secret on this workload`, 'give every Vault secret of one workload the same tokenAudience');
     }
     VAULT_STATE.set(workload, state);
     return { path: this.filePath, files: { [this.name]: this.filePath } };
