@@ -3,6 +3,7 @@ import { costOptimizer } from './cost-optimizer';
 import { aiops, aiopsExternalStores } from './aiops';
 import { hardenedAgent } from './hardened-agent';
 import { observability, observabilityExecutor } from './observability';
+import { sensor } from './sensor';
 
 /** Every example chart, in the order they are written to dist/k8s/<chart id>.k8s.yaml. */
 export const k8sExamples: Array<(app: App) => Chart> = [
@@ -12,6 +13,7 @@ export const k8sExamples: Array<(app: App) => Chart> = [
   costOptimizer,
   aiops,
   aiopsExternalStores,
+  sensor,
 ];
 
 /**

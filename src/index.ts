@@ -20,3 +20,6 @@ export * from './policy/gcp-iam';
 export * from './constructs/secrets';
 export * from './constructs/aiops';
 export * from './stacks/aiops';
+export * from './constructs/proxy';
+export * from './constructs/sensor';
+export * from './stacks/sensor';

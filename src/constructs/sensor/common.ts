@@ -52,3 +52,35 @@ export interface SensorWorkloadOptions extends Omit<AgentContainerOptions, 'name
    */
   readonly cilium?: boolean;
 }
+
+/** The port the digger receives the interceptors' traffic metadata (and the crawler's findings) on. */
+export const DIGGER_PORT = 9443;
+/** The port the detection tool receives classification requests from the digger on. */
+export const DETECTION_PORT = 8080;
+/** The port every sensor pod serves Prometheus metrics on (named `metrics`). */
+export const METRICS_PORT = 9090;
+/** The interceptor's metrics port: on the node, since the interceptor shares the host network. */
+export const INTERCEPTOR_METRICS_PORT = 9465;
+
+/** A vendor endpoint outside the cluster. */
+export interface VendorEndpoint {
+  /** Its URL, https only, without credentials: `https://ingest.vendor.example`. */
+  readonly url: string;
+  /**
+   * Its addresses, when the workload reaches it directly. Without an outbound proxy they are required;
+   * with one they must be left out, since the proxy is then the only way out.
+   * @default - none: reached through the outbound proxy
+   */
+  readonly cidrs?: string[];
+}
+
+/** The Vault server that the injected Vault Agent talks to. */
+export interface VaultServer {
+  /** Its addresses. */
+  readonly cidrs: string[];
+  /**
+   * Its port.
+   * @default 8200
+   */
+  readonly port?: number;
+}

@@ -1,0 +1,6 @@
+export * from './common';
+export * from './sensor-workload';
+export * from './interceptor';
+export * from './digger';
+export * from './detection-tool';
+export * from './prometheus-agent';

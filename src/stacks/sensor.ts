@@ -1,0 +1,151 @@
+import { Construct } from 'constructs';
+import { AgentWorkload } from '../constructs/agent-workload';
+import { ApiServerEndpoint } from '../constructs/observability/common';
+import { checkCidr, NetworkPeer } from '../constructs/network';
+import { PolicyCheck, PolicyCheckProps } from '../constructs/policy-check';
+import { OutboundProxy, OutboundProxyProps } from '../constructs/proxy';
+import { SecureChart } from '../constructs/secure-chart';
+import {
+  DETECTION_PORT, DIGGER_PORT, SensorDetectionTool, SensorDetectionToolProps, SensorDigger, SensorDiggerProps, SensorInterceptor,
+  SensorInterceptorProps, SensorPrometheusAgent, SensorPrometheusAgentProps, VaultServer,
+} from '../constructs/sensor';
+import { PropValidator } from '../constructs/validation';
+
+/** What the chart sets on every workload itself. */
+type Shared = 'namespace' | 'cilium' | 'proxy' | 'vaultServer' | 'apiServer';
+
+export interface SensorChartProps {
+  /**
+   * Options of the policy checker that runs on this chart at synthesis.
+   * @default - the restricted profile and every rule
+   */
+  readonly policyCheck?: PolicyCheckProps;
+  /**
+   * Namespace of every workload.
+   * @default "sensor"
+   */
+  readonly namespace?: string;
+  /** The API server's addresses and port (443 on most managed clusters, 6443 on kubeadm). */
+  readonly apiServer: ApiServerEndpoint;
+  /**
+   * The nodes' addresses: interceptors run on the host network, so the digger accepts them (and the
+   * Prometheus agent scrapes them) by these. Required with an interceptor.
+   * @default - none
+   */
+  readonly nodeCidrs?: string[];
+  /**
+   * The cluster runs Cilium.
+   * @default false
+   */
+  readonly cilium?: boolean;
+  /**
+   * The outbound HTTPS proxy. When set, every workload that talks out gets HTTPS_PROXY and NO_PROXY,
+   * and its egress allows the proxy instead of the vendor's addresses.
+   * @default - no proxy: every vendor endpoint needs its CIDRs
+   */
+  readonly httpsProxy?: Omit<OutboundProxyProps, 'apiServer'>;
+  /**
+   * The Vault server, when a token comes from the Vault Agent Injector.
+   * @default - none
+   */
+  readonly vaultServer?: VaultServer;
+  /**
+   * dockerconfigjson Secrets for the vendor's registry, put on every pod.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[];
+  /**
+   * Refuse any image that is not pinned by digest (in `image` or `imageDigest`).
+   * @default true
+   */
+  readonly requireImageDigests?: boolean;
+  /**
+   * The interceptor (data in motion).
+   * @default - none
+   */
+  readonly interceptor?: Omit<SensorInterceptorProps, Shared | 'diggerAddress'>;
+  /** The digger. */
+  readonly digger: Omit<SensorDiggerProps, Shared>;
+  /** The detection tool. */
+  readonly detectionTool: Omit<SensorDetectionToolProps, Shared>;
+  /**
+   * The Prometheus agent.
+   * @default - none
+   */
+  readonly prometheusAgent?: Omit<SensorPrometheusAgentProps, Shared>;
+}
+
+/**
+ * The data-security sensor in one chart. Each workload has its own identity and, except the
+ * host-network interceptor, a default-deny network policy that allows exactly:
+ *
+ * | workload | egress | ingress |
+ * |---|---|---|
+ * | interceptor | not restricted by any NetworkPolicy (host network); sends only to the digger | - |
+ * | digger | DNS, API server, vendor (proxy or CIDRs), detection tool, Vault | interceptors (node CIDRs), crawler, Prometheus agent |
+ * | detection tool | DNS, update endpoint and model bucket (proxy or CIDRs), Vault | digger, Prometheus agent |
+ * | Prometheus agent | DNS, API server, vendor (proxy or CIDRs), scraped pods and node ports, Vault | none |
+ */
+export class SensorChart extends SecureChart {
+  public readonly proxy?: OutboundProxy;
+  public readonly interceptor?: SensorInterceptor;
+  public readonly digger: SensorDigger;
+  public readonly detectionTool: SensorDetectionTool;
+  public readonly prometheusAgent?: SensorPrometheusAgent;
+  /** Fails synthesis on any unexempted error of the checker. */
+  public readonly policyCheck: PolicyCheck;
+
+  constructor(scope: Construct, id: string, props: SensorChartProps) {
+    const v: PropValidator = new PropValidator('SensorChart', id);
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'give { apiServer, digger, detectionTool, ... }');
+    const namespace = v.dnsLabel('namespace', props.namespace ?? 'sensor');
+    super(scope, id, { namespace });
+    if (!props.apiServer || !Array.isArray(props.apiServer.cidrs) || props.apiServer.cidrs.length === 0) {
+      v.fail('missing-api-server', 'apiServer.cidrs', props.apiServer?.cidrs, 'lists no address', 'give the API server\'s endpoint and service addresses, e.g. ["10.0.0.1/32"]');
+    }
+    const apiServer = { cidrs: props.apiServer.cidrs, port: v.port('apiServer.port', props.apiServer.port ?? 443) };
+    this.policyCheck = new PolicyCheck(this, 'policy-check', props.policyCheck);
+    if (props.httpsProxy) this.proxy = new OutboundProxy(this, 'https-proxy', { ...props.httpsProxy, apiServer });
+    const pullSecrets = props.imagePullSecrets ?? [];
+    const shared = <T extends { imagePullSecrets?: string[] }>(p: T) => ({
+      ...p,
+      namespace,
+      cilium: props.cilium ?? false,
+      proxy: this.proxy,
+      vaultServer: props.vaultServer,
+      imagePullSecrets: [...pullSecrets, ...(p?.imagePullSecrets ?? []).filter((s) => !pullSecrets.includes(s))],
+    });
+
+    this.detectionTool = new SensorDetectionTool(this, 'detection-tool', shared(props.detectionTool));
+    this.digger = new SensorDigger(this, 'digger', { ...shared(props.digger), apiServer });
+    this.digger.sendTo(this.detectionTool, DETECTION_PORT);
+    this.detectionTool.receiveFrom(NetworkPeer.workload(this.digger), DETECTION_PORT);
+
+    const nodeCidrs = (): string[] => {
+      const cidrs: string[] | undefined = props.nodeCidrs;
+      if (!Array.isArray(cidrs) || cidrs.length === 0) {
+        v.fail('missing-node-cidrs', 'nodeCidrs', cidrs, 'are required with an interceptor: it runs on the host network, so its traffic comes from the nodes\' addresses', 'give the node subnets, e.g. ["10.0.16.0/20"]');
+      }
+      return cidrs.map((c, i) => checkCidr(v, `nodeCidrs[${i}]`, c));
+    };
+    if (props.interceptor) {
+      this.interceptor = new SensorInterceptor(this, 'interceptor', { ...shared(props.interceptor), diggerAddress: this.digger.address });
+      this.digger.receiveFrom(NetworkPeer.cidrs(nodeCidrs()), DIGGER_PORT);
+    }
+    if (props.prometheusAgent) {
+      this.prometheusAgent = new SensorPrometheusAgent(this, 'prometheus-agent', { ...shared(props.prometheusAgent), apiServer });
+      this.prometheusAgent.scrape(this.digger).scrape(this.detectionTool);
+      if (this.interceptor) this.prometheusAgent.scrapeNodes(nodeCidrs());
+    }
+
+    if (props.requireImageDigests ?? true) {
+      for (const w of this.node.findAll().filter((c): c is AgentWorkload => c instanceof AgentWorkload)) {
+        for (const c of [...w.workload.initContainers, ...w.workload.containers]) {
+          if (!c.image.includes('@sha256:')) {
+            v.fail('image-not-pinned', `${w.node.id}.image`, c.image, 'is not pinned by digest', 'append @sha256:<digest> or give imageDigest; or set requireImageDigests: false');
+          }
+        }
+      }
+    }
+  }
+}
