@@ -21,6 +21,7 @@ const vaultToken = (name: string, role: string) => SecretSource.vault({
 export function sensor(app: App): Chart {
   return new SensorChart(app, 'sensor', {
     namespace: 'sensor',
+    createNamespace: true,
     apiServer: { cidrs: ['10.0.0.1/32', '10.0.32.10/32'], port: 6443 },
     nodeCidrs: ['10.0.16.0/20'],
     httpsProxy: { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'], noProxy: ['.corp.example'] },

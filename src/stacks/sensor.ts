@@ -2,11 +2,12 @@ import { Construct } from 'constructs';
 import { AgentWorkload } from '../constructs/agent-workload';
 import { ApiServerEndpoint } from '../constructs/observability/common';
 import { checkCidr, NetworkPeer } from '../constructs/network';
+import { ClusterScopedObject, standardLabels } from '../constructs/labels';
 import { PolicyCheck, PolicyCheckProps } from '../constructs/policy-check';
 import { OutboundProxy, OutboundProxyProps } from '../constructs/proxy';
 import { SecureChart } from '../constructs/secure-chart';
 import {
-  DETECTION_PORT, DIGGER_PORT, SensorDetectionTool, SensorDetectionToolProps, SensorDigger, SensorDiggerProps, SensorInterceptor,
+  DETECTION_PORT, DIGGER_PORT, SENSOR, SensorDetectionTool, SensorDetectionToolProps, SensorDigger, SensorDiggerProps, SensorInterceptor,
   SensorInterceptorProps, SensorPrometheusAgent, SensorPrometheusAgentProps, VaultServer,
 } from '../constructs/sensor';
 import { PropValidator } from '../constructs/validation';
@@ -60,6 +61,13 @@ export interface SensorChartProps {
    */
   readonly requireImageDigests?: boolean;
   /**
+   * Emit the Namespace, with Pod Security Admission labels: `enforce: privileged` when there is an
+   * interceptor (host namespaces and capabilities beyond baseline), `restricted` otherwise; `warn`
+   * and `audit` stay `restricted`, so every other pod is still reported against it.
+   * @default false - the namespace is created outside the chart
+   */
+  readonly createNamespace?: boolean;
+  /**
    * The interceptor (data in motion).
    * @default - none
    */
@@ -88,6 +96,8 @@ export interface SensorChartProps {
  */
 export class SensorChart extends SecureChart {
   public readonly proxy?: OutboundProxy;
+  /** The Namespace, with `createNamespace`. */
+  public readonly namespaceObject?: ClusterScopedObject;
   public readonly interceptor?: SensorInterceptor;
   public readonly digger: SensorDigger;
   public readonly detectionTool: SensorDetectionTool;
@@ -136,6 +146,23 @@ export class SensorChart extends SecureChart {
       this.prometheusAgent = new SensorPrometheusAgent(this, 'prometheus-agent', { ...shared(props.prometheusAgent), apiServer });
       this.prometheusAgent.scrape(this.digger).scrape(this.detectionTool);
       if (this.interceptor) this.prometheusAgent.scrapeNodes(nodeCidrs());
+    }
+
+    if (props.createNamespace) {
+      const level = this.interceptor ? 'privileged' : 'restricted';
+      this.namespaceObject = new ClusterScopedObject(this, 'namespace', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: namespace,
+          labels: {
+            ...standardLabels({ name: namespace, instance: namespace, component: 'namespace', partOf: SENSOR }),
+            'pod-security.kubernetes.io/enforce': level,
+            'pod-security.kubernetes.io/warn': 'restricted',
+            'pod-security.kubernetes.io/audit': 'restricted',
+          },
+        },
+      });
     }
 
     if (props.requireImageDigests ?? true) {

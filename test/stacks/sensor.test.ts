@@ -68,7 +68,7 @@ describe('SensorChart', () => {
     });
 
     it('carries each capability\'s reason and the host namespaces\' reasons as exemptions', () => {
-      const ann = ds.metadata.annotations;
+      const ann = ds.metadata.annotations ?? {};
       for (const grant of INTERCEPTOR_CAPABILITIES.filter((g) => g.capability !== 'NET_BIND_SERVICE')) {
         expect(ann['exemptions.secure-agents.io/pss-capabilities-baseline']).toContain(`${grant.capability}: ${grant.reason}`);
         expect(ann['exemptions.secure-agents.io/pss-capabilities-restricted']).toContain(`${grant.capability}: ${grant.reason}`);
@@ -92,7 +92,7 @@ describe('SensorChart', () => {
       const ds2 = find(out, 'DaemonSet', 'interceptor');
       const sc = podSpec(ds2).containers[0].securityContext;
       expect([sc.privileged, sc.allowPrivilegeEscalation, sc.capabilities]).toEqual([true, true, { drop: ['ALL'] }]);
-      expect(ds2.metadata.annotations['exemptions.secure-agents.io/pss-privileged']).toBe('the node kernel predates CAP_BPF');
+      expect(ds2.metadata.annotations?.['exemptions.secure-agents.io/pss-privileged']).toBe('the node kernel predates CAP_BPF');
     });
   });
 
@@ -162,6 +162,17 @@ describe('SensorChart', () => {
     const e = catchValidationError(() => new SensorChart(new App(), 'sensor', unpinned));
     expect([e.code, e.prop]).toEqual(['image-not-pinned', 'detection-tool.image']);
     expect(() => new SensorChart(new App(), 'sensor', { ...unpinned, requireImageDigests: false })).not.toThrow();
+  });
+
+  it('emits the Namespace only when asked, enforcing privileged only for the interceptor', () => {
+    expect(objects.filter((o) => o.kind === 'Namespace')).toEqual([]);
+    const psa = (props: SensorChartProps) => {
+      const ns = find(synth((app) => { new SensorChart(app, 'sensor', { ...props, createNamespace: true }); }), 'Namespace', 'sensor');
+      expect(ns.metadata.namespace).toBeUndefined();
+      return Object.fromEntries(Object.entries(ns.metadata.labels ?? {}).filter(([k]) => k.startsWith('pod-security.kubernetes.io/')));
+    };
+    expect(psa(PROPS)).toEqual({ 'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' });
+    expect(psa({ ...PROPS, interceptor: undefined })['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
   it('uses the API server port it is given (6443 on kubeadm)', () => {
