@@ -21,5 +21,6 @@ export * from './constructs/secrets';
 export * from './constructs/aiops';
 export * from './stacks/aiops';
 export * from './constructs/proxy';
+export * from './constructs/supply-chain';
 export * from './constructs/sensor';
 export * from './stacks/sensor';
