@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { SecretSource, SensorChart } from '../src';
+import { DataSource, SecretSource, SensorChart } from '../src';
 
 const registry = 'registry.vendor.example/sensor';
 const digest = (hex: string) => `sha256:${hex.repeat(64 / hex.length)}`;
@@ -12,6 +12,19 @@ const vaultToken = (name: string, role: string) => SecretSource.vault({
   template: `{{- with secret "secret/data/sensor/${name}" -}}{{ .Data.data.token }}{{- end }}`,
   tls: { caCert: '/vault/tls/ca.crt', tlsSecret: 'vault-ca' },
 });
+
+/** Short-lived credentials for the crawler from a Vault secrets engine, rendered into one file by `body`. */
+const vaultCredentials = (name: string, vaultPath: string, body: string) => SecretSource.vault({
+  name,
+  path: vaultPath,
+  role: 'sensor-crawler',
+  template: `{{- with secret "${vaultPath}" -}}${body}{{- end }}`,
+  tls: { caCert: '/vault/tls/ca.crt', tlsSecret: 'vault-ca' },
+});
+/** Database engine credentials as JSON. */
+const DB_JSON = '{"username":"{{ .Data.username }}","password":"{{ .Data.password }}"}';
+/** AWS engine credentials as a shared-credentials file. */
+const AWS_INI = '[default]\naws_access_key_id = {{ .Data.access_key }}\naws_secret_access_key = {{ .Data.secret_key }}\naws_session_token = {{ .Data.security_token }}\n';
 
 /**
  * The data-security sensor with data in motion (interceptor, digger, detection tool), metrics
@@ -28,6 +41,38 @@ export function sensor(app: App): Chart {
     vaultServer: { cidrs: ['10.0.5.10/32'], port: 8200 },
     imagePullSecrets: ['vendor-registry'],
     interceptor: { image: `${registry}/interceptor:4.2.0@${digest('1a')}` },
+    crawler: {
+      image: `${registry}/crawler:4.2.0@${digest('5e')}`,
+      scanInterval: '12h',
+      sources: [
+        DataSource.postgresql({
+          name: 'orders', host: 'orders.db.corp.example', databases: ['orders', 'invoices'], cidrs: ['10.20.1.0/24'],
+          credentials: vaultCredentials('orders-db', 'database/creds/crawler-orders', DB_JSON),
+        }),
+        DataSource.mysql({
+          name: 'crm', host: '10.20.2.15', databases: ['crm'], cidrs: ['10.20.2.0/24'],
+          credentials: vaultCredentials('crm-db', 'database/creds/crawler-crm', DB_JSON),
+        }),
+        DataSource.mssql({
+          name: 'billing', host: 'billing.db.corp.example', databases: ['billing'], cidrs: ['10.20.3.0/24'], encrypt: 'strict',
+          credentials: SecretSource.externalSecret({
+            name: 'crawler-billing', storeName: 'corp-vault', storeKind: 'ClusterSecretStore',
+            data: [{ secretKey: 'username', remoteKey: 'sensor/billing', property: 'username' }, { secretKey: 'password', remoteKey: 'sensor/billing', property: 'password' }],
+          }),
+        }),
+        DataSource.kafka({
+          name: 'events', bootstrapServers: ['kafka-0.events.corp.example:9093', 'kafka-1.events.corp.example:9093'],
+          cidrs: ['10.20.4.0/24'], topics: ['payments', 'signups'],
+          credentials: SecretSource.kubernetesSecret({ name: 'crawler-kafka', keys: ['username', 'password'] }),
+        }),
+        // Through the S3 interface endpoint in the VPC: reached directly, not through the proxy.
+        DataSource.s3({
+          name: 'exports', bucket: 'corp-data-exports', region: 'eu-west-1', cidrs: ['10.20.5.0/28'],
+          endpoint: 'https://bucket.vpce-0a1b2c3d4e5f.s3.eu-west-1.vpce.amazonaws.com',
+          credentials: vaultCredentials('exports-s3', 'aws/sts/crawler-exports', AWS_INI),
+        }),
+      ],
+    },
     digger: {
       image: `${registry}/digger:4.2.0@${digest('2b')}`,
       vendor: { url: 'https://ingest.vendor.example' },

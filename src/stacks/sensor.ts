@@ -7,7 +7,7 @@ import { PolicyCheck, PolicyCheckProps } from '../constructs/policy-check';
 import { OutboundProxy, OutboundProxyProps } from '../constructs/proxy';
 import { SecureChart } from '../constructs/secure-chart';
 import {
-  DETECTION_PORT, DIGGER_PORT, SENSOR, SensorDetectionTool, SensorDetectionToolProps, SensorDigger, SensorDiggerProps, SensorInterceptor,
+  DETECTION_PORT, DIGGER_PORT, SENSOR, SensorCrawler, SensorCrawlerProps, SensorDetectionTool, SensorDetectionToolProps, SensorDigger, SensorDiggerProps, SensorInterceptor,
   SensorInterceptorProps, SensorPrometheusAgent, SensorPrometheusAgentProps, VaultServer,
 } from '../constructs/sensor';
 import { PropValidator } from '../constructs/validation';
@@ -68,10 +68,15 @@ export interface SensorChartProps {
    */
   readonly createNamespace?: boolean;
   /**
-   * The interceptor (data in motion).
+   * The interceptor (data in motion). At least one of `interceptor` and `crawler` is required.
    * @default - none
    */
   readonly interceptor?: Omit<SensorInterceptorProps, Shared | 'diggerAddress'>;
+  /**
+   * The crawler (data at rest), with its data sources.
+   * @default - none
+   */
+  readonly crawler?: Omit<SensorCrawlerProps, Shared | 'diggerAddress'>;
   /** The digger. */
   readonly digger: Omit<SensorDiggerProps, Shared>;
   /** The detection tool. */
@@ -90,15 +95,19 @@ export interface SensorChartProps {
  * | workload | egress | ingress |
  * |---|---|---|
  * | interceptor | not restricted by any NetworkPolicy (host network); sends only to the digger | - |
+ * | crawler | DNS, each data source's CIDRs on its ports, digger, Vault (the proxy only for S3 sources given without CIDRs) | Prometheus agent |
  * | digger | DNS, API server, vendor (proxy or CIDRs), detection tool, Vault | interceptors (node CIDRs), crawler, Prometheus agent |
  * | detection tool | DNS, update endpoint and model bucket (proxy or CIDRs), Vault | digger, Prometheus agent |
  * | Prometheus agent | DNS, API server, vendor (proxy or CIDRs), scraped pods and node ports, Vault | none |
+ *
+ * A chart needs at least one of the interceptor (data in motion) and the crawler (data at rest).
  */
 export class SensorChart extends SecureChart {
   public readonly proxy?: OutboundProxy;
   /** The Namespace, with `createNamespace`. */
   public readonly namespaceObject?: ClusterScopedObject;
   public readonly interceptor?: SensorInterceptor;
+  public readonly crawler?: SensorCrawler;
   public readonly digger: SensorDigger;
   public readonly detectionTool: SensorDetectionTool;
   public readonly prometheusAgent?: SensorPrometheusAgent;
@@ -112,6 +121,9 @@ export class SensorChart extends SecureChart {
     super(scope, id, { namespace });
     if (!props.apiServer || !Array.isArray(props.apiServer.cidrs) || props.apiServer.cidrs.length === 0) {
       v.fail('missing-api-server', 'apiServer.cidrs', props.apiServer?.cidrs, 'lists no address', 'give the API server\'s endpoint and service addresses, e.g. ["10.0.0.1/32"]');
+    }
+    if (!props.interceptor && !props.crawler) {
+      v.fail('nothing-to-watch', 'interceptor', props.interceptor, 'and crawler are both missing, so the sensor would watch nothing', 'give interceptor (data in motion), crawler (data at rest), or both');
     }
     const apiServer = { cidrs: props.apiServer.cidrs, port: v.port('apiServer.port', props.apiServer.port ?? 443) };
     this.policyCheck = new PolicyCheck(this, 'policy-check', props.policyCheck);
@@ -142,9 +154,15 @@ export class SensorChart extends SecureChart {
       this.interceptor = new SensorInterceptor(this, 'interceptor', { ...shared(props.interceptor), diggerAddress: this.digger.address });
       this.digger.receiveFrom(NetworkPeer.cidrs(nodeCidrs()), DIGGER_PORT);
     }
+    if (props.crawler) {
+      this.crawler = new SensorCrawler(this, 'crawler', { ...shared(props.crawler), diggerAddress: this.digger.address });
+      this.crawler.sendTo(this.digger, DIGGER_PORT);
+      this.digger.receiveFrom(NetworkPeer.workload(this.crawler), DIGGER_PORT);
+    }
     if (props.prometheusAgent) {
       this.prometheusAgent = new SensorPrometheusAgent(this, 'prometheus-agent', { ...shared(props.prometheusAgent), apiServer });
       this.prometheusAgent.scrape(this.digger).scrape(this.detectionTool);
+      if (this.crawler) this.prometheusAgent.scrape(this.crawler);
       if (this.interceptor) this.prometheusAgent.scrapeNodes(nodeCidrs());
     }
 

@@ -196,6 +196,35 @@ describe('SecretSource.externalSecret', () => {
   });
 });
 
+describe('one secret used twice on a workload', () => {
+  it('mounts a Secret or an ExternalSecret once when asked the same way twice', () => {
+    const objects = synth((app) => {
+      const w = chart(app);
+      const first = SecretSource.kubernetesSecret({ name: 'db', keys: ['password'] }).mountInto(w);
+      expect(SecretSource.kubernetesSecret({ name: 'db', keys: ['password'] }).mountInto(w)).toEqual(first);
+      const es = { name: 'kafka', storeName: 'store', data: [{ secretKey: 'password', remoteKey: 'sensor/kafka' }] };
+      SecretSource.externalSecret(es).mountInto(w);
+      SecretSource.externalSecret(es).mountInto(w);
+    });
+    const spec = podSpec(find(objects, 'Deployment', 'crawler'));
+    expect(spec.volumes.map((v: { name: string }) => v.name).filter((n: string) => n.startsWith('secret-'))).toEqual(['secret-db', 'secret-kafka']);
+    expect(objects.filter((o) => o.kind === 'ExternalSecret')).toHaveLength(1);
+  });
+
+  it('refuses the same Secret with other keys, and the same ExternalSecret with another spec', () => {
+    const w1 = chart(new App());
+    SecretSource.kubernetesSecret({ name: 'db', keys: ['password'] }).mountInto(w1);
+    const e1 = errorOf(() => SecretSource.kubernetesSecret({ name: 'db', keys: ['username'] }).mountInto(w1));
+    expect(e1).toBeInstanceOf(ValidationError);
+    expect((e1 as ValidationError).code).toBe('secret-mounted-twice');
+    const w2 = chart(new App());
+    SecretSource.externalSecret({ name: 'kafka', storeName: 'store', data: [{ secretKey: 'password', remoteKey: 'a' }] }).mountInto(w2);
+    const e2 = errorOf(() => SecretSource.externalSecret({ name: 'kafka', storeName: 'store', data: [{ secretKey: 'password', remoteKey: 'b' }] }).mountInto(w2));
+    expect(e2).toBeInstanceOf(ValidationError);
+    expect((e2 as ValidationError).code).toBe('secret-mounted-twice');
+  });
+});
+
 describe('no secret value in the output', () => {
   it('carries only references: no Secret object, no env var, no data field with a value', () => {
     const objects = synth((app) => {

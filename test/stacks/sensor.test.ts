@@ -1,9 +1,10 @@
 import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { sensor } from '../../examples/sensor';
 import {
-  DIGGER_RULES, INTERCEPTOR_CAPABILITIES, SecretSource, SensorChart, SensorChartProps, ValidationError,
+  DataSource, DIGGER_RULES, INTERCEPTOR_CAPABILITIES, SecretSource, SensorChart, SensorChartProps, ValidationError,
 } from '../../src';
 import { catchValidationError } from '../helpers/errors';
 import { find, K8sObject, podMetadata, podSpec, synth, synthYaml } from '../helpers/synth';
@@ -14,6 +15,10 @@ const PROPS: SensorChartProps = {
   apiServer: { cidrs: ['10.100.0.1/32'] },
   nodeCidrs: ['10.0.16.0/20'],
   interceptor: { image: `ghcr.io/vendor/interceptor:1.0.0${D('a')}` },
+  crawler: {
+    image: `ghcr.io/vendor/crawler:1.0.0${D('e')}`,
+    sources: [DataSource.postgresql({ name: 'orders', host: 'orders.db.internal', databases: ['orders'], cidrs: ['10.20.1.0/24'], credentials: SecretSource.kubernetesSecret({ name: 'orders-db', keys: ['username', 'password'] }) })],
+  },
   digger: {
     image: `ghcr.io/vendor/digger:1.0.0${D('b')}`,
     vendor: { url: 'https://ingest.vendor.example', cidrs: ['203.0.113.0/24'] },
@@ -104,6 +109,7 @@ describe('SensorChart', () => {
     }));
     expect(uids).toEqual({
       interceptor: '1000:1000 fs1000',
+      crawler: '1000:1000 fs1000',
       digger: '1000:1000 fs1000',
       'detection-tool': '1000:1000 fs1000',
       'prometheus-agent': '65534:65534 fs65534',
@@ -133,16 +139,17 @@ describe('SensorChart', () => {
 
   it('mounts a token only where a role is bound: the detection tool has no API access', () => {
     const tokens = Object.fromEntries(workloads(objects).map((w) => [w.metadata.name, podSpec(w).automountServiceAccountToken]));
-    expect(tokens).toEqual({ interceptor: false, digger: true, 'detection-tool': false, 'prometheus-agent': true });
+    expect(tokens).toEqual({ interceptor: false, crawler: false, digger: true, 'detection-tool': false, 'prometheus-agent': true });
   });
 
   it('allows exactly the peers each workload needs, with vendor endpoints by CIDR when there is no proxy', () => {
     expect(egress(objects, 'digger')).toEqual(['dns:53/UDP,53/TCP', '10.100.0.1/32:443/TCP', '203.0.113.0/24:443/TCP', 'detection-tool:8080/TCP']);
     expect(egress(objects, 'detection-tool')).toEqual(['dns:53/UDP,53/TCP', '198.51.100.0/24:443/TCP', '192.0.2.0/24:8443/TCP']);
     expect(egress(objects, 'prometheus-agent')).toEqual([
-      'dns:53/UDP,53/TCP', '10.100.0.1/32:443/TCP', '203.0.113.0/24:443/TCP', 'digger:9090/TCP', 'detection-tool:9090/TCP', '10.0.16.0/20:9465/TCP',
+      'dns:53/UDP,53/TCP', '10.100.0.1/32:443/TCP', '203.0.113.0/24:443/TCP', 'digger:9090/TCP', 'detection-tool:9090/TCP', 'crawler:9090/TCP', '10.0.16.0/20:9465/TCP',
     ]);
-    for (const w of ['digger', 'detection-tool', 'prometheus-agent']) {
+    expect(egress(objects, 'crawler')).toEqual(['dns:53/UDP,53/TCP', '10.20.1.0/24:5432/TCP', 'digger:9443/TCP']);
+    for (const w of ['digger', 'detection-tool', 'prometheus-agent', 'crawler']) {
       expect(envOf(container(objects, 'Deployment', w))).not.toHaveProperty('HTTPS_PROXY');
     }
   });
@@ -151,8 +158,10 @@ describe('SensorChart', () => {
     const ingress = (name: string) => find(objects, 'NetworkPolicy', name).spec.ingress;
     expect(ingress('digger')).toEqual([
       { from: [{ ipBlock: { cidr: '10.0.16.0/20' } }], ports: [{ port: 9443, protocol: 'TCP' }] },
+      { from: [{ podSelector: { matchLabels: podSelectorOf(objects, 'crawler') } }], ports: [{ port: 9443, protocol: 'TCP' }] },
       { from: [{ podSelector: { matchLabels: podSelectorOf(objects, 'prometheus-agent') } }], ports: [{ port: 9090, protocol: 'TCP' }] },
     ]);
+    expect(ingress('crawler').map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['prometheus-agent']);
     expect(ingress('detection-tool').map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['digger', 'prometheus-agent']);
     expect(ingress('prometheus-agent')).toEqual([]);
   });
@@ -173,6 +182,14 @@ describe('SensorChart', () => {
     };
     expect(psa(PROPS)).toEqual({ 'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' });
     expect(psa({ ...PROPS, interceptor: undefined })['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it('needs data in motion, data at rest or both, and runs with either alone', () => {
+    const e = catchValidationError(() => new SensorChart(new App(), 'sensor', { ...PROPS, interceptor: undefined, crawler: undefined }));
+    expect([e.prop, e.code]).toEqual(['interceptor', 'nothing-to-watch']);
+    const kinds = (props: SensorChartProps) => workloads(synth((app) => { new SensorChart(app, 'sensor', props); })).map((w) => w.metadata.name).sort();
+    expect(kinds({ ...PROPS, crawler: undefined })).toEqual(['detection-tool', 'digger', 'interceptor', 'prometheus-agent']);
+    expect(kinds({ ...PROPS, interceptor: undefined, nodeCidrs: undefined })).toEqual(['crawler', 'detection-tool', 'digger', 'prometheus-agent']);
   });
 
   it('uses the API server port it is given (6443 on kubeadm)', () => {
@@ -224,10 +241,10 @@ describe('the sensor example', () => {
   const yaml = synthYaml((app) => { sensor(app); });
   const objects = synth((app) => { sensor(app); });
 
-  it('has data in motion, metrics and the proxy on, with tokens from Vault', () => {
-    expect(workloads(objects).map((w) => `${w.kind}/${w.metadata.name}`).sort()).toEqual(expect.arrayContaining([
-      'DaemonSet/interceptor', 'Deployment/detection-tool', 'Deployment/digger', 'Deployment/prometheus-agent',
-    ]));
+  it('has data in motion, data at rest, metrics and the proxy on, with tokens from Vault', () => {
+    expect(workloads(objects).map((w) => `${w.kind}/${w.metadata.name}`).sort()).toEqual([
+      'DaemonSet/interceptor', 'Deployment/crawler', 'Deployment/detection-tool', 'Deployment/digger', 'Deployment/prometheus-agent',
+    ]);
     for (const w of ['digger', 'detection-tool', 'prometheus-agent']) expect(envOf(container(objects, 'Deployment', w))).toHaveProperty('HTTPS_PROXY');
   });
 
@@ -258,6 +275,27 @@ describe('the sensor example', () => {
     }
   });
 
+  it('lets the crawler reach exactly its five sources, each with credentials from outside', () => {
+    expect(egress(objects, 'crawler')).toEqual([
+      'dns:53/UDP,53/TCP', '10.0.5.10/32:8200/TCP',
+      '10.20.1.0/24:5432/TCP', '10.20.2.0/24:3306/TCP', '10.20.3.0/24:1433/TCP', '10.20.4.0/24:9093/TCP', '10.20.5.0/28:443/TCP',
+      'digger:9443/TCP',
+    ]);
+    const sources = parse(find(objects, 'ConfigMap', 'crawler-sources').data['sources.yaml']).sources;
+    expect(sources.map((s: any) => s.type)).toEqual(['postgresql', 'mysql', 'mssql', 'kafka', 's3']);
+    const credentialFiles = sources.flatMap((s: any) => Object.values(s.credentials.files));
+    expect(credentialFiles).toEqual([
+      '/vault/secrets/orders-db', '/vault/secrets/crm-db', '/etc/secrets/crawler-billing/username', '/etc/secrets/crawler-billing/password',
+      '/etc/secrets/crawler-kafka/username', '/etc/secrets/crawler-kafka/password', '/vault/secrets/exports-s3',
+    ]);
+    const ann = podMetadata(find(objects, 'Deployment', 'crawler')).annotations;
+    expect(Object.keys(ann).filter((k) => k.startsWith('vault.hashicorp.com/agent-inject-secret-')).sort()).toEqual([
+      'vault.hashicorp.com/agent-inject-secret-crm-db', 'vault.hashicorp.com/agent-inject-secret-exports-s3', 'vault.hashicorp.com/agent-inject-secret-orders-db',
+    ]);
+    expect(ann['vault.hashicorp.com/role']).toBe('sensor-crawler');
+    expect(find(objects, 'ExternalSecret', 'crawler-billing').spec.secretStoreRef).toEqual({ name: 'corp-vault', kind: 'ClusterSecretStore' });
+  });
+
   it('has no secret value anywhere: credentials are files, never literals', () => {
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     expect(yaml).not.toMatch(/secretKeyRef|stringData/);
@@ -270,8 +308,8 @@ describe('the sensor example', () => {
       }
     }
     for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) {
-      for (const m of Object.values<string>(cm.data).join('\n').matchAll(/(token|password|secret|credentials?|key)\w*:\s*(\S+)/gi)) {
-        expect(m[2], `${cm.metadata.name}: ${m[0]}`).toMatch(/^\//);
+      for (const m of Object.values<string>(cm.data).join('\n').matchAll(/(token|password|secret|credentials?|key|user(name)?)[\w-]*:[ \t]*(\S+)/gi)) {
+        expect(m[3], `${cm.metadata.name}: ${m[0]}`).toMatch(/^\//);
       }
     }
   });

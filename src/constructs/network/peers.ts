@@ -122,6 +122,11 @@ export interface HttpsProxyOptions {
 /** Options of a CIDR peer. */
 export interface CidrPeerOptions {
   /**
+   * What the addresses are, for the policy's `egress`/`ingress` report (e.g. `postgresql source "orders"`).
+   * @default "addresses"
+   */
+  readonly label?: string;
+  /**
    * Except the private and link-local ranges (`PRIVATE_RANGES`: 10.0.0.0/8, 172.16.0.0/12,
    * 192.168.0.0/16, 169.254.0.0/16, fc00::/7, fe80::/10) that lie inside each block. Use it for "the
    * internet": it keeps the peer off the cluster, the VPC and the cloud metadata endpoint.
@@ -351,7 +356,7 @@ export const NetworkPeer = {
 
   /** Address blocks, IPv4 or IPv6; see `CidrPeerOptions.exceptPrivate` for "the internet". */
   cidrs(cidrs: string[], options: CidrPeerOptions = {}): IEgressPeer & IIngressPeer {
-    return new IpBlockPeer('addresses', cidrs, options);
+    return new IpBlockPeer(options.label ?? 'addresses', cidrs, options);
   },
 
   /** Any public address (0.0.0.0/0, and ::/0 when asked), private and link-local ranges excepted. */

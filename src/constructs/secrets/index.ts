@@ -192,6 +192,12 @@ const FORBIDDEN_VAULT = ['tls-skip-verify', 'agent-inject-token'];
 export const VAULT_TOKEN_VOLUME = 'vault-token';
 const TOKEN_AUDIENCE_KEY = ' token-audience';
 
+/** Secrets already mounted on a workload, by Secret name, with what was asked (path, keys, mode, container). */
+const SECRET_MOUNTS = new WeakMap<AgentWorkload, Map<string, { signature: string; mount: SecretMount }>>();
+
+/** ExternalSecrets already declared on a workload: name → spec as JSON. */
+const EXTERNAL_SECRETS = new WeakMap<AgentWorkload, Map<string, string>>();
+
 /** Annotations already set on a workload by Vault sources, to catch conflicting shared settings. */
 const VAULT_STATE = new WeakMap<AgentWorkload, Map<string, string>>();
 
@@ -247,6 +253,18 @@ export class KubernetesSecretSource extends SecretSource {
   public mountInto(workload: AgentWorkload, options: SecretMountOptions = {}): SecretMount {
     const v = new PropValidator('SecretSource', workload.node.path);
     const path = v.absolutePath('mountPath', options.mountPath ?? `/etc/secrets/${this.secretName}`);
+    // A Secret already mounted on this workload (e.g. shared by two data sources) is mounted once.
+    const mounted = SECRET_MOUNTS.get(workload) ?? new Map<string, { signature: string; mount: SecretMount }>();
+    SECRET_MOUNTS.set(workload, mounted);
+    const container = options.container ?? workload.mainContainer;
+    const signature = JSON.stringify([path, this.keys ?? null, this.defaultMode, container.name]);
+    const previous = mounted.get(this.secretName);
+    if (previous) {
+      if (previous.signature !== signature) {
+        v.fail('secret-mounted-twice', 'secretName', this.secretName, 'is already mounted on this workload with other keys, mode, path or container', 'mount it once, with every key the workload needs');
+      }
+      return previous.mount;
+    }
     const volumeName = `secret-${this.secretName}`.slice(0, 63).replace(/[.-]+$/, '').replace(/\./g, '-');
     const secret = kplus.Secret.fromSecretName(workload, `secret-ref-${this.secretName}`, this.secretName);
     const volume = kplus.Volume.fromSecret(workload, `secret-volume-${this.secretName}`, secret, {
@@ -255,8 +273,9 @@ export class KubernetesSecretSource extends SecretSource {
       optional: false,
       ...(this.keys ? { items: Object.fromEntries(this.keys.map((k) => [k, { path: k }])) } : {}),
     });
-    (options.container ?? workload.mainContainer).mount(path, volume, { readOnly: true });
+    container.mount(path, volume, { readOnly: true });
     const files = Object.fromEntries((this.keys ?? []).map((k) => [k, `${path}/${k}`]));
+    mounted.set(this.secretName, { signature, mount: { path, files } });
     return { path, files };
   }
 }
@@ -298,21 +317,36 @@ export class ExternalSecretSource extends SecretSource {
   }
 
   public mountInto(workload: AgentWorkload, options: SecretMountOptions = {}): SecretMount {
+    const declared = EXTERNAL_SECRETS.get(workload) ?? new Map<string, string>();
+    EXTERNAL_SECRETS.set(workload, declared);
+    const spec = this.spec();
+    const previous = declared.get(this.name);
+    if (previous !== undefined) {
+      if (previous !== JSON.stringify(spec)) {
+        new PropValidator('SecretSource', workload.node.path).fail('secret-mounted-twice', 'name', this.name, 'is already an ExternalSecret of this workload with another spec', 'declare it once, with every key the workload needs');
+      }
+      return this.secret.mountInto(workload, options);
+    }
+    declared.set(this.name, JSON.stringify(spec));
     new ApiObject(workload, `external-secret-${this.name}`, {
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
       metadata: { name: this.name, namespace: workload.namespace, labels: workload.labels },
-      spec: {
-        refreshInterval: this.refreshInterval,
-        secretStoreRef: { name: this.storeName, kind: this.storeKind },
-        target: { name: this.name, creationPolicy: 'Owner' },
-        data: this.data.map((d) => ({
-          secretKey: d.secretKey,
-          remoteRef: { key: d.remoteKey, ...(d.property !== undefined ? { property: d.property } : {}) },
-        })),
-      },
+      spec,
     });
     return this.secret.mountInto(workload, options);
+  }
+
+  private spec(): Record<string, unknown> {
+    return {
+      refreshInterval: this.refreshInterval,
+      secretStoreRef: { name: this.storeName, kind: this.storeKind },
+      target: { name: this.name, creationPolicy: 'Owner' },
+      data: this.data.map((d) => ({
+        secretKey: d.secretKey,
+        remoteRef: { key: d.remoteKey, ...(d.property !== undefined ? { property: d.property } : {}) },
+      })),
+    };
   }
 }
 

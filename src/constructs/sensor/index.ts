@@ -4,3 +4,5 @@ export * from './interceptor';
 export * from './digger';
 export * from './detection-tool';
 export * from './prometheus-agent';
+export * from './data-sources';
+export * from './crawler';

@@ -63,10 +63,7 @@ export class SensorInterceptor extends SensorWorkload {
       ...(privileged ? { privileged } : { capabilities: [...INTERCEPTOR_CAPABILITIES] }),
       env: { ...(props.env ?? {}), DIGGER_ADDRESS: props.diggerAddress },
     });
-    this.diggerAddress = this.v.nonEmpty('diggerAddress', props.diggerAddress);
-    if (!/^[a-z0-9.-]+:\d{1,5}$/.test(this.diggerAddress)) {
-      this.v.fail('invalid-address', 'diggerAddress', props.diggerAddress, 'is not host:port', 'use e.g. "digger.sensor.svc:9443"');
-    }
+    this.diggerAddress = this.checkDiggerAddress(props.diggerAddress);
     this.mainContainer.addPort({ number: INTERCEPTOR_METRICS_PORT, name: 'metrics', hostPort: INTERCEPTOR_METRICS_PORT, protocol: kplus.Protocol.TCP });
     this.exempt(PSS.hostPorts, `${INTERCEPTOR_METRICS_PORT}/TCP: the metrics port of a host-network pod is a port on the node`);
   }

@@ -1,5 +1,4 @@
 import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { ApiServerOptions, checkCidr, NetworkPeer, Ports } from '../network';
@@ -49,7 +48,6 @@ export class SensorPrometheusAgent extends SensorWorkload {
   public readonly config: ApiObject;
 
   constructor(scope: Construct, id: string, props: SensorPrometheusAgentProps) {
-    const configMapName = `${props?.name ?? id}-config`;
     super(scope, id, {
       ...props,
       component: 'prometheus-agent',
@@ -83,14 +81,7 @@ export class SensorPrometheusAgent extends SensorWorkload {
         ...(this.proxy ? { proxy_from_environment: true } : {}),
       }],
     };
-    this.config = new ApiObject(this, 'config', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: configMapName, namespace: this.namespace, labels: this.labels },
-      data: { 'prometheus.yml': stringify(prometheusYml, { lineWidth: 0 }) },
-    });
-    const volume = kplus.Volume.fromConfigMap(this, 'config-volume', kplus.ConfigMap.fromConfigMapName(this, 'config-ref', configMapName), { name: 'config' });
-    this.mainContainer.mount(CONFIG_DIR, volume, { readOnly: true });
+    this.config = this.addConfigFiles('config', CONFIG_DIR, { 'prometheus.yml': stringify(prometheusYml, { lineWidth: 0 }) });
   }
 
   /** Scrapes a workload of ours on its metrics port; the chart also opens that workload's ingress. */

@@ -1,3 +1,5 @@
+import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AgentWorkload, AgentWorkloadProps } from '../agent-workload';
 import { checkCidr, IIngressPeer, NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
@@ -112,6 +114,31 @@ export class SensorWorkload extends AgentWorkload {
       this.v.fail('secret-not-one-file', prop, source, `mounts ${files.length === 0 ? 'every key of the Secret' : `${files.length} files`}, not the one file a token is`, 'name the key, e.g. SecretSource.kubernetesSecret({ name: "vendor-token", keys: ["token"] })');
     }
     return files[0];
+  }
+
+  /** Checks the digger's `host:port` address and returns it. */
+  protected checkDiggerAddress(value: string): string {
+    if (typeof value !== 'string' || !/^[a-z0-9.-]+:\d{1,5}$/.test(value)) {
+      this.v.fail('invalid-address', 'diggerAddress', value, 'is not host:port', 'use e.g. "digger.sensor.svc:9443"');
+    }
+    return value;
+  }
+
+  /**
+   * Puts config files (no secrets: credentials are file paths) into a ConfigMap named
+   * `<workload>-<suffix>`, mounted read-only at `dir` in the main container.
+   */
+  protected addConfigFiles(suffix: string, dir: string, files: Record<string, string>): ApiObject {
+    const name = `${this.name}-${suffix}`;
+    const configMap = new ApiObject(this, suffix, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: this.namespace, labels: this.labels },
+      data: files,
+    });
+    const ref = kplus.ConfigMap.fromConfigMapName(this, `${suffix}-ref`, name);
+    this.mainContainer.mount(dir, kplus.Volume.fromConfigMap(this, `${suffix}-volume`, ref, { name: suffix, defaultMode: 0o444 }), { readOnly: true });
+    return configMap;
   }
 
   /** Sets the proxy's environment on every container and allows egress to the proxy (once). */

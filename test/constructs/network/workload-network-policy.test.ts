@@ -166,10 +166,14 @@ describe('WorkloadNetworkPolicy', () => {
     const p = new WorkloadNetworkPolicy(f.mediator, 'np', { workload: f.mediator })
       .allowDns()
       .allowEgressTo(NetworkPeer.internet(), [Ports.tcp(443)])
+      .allowEgressTo(NetworkPeer.cidrs(['10.20.0.0/24']), [Ports.tcp(5432)])
+      .allowEgressTo(NetworkPeer.cidrs(['10.30.0.0/24'], { label: 'database "orders"' }), [Ports.tcp(5432)])
       .allowIngressFrom(NetworkPeer.workload(f.agent), [Ports.tcp(8443)]);
     expect(p.egress).toEqual([
       { description: 'DNS: pods k8s-app=kube-dns in namespace kube-system', ports: ['53/UDP', '53/TCP'] },
       { description: 'internet: 0.0.0.0/0 except private ranges', ports: ['443/TCP'] },
+      { description: 'addresses: 10.20.0.0/24', ports: ['5432/TCP'] },
+      { description: 'database "orders": 10.30.0.0/24', ports: ['5432/TCP'] },
     ]);
     expect(p.ingress).toEqual([{ description: 'workload agent', ports: ['8443/TCP'] }]);
     expect(p.ciliumNetworkPolicy).toBeUndefined();
