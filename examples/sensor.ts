@@ -1,7 +1,13 @@
 import { App, Chart } from 'cdk8s';
-import { DataSource, SecretSource, SensorChart } from '../src';
+import { DataSource, ImagePolicyEngine, SecretSource, SensorChart } from '../src';
 
 const registry = 'registry.vendor.example/sensor';
+/** The vendor's cosign public key (cosign.pub): only the public half ever goes into a manifest. */
+const VENDOR_COSIGN_KEY = `-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE/ozS1KjNsO4iAtrm1+xX2JdcbyAa
+ip+HRFCgGh96nA0iR3Lb/IE+1xtvnHaAMDt16ADySLyXEXSrkHgXgmvdwg==
+-----END PUBLIC KEY-----
+`;
 const digest = (hex: string) => `sha256:${hex.repeat(64 / hex.length)}`;
 
 /** Every token comes from Vault, rendered as a file by the injected Vault Agent. */
@@ -40,6 +46,9 @@ export function sensor(app: App): Chart {
     httpsProxy: { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'], noProxy: ['.corp.example'] },
     vaultServer: { cidrs: ['10.0.5.10/32'], port: 8200 },
     imagePullSecrets: ['vendor-registry'],
+    // The vendor's images must be signed with its key. Kyverno checks only the images that match the
+    // globs, so Prometheus and the injected Vault Agent (pinned, not vendor-signed) are left alone.
+    imagePolicy: { engine: ImagePolicyEngine.KYVERNO, publicKey: VENDOR_COSIGN_KEY, images: [`${registry}/*`] },
     interceptor: { image: `${registry}/interceptor:4.2.0@${digest('1a')}` },
     crawler: {
       image: `${registry}/crawler:4.2.0@${digest('5e')}`,

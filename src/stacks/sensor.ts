@@ -6,6 +6,7 @@ import { ClusterScopedObject, standardLabels } from '../constructs/labels';
 import { PolicyCheck, PolicyCheckProps } from '../constructs/policy-check';
 import { OutboundProxy, OutboundProxyProps } from '../constructs/proxy';
 import { SecureChart } from '../constructs/secure-chart';
+import { ImageSignaturePolicy, ImageSignaturePolicyProps } from '../constructs/supply-chain';
 import {
   DETECTION_PORT, DIGGER_PORT, SENSOR, SensorCrawler, SensorCrawlerProps, SensorDetectionTool, SensorDetectionToolProps, SensorDigger, SensorDiggerProps, SensorInterceptor,
   SensorInterceptorProps, SensorPrometheusAgent, SensorPrometheusAgentProps, VaultServer,
@@ -61,6 +62,17 @@ export interface SensorChartProps {
    */
   readonly requireImageDigests?: boolean;
   /**
+   * An admission policy that refuses the vendor's images unless signed with its cosign key
+   * (Sigstore policy-controller or Kyverno). Named `<namespace>-signed-images`. Kyverno checks only
+   * the images matching the globs. With Sigstore and `createNamespace`, the Namespace gets the
+   * policy-controller's opt-in label (label it yourself otherwise, or nothing is checked); in an
+   * opted-in namespace the controller's `no-match-policy` (default `deny`) also refuses every image
+   * that no ClusterImagePolicy matches, such as Prometheus or the injected Vault Agent, so set it to
+   * `allow` or `warn`, or cover those images with policies of your own.
+   * @default - none
+   */
+  readonly imagePolicy?: Omit<ImageSignaturePolicyProps, 'partOf' | 'instance' | 'name'>;
+  /**
    * Emit the Namespace, with Pod Security Admission labels: `enforce: privileged` when there is an
    * interceptor (host namespaces and capabilities beyond baseline), `restricted` otherwise; `warn`
    * and `audit` stay `restricted`, so every other pod is still reported against it.
@@ -104,6 +116,8 @@ export interface SensorChartProps {
  */
 export class SensorChart extends SecureChart {
   public readonly proxy?: OutboundProxy;
+  /** The image signature policy, with `imagePolicy`. */
+  public readonly imagePolicy?: ImageSignaturePolicy;
   /** The Namespace, with `createNamespace`. */
   public readonly namespaceObject?: ClusterScopedObject;
   public readonly interceptor?: SensorInterceptor;
@@ -166,6 +180,10 @@ export class SensorChart extends SecureChart {
       if (this.interceptor) this.prometheusAgent.scrapeNodes(nodeCidrs());
     }
 
+    if (props.imagePolicy) {
+      this.imagePolicy = new ImageSignaturePolicy(this, 'image-policy', { ...props.imagePolicy, name: `${namespace}-signed-images`, partOf: SENSOR });
+    }
+
     if (props.createNamespace) {
       const level = this.interceptor ? 'privileged' : 'restricted';
       this.namespaceObject = new ClusterScopedObject(this, 'namespace', {
@@ -178,6 +196,7 @@ export class SensorChart extends SecureChart {
             'pod-security.kubernetes.io/enforce': level,
             'pod-security.kubernetes.io/warn': 'restricted',
             'pod-security.kubernetes.io/audit': 'restricted',
+            ...(this.imagePolicy?.namespaceLabels() ?? {}),
           },
         },
       });

@@ -1,10 +1,11 @@
 import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
 import { parse } from 'yaml';
 import { sensor } from '../../examples/sensor';
 import {
-  DataSource, DIGGER_RULES, INTERCEPTOR_CAPABILITIES, SecretSource, SensorChart, SensorChartProps, ValidationError,
+  DataSource, DIGGER_RULES, ImagePolicyEngine, INTERCEPTOR_CAPABILITIES, SecretSource, SensorChart, SensorChartProps, ValidationError,
 } from '../../src';
 import { catchValidationError } from '../helpers/errors';
 import { find, K8sObject, podMetadata, podSpec, synth, synthYaml } from '../helpers/synth';
@@ -192,6 +193,27 @@ describe('SensorChart', () => {
     expect(kinds({ ...PROPS, interceptor: undefined, nodeCidrs: undefined })).toEqual(['crawler', 'detection-tool', 'digger', 'prometheus-agent']);
   });
 
+  it('adds the image signature policy when asked, with the Sigstore opt-in label on the Namespace it creates', () => {
+    expect(objects.filter((o) => ['ClusterImagePolicy', 'ImageValidatingPolicy'].includes(o.kind))).toEqual([]);
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const publicKey = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const out = (engine: ImagePolicyEngine) => synth((app) => {
+      new SensorChart(app, 'sensor', { ...PROPS, createNamespace: true, imagePolicy: { engine, publicKey, images: ['ghcr.io/vendor/*'] } });
+    });
+    const sigstore = out(ImagePolicyEngine.SIGSTORE);
+    const cip = find(sigstore, 'ClusterImagePolicy', 'sensor-signed-images');
+    expect(cip.spec).toEqual({ images: [{ glob: 'ghcr.io/vendor/*' }], authorities: [{ name: 'cosign-key', key: { data: publicKey } }], mode: 'enforce' });
+    expect(cip.metadata.labels?.['app.kubernetes.io/part-of']).toBe('sensor');
+    expect(find(sigstore, 'Namespace', 'sensor').metadata.labels?.['policy.sigstore.dev/include']).toBe('true');
+    const kyverno = out(ImagePolicyEngine.KYVERNO);
+    expect(find(kyverno, 'ImageValidatingPolicy', 'sensor-signed-images').spec.matchImageReferences).toEqual([{ glob: 'ghcr.io/vendor/*' }]);
+    expect(find(kyverno, 'Namespace', 'sensor').metadata.labels).not.toHaveProperty('policy.sigstore.dev/include');
+    const e = catchValidationError(() => new SensorChart(new App(), 'sensor', {
+      ...PROPS, imagePolicy: { engine: ImagePolicyEngine.KYVERNO, publicKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), images: ['ghcr.io/vendor/*'] },
+    }));
+    expect([e.path, e.prop, e.code]).toEqual(['sensor/image-policy', 'publicKey', 'private-key']);
+  });
+
   it('uses the API server port it is given (6443 on kubeadm)', () => {
     const out = synth((app) => { new SensorChart(app, 'sensor', { ...PROPS, apiServer: { cidrs: ['10.100.0.1/32'], port: 6443 } }); });
     expect(egress(out, 'digger')[1]).toBe('10.100.0.1/32:6443/TCP');
@@ -312,6 +334,21 @@ describe('the sensor example', () => {
         expect(m[3], `${cm.metadata.name}: ${m[0]}`).toMatch(/^\//);
       }
     }
+  });
+
+  it('refuses the vendor\'s unsigned images with a Kyverno ImageValidatingPolicy in its documented shape', () => {
+    const policies = objects.filter((o) => ['ClusterImagePolicy', 'ImageValidatingPolicy'].includes(o.kind));
+    expect(policies.map((p) => `${p.apiVersion}/${p.kind}/${p.metadata.name}`)).toEqual(['policies.kyverno.io/v1/ImageValidatingPolicy/sensor-signed-images']);
+    const spec = policies[0].spec;
+    expect(policies[0].metadata.namespace).toBeUndefined();
+    expect(spec.validationActions).toEqual(['Deny']);
+    expect(spec.matchConstraints).toEqual({ resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }] });
+    expect(spec.matchImageReferences).toEqual([{ glob: 'registry.vendor.example/sensor/*' }]);
+    expect(spec.attestors).toEqual([{ name: 'cosign', cosign: { key: { data: expect.stringMatching(/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----\n$/) } } }]);
+    expect(spec.validations[0].expression).toContain('verifyImageSignatures(image, [attestors.cosign])');
+    // Every vendor image matches the glob; only Prometheus (pinned, not vendor-signed) is outside it.
+    const outside = workloads(objects).flatMap((w) => podSpec(w).containers.map((c: any) => c.image)).filter((i: string) => !i.startsWith('registry.vendor.example/sensor/'));
+    expect(outside.map((i: string) => i.split('@')[0])).toEqual(['quay.io/prometheus/prometheus:v3.5.0']);
   });
 
   it('puts the vendor\'s pull secret on every pod', () => {
