@@ -315,6 +315,11 @@ describe('the sensor example', () => {
       'vault.hashicorp.com/agent-inject-secret-crm-db', 'vault.hashicorp.com/agent-inject-secret-exports-s3', 'vault.hashicorp.com/agent-inject-secret-orders-db',
     ]);
     expect(ann['vault.hashicorp.com/role']).toBe('sensor-crawler');
+    // The injected agent logs in with the audience-bound projected token; the crawler itself has none.
+    const crawlerSpec = podSpec(find(objects, 'Deployment', 'crawler'));
+    expect(crawlerSpec.automountServiceAccountToken).toBe(false);
+    expect(crawlerSpec.volumes).toContainEqual({ name: 'vault-token', projected: { sources: [{ serviceAccountToken: { audience: 'vault', expirationSeconds: 3600, path: 'token' } }] } });
+    expect(crawlerSpec.containers[0].volumeMounts.map((m: any) => m.name)).not.toContain('vault-token');
     expect(find(objects, 'ExternalSecret', 'crawler-billing').spec.secretStoreRef).toEqual({ name: 'corp-vault', kind: 'ClusterSecretStore' });
   });
 

@@ -4,7 +4,6 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { NetworkPeer, Ports } from '../network';
 import { OutboundProxy } from '../proxy';
-import { SecretMount, SecretSource } from '../secrets';
 import { METRICS_PORT, SensorWorkloadOptions, VaultServer } from './common';
 import { DataSource, ResolvedDataSource } from './data-sources';
 import { SensorWorkload } from './sensor-workload';
@@ -75,13 +74,8 @@ export class SensorCrawler extends SensorWorkload {
       return resolved;
     });
 
-    // Sources sharing one SecretSource share its mount; credentials are checked before any egress opens.
-    const mounts = new Map<SecretSource, SecretMount>();
-    const entries = this.sources.map((s, i) => {
-      const mount = mounts.get(s.credentials) ?? this.mountSecret(`sources[${i}].credentials`, s.credentials);
-      mounts.set(s.credentials, mount);
-      return s.config(mount);
-    });
+    // Credentials first, so a bad one fails before any egress opens; a Secret shared by sources is mounted once.
+    const entries = this.sources.map((s, i) => s.config(this.mountSecret(`sources[${i}].credentials`, s.credentials)));
     for (const s of this.sources) {
       if (s.cidrs) this.policy().allowEgressTo(NetworkPeer.cidrs(s.cidrs, { label: `${s.kind} source "${s.name}"` }), s.ports.map((p) => Ports.tcp(p)));
     }

@@ -20,6 +20,7 @@ export interface DataSourceBaseProps {
   /**
    * Addresses of the source: the crawler's only egress to it. Required for databases and Kafka; an
    * S3 source may leave them out when there is an outbound proxy, and is then reached through it.
+   * @default - none: a ValidationError, except for an S3 source behind the outbound proxy
    */
   readonly cidrs?: string[];
 }
