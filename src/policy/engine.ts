@@ -2,7 +2,7 @@
  * The checker: runs every rule family over plain objects, applies exemption annotations, and
  * dispatches Terraform JSON documents to the Terraform rule families.
  */
-import { annotationsOf, isObj, Obj, podSpecOf, refOf } from './objects';
+import { annotationsOf, isObj, Obj, podSpecsOf, refOf } from './objects';
 import { EXEMPTION_PREFIX, MIN_REASON_LENGTH } from './rule-ids';
 import { gcpIamFamily } from './gcp-iam';
 import { KUBERNETES_FAMILIES, TERRAFORM_FAMILIES } from './registry';
@@ -131,9 +131,10 @@ function isCheckInput(o: Manifest | CheckInput): o is CheckInput {
 /** Exemption annotations of an object and of its pod template, by rule ID. */
 export function exemptionsOf(obj: Manifest): Map<string, { reason: string; where: string }> {
   const out = new Map<string, { reason: string; where: string }>();
-  const pod = podSpecOf(obj as Obj);
   const sources: Array<[Record<string, string>, string]> = [[annotationsOf((obj as Obj).metadata), 'metadata.annotations']];
-  if (pod && pod.metadataPath !== 'metadata') sources.push([annotationsOf(pod.metadata), `${pod.metadataPath}.annotations`]);
+  for (const pod of podSpecsOf(obj as Obj)) {
+    if (pod.metadataPath !== 'metadata') sources.push([annotationsOf(pod.metadata), `${pod.metadataPath}.annotations`]);
+  }
   for (const [annotations, where] of sources) {
     for (const [key, value] of Object.entries(annotations)) {
       if (!key.startsWith(EXEMPTION_PREFIX)) continue;

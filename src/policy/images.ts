@@ -1,5 +1,5 @@
 /** Images: pinned by digest, never the `latest` tag or no tag. */
-import { containersOf, Obj, podSpecOf } from './objects';
+import { containersOf, Obj, podSpecsOf } from './objects';
 import { Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 export const IMAGE_RULES: readonly RuleMeta[] = [
@@ -22,10 +22,8 @@ export const imageFamily: RuleFamily = {
   name: 'image',
   rules: IMAGE_RULES,
   check(obj: Manifest): RuleHit[] {
-    const pod = podSpecOf(obj as Obj);
-    if (!pod) return [];
     const hits: RuleHit[] = [];
-    for (const c of containersOf(pod)) {
+    for (const c of podSpecsOf(obj as Obj).flatMap(containersOf)) {
       const image = typeof c.container.image === 'string' ? c.container.image : '';
       const { tag, digest } = parseImage(image);
       const path = `${c.path}.image`;

@@ -5,7 +5,7 @@
  * initContainer and ephemeralContainer.
  */
 import { BASELINE_CAPABILITIES, PSS, RESTRICTED_CAPABILITIES } from './rule-ids';
-import { containersOf, isObj, Obj, podSpecOf, PodSpecAt } from './objects';
+import { containersOf, isObj, Obj, podSpecsOf, PodSpecAt } from './objects';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 /** Sysctls the baseline profile allows (the newest list of Pod Security Admission). */
@@ -309,12 +309,12 @@ export const pssFamily: RuleFamily = {
   name: 'pss',
   rules: PSS_RULES,
   check(obj: Manifest, ctx: CheckContext): RuleHit[] {
-    const pod = podSpecOf(obj as Obj);
-    if (!pod) return [];
     const hits: RuleHit[] = [];
-    for (const rule of PSS_RULES) {
-      if (ctx.pss === 'baseline' && rule.level !== 'baseline') continue;
-      CHECKS[rule.id](pod, hits);
+    for (const pod of podSpecsOf(obj as Obj)) {
+      for (const rule of PSS_RULES) {
+        if (ctx.pss === 'baseline' && rule.level !== 'baseline') continue;
+        CHECKS[rule.id](pod, hits);
+      }
     }
     return hits;
   },
