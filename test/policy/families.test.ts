@@ -59,7 +59,8 @@ describe('network', () => {
   it('a policy selecting hostNetwork pods, and 0.0.0.0/0 without private excepts', () => {
     const f = rulesOf([pod({ hostNetwork: true }), egress({}, [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }] }])], 'net-');
     expect(f.map((x) => x.rule).sort()).toEqual(['net-egress-anywhere', 'net-policy-selects-hostnetwork']);
-    const ok = egress({ matchLabels: { app: 'a' } }, [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }] }]);
+    // link-local 169.254.0.0/16 (cloud metadata) belongs with the private ranges (issue 15)
+    const ok = egress({ matchLabels: { app: 'a' } }, [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'] } }] }]);
     expect(rulesOf([pod({}), ok], 'net-')).toEqual([]);
   });
 });
