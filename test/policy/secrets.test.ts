@@ -11,7 +11,7 @@ const env = (name: string, value: unknown) => findings([pod({ env: [{ name, valu
 
 // Test values are assembled at run time so that no scanner mistakes this file for a leak.
 const PEM = ['-----BEGIN', 'RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\n-----END RSA', 'PRIVATE KEY-----'].join(' ');
-const AWS_ID = 'AKIA' + 'Z7Q2XN4B6C8D0F1G';
+const AWS_ID = 'AKIA' + 'QZ7XW2VNKT5LRMJ3'; // access key ids are base32 (A-Z, 2-7)
 const GITHUB = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
 const SLACK = 'xoxb-' + '123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx';
 const GOOGLE = 'AIza' + 'SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q';
