@@ -122,12 +122,24 @@ export function coverage(blocks: readonly IpBlock[], target: string): 'all' | 's
   return covered === 0n ? 'none' : covered === t.end - t.start + 1n ? 'all' : 'some';
 }
 
-/** The private ranges still reachable when the blocks reach everything else of an address family. */
+/**
+ * The private ranges still reachable when the blocks reach everything else of an address family
+ * (alone or split into pieces).
+ */
 function reachablePrivate(blocks: readonly IpBlock[], family: 4 | 6): string[] {
   const everything = family === 4 ? '0.0.0.0/0' : '::/0';
   const withPrivate = [...blocks, ...PRIVATE_RANGES[family].map((cidr) => ({ cidr }))];
   if (coverage(withPrivate, everything) !== 'all') return [];
-  return PRIVATE_RANGES[family].filter((r) => coverage(blocks, r) !== 'none');
+  // A block inside a private range (10.40.1.10/32) names a private destination on purpose; what
+  // counts is whether the blocks that reach everything else also reach into the range.
+  return PRIVATE_RANGES[family].filter((r) => coverage(blocks.filter((b) => !within(b.cidr, r)), r) !== 'none');
+}
+
+/** Whether a CIDR lies inside another. */
+function within(cidr: unknown, outer: string): boolean {
+  const a = parseCidr(cidr);
+  const b = parseCidr(outer);
+  return a !== undefined && b !== undefined && a.family === b.family && a.start >= b.start && a.end <= b.end;
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -299,8 +311,10 @@ function anywhereHits(blocks: Array<{ block: IpBlock; path: string }>, name: str
     const fam = blocks.filter((b) => parseCidr(b.block.cidr)?.family === family);
     const missing = reachablePrivate(fam.map((b) => b.block), family);
     if (missing.length === 0) continue;
-    const whole = fam.length === 1 ? fam[0].block.cidr : `${fam.map((b) => String(b.block.cidr)).join(' + ')} (together ${family === 4 ? '0.0.0.0/0' : '::/0'})`;
-    hits.push({ rule: 'net-egress-anywhere', path: fam[0].path, message: `${name} allows egress to ${String(whole)} without excepting ${missing.join(', ')}` });
+    const broad = fam.filter((b) => !PRIVATE_RANGES[family].some((r) => within(b.block.cidr, r)));
+    const shown = broad.length ? broad : fam;
+    const whole = shown.length === 1 ? String(shown[0].block.cidr) : `${shown.map((b) => String(b.block.cidr)).join(' + ')} (together ${family === 4 ? '0.0.0.0/0' : '::/0'})`;
+    hits.push({ rule: 'net-egress-anywhere', path: shown[0].path, message: `${name} allows egress to ${whole} without excepting ${missing.join(', ')}` });
   }
   return hits;
 }

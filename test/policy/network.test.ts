@@ -54,6 +54,14 @@ describe('net-egress-anywhere', () => {
     expect(ids([pod(), np([{ to: [ip('::/1'), ip('8000::/1')] }])])).toEqual(['net-egress-anywhere']);
   });
 
+  it('a private destination listed next to an internet rule that excepts the private ranges is not "anywhere"', () => {
+    const internet = ip('0.0.0.0/0', ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']);
+    expect(ids([pod(), np([{ to: [ip('10.40.1.10/32'), ip('172.20.0.1/32')] }, { to: [internet], ports: [{ port: 443 }] }])])).toEqual([]);
+    // but an internet rule that forgets one range is still reported, for that range only
+    const f = findings([pod(), np([{ to: [ip('10.40.1.10/32')] }, { to: [ip('0.0.0.0/0', ['172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'])] }])]);
+    expect(f.map((x) => x.message)).toEqual([expect.stringMatching(/without excepting 10\.0\.0\.0\/8$/)]);
+  });
+
   it('listing private ranges on purpose is not "anywhere"', () => {
     expect(ids([pod(), np([{ to: [ip('10.0.0.0/8')] }, { to: [ip('10.20.1.0/24')] }])])).toEqual([]);
   });

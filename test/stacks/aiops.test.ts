@@ -47,7 +47,7 @@ describe('aiops-api egress (in-cluster stores)', () => {
       { ports: [{ port: 6333, protocol: 'TCP' }], to: [store('aiops-qdrant', 'qdrant')] },
       { ports: [{ port: 6379, protocol: 'TCP' }], to: [store('aiops-redis', 'redis')] },
       { ports: [{ port: 5432, protocol: 'TCP' }], to: [store('aiops-postgres', 'postgres')] },
-      { ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }] },
+      { ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'] } }] },
       { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }] },
     ]);
     // Only the gateway may call it.

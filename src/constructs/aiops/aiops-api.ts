@@ -36,7 +36,8 @@ export const AIOPS_API_READ_RULES: readonly PolicyRule[] = [
 ];
 
 /** Addresses the LLM provider rule excludes: the private ranges, so HTTPS cannot reach the cluster or the VPC. */
-export const LLM_EGRESS_EXCEPT: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+// 169.254.0.0/16 holds the cloud metadata endpoint (node credentials): excepted like the private ranges.
+export const LLM_EGRESS_EXCEPT: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'];
 
 export interface AiopsApiProps {
   /** Image of the API, pinned. */
