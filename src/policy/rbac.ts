@@ -110,22 +110,41 @@ const FIELD: Record<string, string> = { 'rbac-wildcard-verbs': 'verbs', 'rbac-wi
 const describe = (g: Grant) => (g.rule.startsWith('rbac-wildcard') ? `grants ${g.what}` : `can ${g.what}${g.narrowed ? ` (narrowed by resourceNames to ${g.narrowed.join(', ')})` : ''}`);
 
 const INDEX = new WeakMap<object, RbacIndex>();
+const BUILTIN_GRANTS = new WeakMap<RbacIndex, Map<string, RuleHit[]>>();
 const rbacIndex = (objects: readonly Manifest[]) => indexed(INDEX, objects, (objs) => new RbacIndex(objs));
 
-/** Subjects (`ServiceAccount ns/name`, `Group g`) bound to a role among the checked objects. */
+const SUBJECTS = new WeakMap<RbacIndex, Map<string, string[]>>();
+
+/** Subjects (`ServiceAccount ns/name`, `Group g`) bound to a role among the checked objects (computed once per role reference). */
 export function subjectsBoundTo(role: Obj, objects: readonly Manifest[]): string[] {
   const index = rbacIndex(objects);
+  const ref = { kind: String(role.kind), name: String(role.metadata?.name ?? ''), namespace: role.metadata?.namespace };
+  let memo = SUBJECTS.get(index);
+  if (!memo) SUBJECTS.set(index, (memo = new Map()));
+  const key = `${ref.kind}/${ref.kind === 'Role' ? ref.namespace ?? '' : ''}/${ref.name}`;
+  const cached = memo.get(key);
+  if (cached) return cached;
   const out = new Set<string>();
-  for (const b of index.bindingsTo({ kind: String(role.kind), name: String(role.metadata?.name ?? ''), namespace: role.metadata?.namespace })) {
+  for (const b of index.bindingsTo(ref)) {
     for (const s of subjectsOf(b)) out.add(`${s.kind} ${s.kind === 'ServiceAccount' ? `${s.namespace}/` : ''}${s.name}`);
   }
-  return [...out].sort();
+  const list = [...out].sort();
+  memo.set(key, list);
+  return list;
+}
+
+/** At most this many subjects are named in a message (the rest are counted), so output stays linear. */
+const MAX_SUBJECTS_SHOWN = 5;
+
+function boundTo(subjects: readonly string[]): string {
+  if (subjects.length === 0) return ' (bound to no subject among the checked objects)';
+  const shown = subjects.slice(0, MAX_SUBJECTS_SHOWN).join(', ');
+  return ` (bound to ${shown}${subjects.length > MAX_SUBJECTS_SHOWN ? ` and ${subjects.length - MAX_SUBJECTS_SHOWN} more` : ''})`;
 }
 
 function checkRole(role: Obj, ctx: CheckContext): RuleHit[] {
   const hits: RuleHit[] = [];
-  const subjects = subjectsBoundTo(role, ctx.objects);
-  const who = subjects.length ? ` (bound to ${subjects.join(', ')})` : ' (bound to no subject among the checked objects)';
+  const who = boundTo(subjectsBoundTo(role, ctx.objects));
   const name = `${role.kind} "${role.metadata?.name}"`;
   const scope: GrantScope = role.kind === 'Role' ? 'namespace' : 'cluster';
   const rules = Array.isArray(role.rules) ? role.rules : [];
@@ -180,8 +199,13 @@ function checkBinding(b: Obj, ctx: CheckContext): RuleHit[] {
   const roleRef = { kind: String(ref.kind ?? ''), name: String(ref.name ?? ''), namespace: b.metadata?.namespace };
   if (index.isBuiltin(roleRef) && roleRef.name !== 'cluster-admin') {
     const scope: GrantScope = b.kind === 'RoleBinding' ? 'namespace' : 'cluster';
-    hits.push(...derivedHits(index.effectiveRules(roleRef), scope, () => 'roleRef.name',
-      (what, sources) => `${bname} binds built-in ClusterRole "${roleRef.name}" (Kubernetes 1.33 defaults, via ${sources}) to ${list}; it ${what}`));
+    let memo = BUILTIN_GRANTS.get(index);
+    if (!memo) BUILTIN_GRANTS.set(index, (memo = new Map()));
+    const key = `${scope}/${roleRef.name}`;
+    let grants = memo.get(key);
+    if (!grants) memo.set(key, (grants = derivedHits(index.effectiveRules(roleRef), scope, () => 'roleRef.name', (what, sources) => `\u0000 (Kubernetes 1.33 defaults, via ${sources}); it ${what}`)));
+    const prefix = `${bname} binds built-in ClusterRole "${roleRef.name}" to ${list}`;
+    for (const g of grants) hits.push({ ...g, message: g.message.replace('\u0000', prefix) });
   }
   return hits;
 }
