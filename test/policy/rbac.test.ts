@@ -228,6 +228,14 @@ describe('rbac rules: subjects that mean everyone', () => {
 });
 
 describe('rbac: linear indexing of same-named roles', () => {
+  it('names at most five subjects of a role and counts the rest', () => {
+    const objs: Manifest[] = [nsRole('worker', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }])];
+    for (let i = 0; i < 20; i++) objs.push(rb(`b${i}`, 'ns', 'Role', 'worker', [sa(`bot-${String(i).padStart(2, '0')}`)]));
+    const [f] = rulesOf(objs);
+    expect(f.message.match(/ServiceAccount/g)).toHaveLength(5);
+    expect(f.message).toContain('and 15 more');
+  });
+
   it('a Role is bound only by RoleBindings of its own namespace', () => {
     const objs: Manifest[] = [];
     for (const ns of ['a', 'b', 'c']) {

@@ -54,6 +54,13 @@ describe('names that point at a secret are not secrets', () => {
     expect(env('GITHUB_TOKEN_NAME', GITHUB)).toEqual(['secret-literal-env']);
   });
 
+  it('settings about a token (audience, header, TTL, URL, mode...) are not the token', () => {
+    for (const [n, v] of [['VAULT_TOKEN_AUDIENCE', 'vault'], ['AUTH_TOKEN_HEADER', 'X-Auth-Token'], ['TOKEN_URL', 'https://auth.example/token'], ['SECRET_STORE_BACKEND', 'vault'], ['API_KEY_REGION', 'eu-west-1'], ['TOKEN_TTL', '1h'], ['KEY_SIZE', '4096']]) {
+      expect(env(n, v), n).toEqual([]);
+    }
+    expect(env('TOKEN_URL', 'https://bot:s3cretpassw0rd@auth.example/token')).toEqual(['secret-literal-env']);
+  });
+
   it('flags, references and numbers are not secrets; a plain password still is', () => {
     expect(env('ENABLE_TOKEN_AUTH', 'true')).toEqual([]);
     expect(env('TOKEN_TTL_SECONDS', '3600')).toEqual([]);
