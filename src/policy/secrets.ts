@@ -6,7 +6,7 @@ import { containersOf, indexed, isObj, Obj, podSpecsOf } from './objects';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 export const SECRET_RULES: readonly RuleMeta[] = [
-  { id: 'secret-literal-env', title: 'No secret literals in env vars or arguments', severity: 'error', explanation: 'A literal value that has the format of a key or token (PEM private key, cloud access key id, GitHub/GitLab/Slack/Google/Stripe token, JWT, URL with a password), or the value of a variable named like a password, token or key, is a secret in the manifest, in Git and in every pod description. Variables named *_NAME, and *_FILE/*_PATH/*_DIR holding a path, point at a secret and are not one.', fix: 'Put the value in a Secret (or Vault) and mount it as a file.' },
+  { id: 'secret-literal-env', title: 'No secret literals in env vars or arguments', severity: 'error', explanation: 'A literal value that has the format of a key or token (PEM private key, cloud access key id, GitHub/GitLab/Slack/Google/Stripe token, JWT, URL with a password), or the value of a variable named like a password, token or key, is a secret in the manifest, in Git and in every pod description. Variables named *_NAME, *_FILE/*_PATH/*_DIR holding a path, settings about a secret (*_AUDIENCE, *_URL, *_TTL...), booleans, numbers and $(VAR) references are not secrets.', fix: 'Put the value in a Secret (or Vault) and mount it as a file.' },
   { id: 'secret-env-from-secret', title: 'Secrets as files rather than env vars', severity: 'warning', explanation: 'Environment variables leak through /proc, crash dumps, child processes and logs; files can be rotated and permission-restricted.', fix: 'Mount the Secret as a volume and read the file.' },
   { id: 'secret-manifest-data', title: 'No Secret with literal data in the manifests', severity: 'error', explanation: 'A kind: Secret with data or stringData puts the secret value into the repository and into every copy of the manifests (base64 is an encoding, not a protection). Public certificates alone, empty values and SOPS-encrypted values are not reported.', fix: 'Create the Secret out of band (External Secrets, Sealed Secrets, SOPS, Vault) and reference it by name.' },
   { id: 'secret-in-configmap', title: 'No key or token in a ConfigMap', severity: 'error', explanation: 'A ConfigMap value with the format of a private key or token is a secret stored where any reader of ConfigMaps can see it.', fix: 'Move the value to a Secret (created out of band) and mount it as a file.' },
@@ -46,6 +46,8 @@ const SENSITIVE = /(passw(or)?d|pwd|token|secret|credential|(^|[_.-])key($|[_.-]
 const NAMES_A_SECRET = /(^|[_.-])(name|secret_?name|ref|key_?id|key_?name)$|[a-z]Name$/i;
 /** `POSTGRES_PASSWORD_FILE=/secrets/pw`: where the secret file is, not the secret. */
 const POINTS_TO_FILE = /(^|[_.-])(file|path|dir|mount|mountpath)$|[a-z](File|Path|Dir)$/i;
+/** `VAULT_TOKEN_AUDIENCE=vault`, `TOKEN_URL=https://...`: a setting about a secret, not the secret. */
+const SETTING_ABOUT_A_SECRET = /(^|[_.-])(audience|aud|header|issuer|url|uri|endpoint|host|hostname|port|mode|type|algorithm|alg|length|size|bits|ttl|expiry|expiration|interval|timeout|format|namespace|enabled|disabled|version|prefix|field|location|provider|store|backend|region|scope|scopes)$/i;
 /** Values that are settings, not secrets: booleans, numbers, durations, Kubernetes `$(VAR)` references. */
 const NOT_A_SECRET = /^(true|false|yes|no|on|off|enabled|disabled|none|null|\d+(\.\d+)?|\d+(ms|s|m|h|d)|\$\([A-Za-z0-9_]+\)|\$\{[A-Za-z0-9_]+\})$/i;
 const looksLikePath = (v: string) => /^(\/|\.\/|\.\.\/|~\/)/.test(v) || /^[A-Za-z]:\\/.test(v);
@@ -56,7 +58,7 @@ export function literalSecretReason(name: string, value: string): string | undef
   if (format) return `holds ${format}`;
   if (value === '' || !SENSITIVE.test(name) || NOT_A_SECRET.test(value.trim())) return undefined;
   if (POINTS_TO_FILE.test(name) && looksLikePath(value)) return undefined;
-  if (NAMES_A_SECRET.test(name)) return undefined;
+  if (NAMES_A_SECRET.test(name) || SETTING_ABOUT_A_SECRET.test(name)) return undefined;
   return 'is named like a secret and set to a literal value';
 }
 
