@@ -58,6 +58,8 @@ export function literalSecretReason(name: string, value: string): string | undef
   if (format) return `holds ${format}`;
   if (value === '' || !SENSITIVE.test(name) || NOT_A_SECRET.test(value.trim())) return undefined;
   if (POINTS_TO_FILE.test(name) && looksLikePath(value)) return undefined;
+  // an absolute file path (a secret backend command, a mounted token) names where a secret is
+  if (/^\/[A-Za-z0-9_.@+-]+(\/[A-Za-z0-9_.@+-]+)*\/?$/.test(value)) return undefined;
   if (NAMES_A_SECRET.test(name) || SETTING_ABOUT_A_SECRET.test(name)) return undefined;
   return 'is named like a secret and set to a literal value';
 }
