@@ -1,7 +1,7 @@
 /**
  * Pod Security Standards: one rule for every check of Kubernetes' Pod Security Admission (latest
- * version), at its level. Reads every pod spec and pod template (Pod, Deployment, DaemonSet,
- * StatefulSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate) and every container,
+ * version), at its level. Reads every pod spec and pod template of any kind (objects.ts podSpecsOf:
+ * known kinds at their exact paths, others by shape) and every container,
  * initContainer and ephemeralContainer.
  */
 import { BASELINE_CAPABILITIES, PSS, RESTRICTED_CAPABILITIES } from './rule-ids';
