@@ -53,6 +53,13 @@ describe('pod templates of any kind', () => {
     expect(check([crd]).findings).toEqual([]);
   });
 
+  it('container patches without an image (an operator CR merging into pods it builds) are not a pod template', () => {
+    const prom: Manifest = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: 'k8s', namespace: 'monitoring' }, spec: { replicas: 2, containers: [{ name: 'config-reloader', resources: { limits: { memory: '50Mi' } } }] } };
+    expect(podSpecsOf(prom)).toEqual([]);
+    const withSidecar: Manifest = { ...prom, spec: { containers: [{ name: 'oauth-proxy', image: 'quay.io/oauth2-proxy/oauth2-proxy:v7.6.0' }] } };
+    expect(podSpecsOf(withSidecar).map((p) => p.path)).toEqual(['spec']);
+  });
+
   it('exemptions on an unknown kind\'s pod template are honoured', () => {
     const o: Manifest = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'r' }, spec: { template: { metadata: { annotations: { 'exemptions.secure-agents.io/pss-privileged': 'loads kernel modules for tracing' } }, spec: bad } } };
     expect(rules(o)).toEqual([]);
