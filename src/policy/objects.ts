@@ -48,10 +48,14 @@ export function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Whether a value has the shape of a pod template: `{spec: {containers: [{...}]}}`. */
+/**
+ * Whether a value has the shape of a pod template: `{spec: {containers: [{image, ...}]}}`. A
+ * container with an image is what a pod runs; containers without any image are patches that an
+ * operator merges into pods it builds (a Prometheus CR's `spec.containers`), not a pod.
+ */
 function looksLikePodTemplate(t: unknown): t is Obj {
   return isObj(t) && isObj(t.spec) && Array.isArray(t.spec.containers)
-    && t.spec.containers.some((c: unknown) => isObj(c) && (typeof c.image === 'string' || typeof c.name === 'string'));
+    && t.spec.containers.some((c: unknown) => isObj(c) && typeof c.image === 'string' && c.image !== '');
 }
 
 function templateAt(t: Obj, path: string): PodSpecAt {
