@@ -250,3 +250,21 @@ describe('rbac: linear indexing of same-named roles', () => {
     }
   });
 });
+
+describe('rbac-model: what a subject may do', () => {
+  it('collects the grants of a ServiceAccount, including through the groups it belongs to', () => {
+    const index = new RbacIndex([
+      nsRole('reader', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }], 'ns'),
+      rb('direct', 'ns', 'Role', 'reader', [sa('bot', 'ns')]),
+      crb('all-sa', 'view', [{ kind: 'Group', name: 'system:serviceaccounts' }]),
+      rb('ns-sa', 'ns', 'ClusterRole', 'edit', [{ kind: 'Group', name: 'system:serviceaccounts:ns' }]),
+      rb('other-ns', 'other', 'ClusterRole', 'edit', [{ kind: 'Group', name: 'system:serviceaccounts:other' }]),
+      crb('authn', 'system:basic-user', [{ kind: 'Group', name: 'system:authenticated' }]),
+    ]);
+    const grants = index.grantsOf({ kind: 'ServiceAccount', name: 'bot', namespace: 'ns' });
+    expect(grants.map((g) => `${g.binding.metadata.name} ${g.scope}${g.namespace ? ` ${g.namespace}` : ''}`).sort()).toEqual(['all-sa cluster', 'authn cluster', 'direct namespace ns', 'ns-sa namespace ns']);
+    const rules = (name: string) => grants.find((g) => g.binding.metadata.name === name)!.rules.map((e) => e.rule);
+    expect(allows(rules('ns-sa'), { verb: 'create', group: '', resource: 'pods', subresource: 'exec', scope: 'namespace' })).toBe(true);
+    expect(rules('authn')).toEqual([]); // system:basic-user is not among the objects nor in the built-in table
+  });
+});
