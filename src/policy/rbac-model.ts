@@ -219,6 +219,17 @@ export interface EffectiveRule {
   readonly selector?: number;
 }
 
+/** One grant to a subject: a binding, the role it binds, where it applies, and the role's effective rules. */
+export interface Grant {
+  readonly binding: Obj;
+  readonly role: RoleRef;
+  /** `namespace` for a RoleBinding (requests in {@link Grant.namespace} only), `cluster` for a ClusterRoleBinding. */
+  readonly scope: GrantScope;
+  /** The RoleBinding's namespace. */
+  readonly namespace?: string;
+  readonly rules: readonly EffectiveRule[];
+}
+
 /** A subject of a binding, with its namespace resolved for ServiceAccounts. */
 export interface Subject {
   readonly kind: string;
@@ -310,6 +321,37 @@ export class RbacIndex {
   /** Bindings that name this subject (ServiceAccounts by namespace and name). */
   bindingsOf(subject: Subject): readonly Obj[] {
     return this.bySubject.get(subjectKey(subject)) ?? [];
+  }
+
+  /**
+   * Every grant that applies to a subject: the bindings that name it, and for a ServiceAccount also
+   * those that name the groups it belongs to (`system:serviceaccounts`,
+   * `system:serviceaccounts:<namespace>`, `system:authenticated`), each with the effective rules of
+   * the role it binds and where they apply. Rules of a role that is neither among the objects nor
+   * built in are unknown and come back empty.
+   */
+  grantsOf(subject: Subject): Grant[] {
+    const keys: Subject[] = [subject];
+    if (subject.kind === 'ServiceAccount') {
+      keys.push({ kind: 'Group', name: 'system:serviceaccounts' }, { kind: 'Group', name: `system:serviceaccounts:${subject.namespace ?? ''}` }, { kind: 'Group', name: 'system:authenticated' });
+    } else if (subject.kind === 'User' && subject.name !== 'system:anonymous') {
+      keys.push({ kind: 'Group', name: 'system:authenticated' });
+    } else if (subject.kind === 'User') {
+      keys.push({ kind: 'Group', name: 'system:unauthenticated' });
+    }
+    const out: Grant[] = [];
+    const seen = new Set<Obj>();
+    for (const k of keys) {
+      for (const binding of this.bindingsOf(k)) {
+        if (seen.has(binding)) continue;
+        seen.add(binding);
+        const ref = isObj(binding.roleRef) ? binding.roleRef : {};
+        const namespace = binding.kind === 'RoleBinding' ? nsOf(binding) : undefined;
+        const role: RoleRef = { kind: String(ref.kind ?? ''), name: String(ref.name ?? ''), ...(ref.kind === 'Role' ? { namespace } : {}) };
+        out.push({ binding, role, scope: namespace === undefined ? 'cluster' : 'namespace', ...(namespace !== undefined ? { namespace } : {}), rules: this.effectiveRules(role) });
+      }
+    }
+    return out;
   }
 
   /** ClusterRoles (given or built-in) that a label selector selects. */
