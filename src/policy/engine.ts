@@ -2,7 +2,7 @@
  * The checker: runs every rule family over plain objects, applies exemption annotations, and
  * dispatches Terraform JSON documents to the Terraform rule families.
  */
-import { annotationsOf, isObj, Obj, podSpecsOf, refOf } from './objects';
+import { annotationsOf, isObj, Obj, podSpecsOf, refOf, text } from './objects';
 import { EXEMPTION_PREFIX, MIN_REASON_LENGTH, visibleLength } from './rule-ids';
 import { gcpIamFamily } from './gcp-iam';
 import { KUBERNETES_FAMILIES, TERRAFORM_FAMILIES } from './registry';
@@ -55,8 +55,8 @@ export const EXEMPTION_RULES: readonly RuleMeta[] = [
     id: 'exemption-missing-reason',
     title: 'An exemption must give its reason',
     severity: 'error',
-    explanation: `An exemption annotation without a reason of at least ${MIN_REASON_LENGTH} visible characters hides an exception from review; whitespace and zero-width or other invisible characters do not count.`,
-    fix: `Write why the exception is needed in the annotation value (at least ${MIN_REASON_LENGTH} visible characters).`,
+    explanation: `An exemption annotation without a reason of at least ${text(MIN_REASON_LENGTH)} visible characters hides an exception from review; whitespace and zero-width or other invisible characters do not count.`,
+    fix: `Write why the exception is needed in the annotation value (at least ${text(MIN_REASON_LENGTH)} visible characters).`,
   },
   {
     id: 'exemption-unused',

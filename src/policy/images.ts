@@ -1,5 +1,5 @@
 /** Images: pinned by digest, never the `latest` tag or no tag. */
-import { containersOf, Obj, podSpecsOf } from './objects';
+import { containersOf, Obj, podSpecsOf, text } from './objects';
 import { Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 export const IMAGE_RULES: readonly RuleMeta[] = [
@@ -37,10 +37,10 @@ export const imageFamily: RuleFamily = {
       const tag = parsed.tag;
       const digest = parsed.digest !== undefined && isWellFormedDigest(parsed.digest) ? parsed.digest : undefined;
       const path = `${c.path}.image`;
-      if (parsed.digest !== undefined && !digest) hits.push({ rule: 'image-digest', path, message: `container "${c.container.name}" image ${image} has a malformed digest (expected sha256 with 64 or sha512 with 128 lower-case hex digits); it pins nothing` });
-      else if (!digest) hits.push({ rule: 'image-digest', path, message: `container "${c.container.name}" image ${image} is not pinned by digest` });
-      if (tag === 'latest') hits.push({ rule: 'image-latest-tag', path, message: `container "${c.container.name}" image ${image} uses the latest tag` });
-      else if (tag === undefined && !digest) hits.push({ rule: 'image-latest-tag', path, message: `container "${c.container.name}" image ${image} has no tag (means latest)` });
+      if (parsed.digest !== undefined && !digest) hits.push({ rule: 'image-digest', path, message: `container "${text(c.container.name)}" image ${image} has a malformed digest (expected sha256 with 64 or sha512 with 128 lower-case hex digits); it pins nothing` });
+      else if (!digest) hits.push({ rule: 'image-digest', path, message: `container "${text(c.container.name)}" image ${image} is not pinned by digest` });
+      if (tag === 'latest') hits.push({ rule: 'image-latest-tag', path, message: `container "${text(c.container.name)}" image ${image} uses the latest tag` });
+      else if (tag === undefined && !digest) hits.push({ rule: 'image-latest-tag', path, message: `container "${text(c.container.name)}" image ${image} has no tag (means latest)` });
     }
     return hits;
   },

@@ -3,7 +3,7 @@
  * cannot work, egress to everything. Policies are matched to pods through an index by namespace and
  * label, so that the cost grows with the objects, not with their product.
  */
-import { indexed, isObj, labelsOf, Obj, podSpecsOf, selectorMatches } from './objects';
+import { indexed, isObj, labelsOf, Obj, podSpecsOf, selectorMatches, text } from './objects';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 export const NETWORK_RULES: readonly RuleMeta[] = [
@@ -165,13 +165,13 @@ function ciliumSelector(sel: unknown): Obj | undefined {
   let impossible = false;
   for (const [k, v] of Object.entries(isObj(sel.matchLabels) ? sel.matchLabels : {})) {
     const key = strip(k);
-    if (key === undefined) impossible = true; else matchLabels[key] = String(v);
+    if (key === undefined) impossible = true; else matchLabels[key] = text(v);
   }
   const matchExpressions = (Array.isArray(sel.matchExpressions) ? sel.matchExpressions : []).map((e: unknown) => {
     if (!isObj(e)) return e;
-    const key = strip(String(e.key));
+    const key = strip(text(e.key));
     if (key === undefined && (e.operator === 'In' || e.operator === 'Exists')) impossible = true;
-    return { ...e, key: key ?? `\u0000${String(e.key)}` };
+    return { ...e, key: key ?? `\u0000${text(e.key)}` };
   });
   return impossible ? undefined : { matchLabels, matchExpressions };
 }
@@ -187,7 +187,7 @@ function ciliumSpecs(policy: Obj): Array<{ spec: Obj; path: string }> {
 const nonEmpty = (v: unknown) => Array.isArray(v) && v.length > 0;
 
 function egressSelectors(policy: Obj): Selecting[] {
-  const ns = String(policy.metadata?.namespace ?? '');
+  const ns = text(policy.metadata?.namespace ?? '');
   if (policy.kind === 'NetworkPolicy') {
     const spec = isObj(policy.spec) ? policy.spec : {};
     const types: unknown[] = Array.isArray(spec.policyTypes) ? spec.policyTypes : [];
@@ -218,7 +218,7 @@ class PolicyIndex {
   add(s: Selecting): void {
     const scope = s.namespace ?? '\u0000cluster';
     const ml = isObj(s.selector.matchLabels) ? Object.entries(s.selector.matchLabels) : [];
-    const key = ml.length ? `${scope}\u0000${ml[0][0]}=${String(ml[0][1])}` : `${scope}\u0000*`;
+    const key = ml.length ? `${scope}\u0000${text(ml[0][0])}=${text(ml[0][1])}` : `${scope}\u0000*`;
     const list = this.byKey.get(key);
     if (list) list.push(s); else this.byKey.set(key, [s]);
   }
@@ -226,7 +226,7 @@ class PolicyIndex {
   find(namespace: string, labels: Record<string, string>): Selecting | undefined {
     const withNs = { ...labels, [NS_LABEL]: namespace };
     for (const scope of [namespace, '\u0000cluster']) {
-      for (const key of [`${scope}\u0000*`, ...Object.entries(withNs).map(([k, v]) => `${scope}\u0000${k}=${String(v)}`)]) {
+      for (const key of [`${scope}\u0000*`, ...Object.entries(withNs).map(([k, v]) => `${scope}\u0000${k}=${text(v)}`)]) {
         for (const s of this.byKey.get(key) ?? []) {
           if (selectorMatches(s.selector, s.cilium ? withNs : labels)) return s;
         }
@@ -242,7 +242,7 @@ interface HostPod { readonly obj: Obj; readonly labels: Record<string, string> }
 class HostNetworkIndex {
   private readonly byKey = new Map<string, HostPod[]>();
   add(namespace: string, p: HostPod): void {
-    for (const key of [`${namespace}\u0000*`, ...Object.entries(p.labels).map(([k, v]) => `${namespace}\u0000${k}=${String(v)}`)]) {
+    for (const key of [`${namespace}\u0000*`, ...Object.entries(p.labels).map(([k, v]) => `${namespace}\u0000${k}=${text(v)}`)]) {
       const list = this.byKey.get(key);
       if (list) list.push(p); else this.byKey.set(key, [p]);
     }
@@ -251,7 +251,7 @@ class HostNetworkIndex {
   selected(namespace: string, selector: Obj, limit: number): HostPod[] {
     let candidates = this.byKey.get(`${namespace}\u0000*`) ?? [];
     for (const [k, v] of isObj(selector.matchLabels) ? Object.entries(selector.matchLabels) : []) {
-      const list = this.byKey.get(`${namespace}\u0000${k}=${String(v)}`) ?? [];
+      const list = this.byKey.get(`${namespace}\u0000${k}=${text(v)}`) ?? [];
       if (list.length < candidates.length) candidates = list;
     }
     const out: HostPod[] = [];
@@ -273,7 +273,7 @@ function netIndex(objects: readonly Manifest[]): NetIndex {
     for (const o of objs) {
       for (const s of egressSelectors(o)) policies.add(s);
       for (const pod of podSpecsOf(o)) {
-        if (pod.spec.hostNetwork === true) hostNetwork.add(String(o.metadata?.namespace ?? ''), { obj: o, labels: labelsOf(pod.metadata) });
+        if (pod.spec.hostNetwork === true) hostNetwork.add(text(o.metadata?.namespace ?? ''), { obj: o, labels: labelsOf(pod.metadata) });
       }
     }
     return { policies, hostNetwork };
@@ -285,11 +285,11 @@ function netIndex(objects: readonly Manifest[]): NetIndex {
 
 function checkWorkload(obj: Obj, ctx: CheckContext): RuleHit[] {
   const hits: RuleHit[] = [];
-  const ns = String(obj.metadata?.namespace ?? '');
+  const ns = text(obj.metadata?.namespace ?? '');
   for (const pod of podSpecsOf(obj)) {
     if (pod.spec.hostNetwork === true) continue;
     if (netIndex(ctx.objects).policies.find(ns, labelsOf(pod.metadata))) continue;
-    hits.push({ rule: 'net-no-egress-policy', path: `${pod.metadataPath}.labels`, message: `${obj.kind} "${obj.metadata?.name}" is selected by no egress policy (NetworkPolicy with policyType Egress, or Cilium policy with egress rules)` });
+    hits.push({ rule: 'net-no-egress-policy', path: `${pod.metadataPath}.labels`, message: `${text(obj.kind)} "${text(obj.metadata?.name)}" is selected by no egress policy (NetworkPolicy with policyType Egress, or Cilium policy with egress rules)` });
   }
   return hits;
 }
@@ -302,7 +302,7 @@ function dnsOnly(ports: unknown): boolean {
 
 function describePorts(ports: unknown): string {
   if (!Array.isArray(ports) || ports.length === 0) return 'on every port';
-  return `on ports ${ports.map((p) => (isObj(p) ? `${p.port ?? 'any'}${p.endPort !== undefined ? `-${p.endPort}` : ''}/${p.protocol ?? 'TCP'}` : String(p))).join(', ')}`;
+  return `on ports ${ports.map((p) => (isObj(p) ? `${text(p.port ?? 'any')}${p.endPort !== undefined ? `-${text(p.endPort)}` : ''}/${text(p.protocol ?? 'TCP')}` : text(p))).join(', ')}`;
 }
 
 function anywhereHits(blocks: Array<{ block: IpBlock; path: string }>, name: string): RuleHit[] {
@@ -313,7 +313,7 @@ function anywhereHits(blocks: Array<{ block: IpBlock; path: string }>, name: str
     if (missing.length === 0) continue;
     const broad = fam.filter((b) => !PRIVATE_RANGES[family].some((r) => within(b.block.cidr, r)));
     const shown = broad.length ? broad : fam;
-    const whole = shown.length === 1 ? String(shown[0].block.cidr) : `${shown.map((b) => String(b.block.cidr)).join(' + ')} (together ${family === 4 ? '0.0.0.0/0' : '::/0'})`;
+    const whole = shown.length === 1 ? text(shown[0].block.cidr) : `${shown.map((b) => text(b.block.cidr)).join(' + ')} (together ${family === 4 ? '0.0.0.0/0' : '::/0'})`;
     hits.push({ rule: 'net-egress-anywhere', path: shown[0].path, message: `${name} allows egress to ${whole} without excepting ${missing.join(', ')}` });
   }
   return hits;
@@ -321,13 +321,13 @@ function anywhereHits(blocks: Array<{ block: IpBlock; path: string }>, name: str
 
 function checkPolicy(policy: Obj, ctx: CheckContext): RuleHit[] {
   const hits: RuleHit[] = [];
-  const name = `NetworkPolicy "${policy.metadata?.name}"`;
+  const name = `NetworkPolicy "${text(policy.metadata?.name)}"`;
   const spec = isObj(policy.spec) ? policy.spec : {};
-  const ns = String(policy.metadata?.namespace ?? '');
+  const ns = text(policy.metadata?.namespace ?? '');
   const selector = isObj(spec.podSelector) ? spec.podSelector : {};
   const host = netIndex(ctx.objects).hostNetwork.selected(ns, selector, 4);
   if (host.length) {
-    const named = host.slice(0, 3).map((h) => `${h.obj.kind} "${h.obj.metadata?.name}"`).join(', ');
+    const named = host.slice(0, 3).map((h) => `${text(h.obj.kind)} "${text(h.obj.metadata?.name)}"`).join(', ');
     const more = host.length > 3;
     hits.push({ rule: 'net-policy-selects-hostnetwork', path: 'spec.podSelector', message: `${name} selects ${named}${more ? ' and more' : ''}, which ${host.length > 1 ? 'use' : 'uses'} hostNetwork; the policy has no effect on ${host.length > 1 ? 'them' : 'it'}` });
   }
@@ -349,13 +349,13 @@ function checkPolicy(policy: Obj, ctx: CheckContext): RuleHit[] {
 }
 
 function checkCiliumPolicy(policy: Obj): RuleHit[] {
-  const name = `${policy.kind} "${policy.metadata?.name}"`;
+  const name = `${text(policy.kind)} "${text(policy.metadata?.name)}"`;
   const blocks: Array<{ block: IpBlock; path: string }> = [];
   for (const { spec, path } of ciliumSpecs(policy)) {
     (Array.isArray(spec.egress) ? spec.egress : []).forEach((rule: unknown, i: number) => {
       if (!isObj(rule)) return;
       const at = `${path}.egress[${i}]`;
-      const entities = Array.isArray(rule.toEntities) ? rule.toEntities.map(String) : [];
+      const entities = Array.isArray(rule.toEntities) ? rule.toEntities.map(text) : [];
       entities.forEach((e: string, j: number) => {
         const p = `${at}.toEntities[${j}]`;
         if (e === 'world' || e === 'all' || e === 'world-ipv4') blocks.push({ block: { cidr: '0.0.0.0/0' }, path: p });

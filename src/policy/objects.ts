@@ -44,6 +44,23 @@ const NO_POD_KINDS = new Set(['CustomResourceDefinition', 'ConfigMap', 'Secret',
 const SHAPE_MAX_DEPTH = 12;
 const SHAPE_MAX_NODES = 20000;
 
+/**
+ * A value as text, never throwing: strings as they are, numbers and booleans as String() writes
+ * them, null and undefined as "", anything else as JSON (an object with a `toString` key, which a
+ * YAML document can carry, breaks String() and template literals).
+ */
+export function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null || value === undefined) return '';
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? '' : json.length > 200 ? `${json.slice(0, 200)}...` : json;
+  } catch {
+    return '[unprintable]';
+  }
+}
+
 export function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -153,9 +170,9 @@ export function refOf(obj: Manifest): ResourceRef {
   const o = obj as Obj;
   const md = isObj(o.metadata) ? o.metadata : {};
   const ref: { apiVersion: string; kind: string; namespace?: string; name: string } = {
-    apiVersion: String(o.apiVersion ?? ''),
-    kind: String(o.kind ?? ''),
-    name: String(md.name ?? md.generateName ?? ''),
+    apiVersion: text(o.apiVersion ?? ''),
+    kind: text(o.kind ?? ''),
+    name: text(md.name ?? md.generateName ?? ''),
   };
   if (typeof md.namespace === 'string') ref.namespace = md.namespace;
   return ref;
@@ -165,19 +182,21 @@ export function annotationsOf(metadata: unknown): Record<string, string> {
   return isObj(metadata) && isObj(metadata.annotations) ? (metadata.annotations as Record<string, string>) : {};
 }
 
-/** Whether a Kubernetes label selector (matchLabels / matchExpressions) selects these labels. */
+/** Whether a Kubernetes label selector (matchLabels / matchExpressions) selects these labels (own keys only). */
 export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
   if (!isObj(selector)) return false;
+  const own = (k: unknown): k is string => typeof k === 'string' && Object.prototype.hasOwnProperty.call(labels, k);
   const ml = isObj(selector.matchLabels) ? selector.matchLabels : {};
-  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
+  for (const [k, v] of Object.entries(ml)) if (!own(k) || labels[k] !== v) return false;
   const exprs = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
   for (const e of exprs) {
     if (!isObj(e)) return false;
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values: string[] = Array.isArray(e.values) ? e.values : [];
+    const has = own(e.key);
+    const value = has ? labels[e.key as string] : undefined;
+    const values: unknown[] = Array.isArray(e.values) ? e.values : [];
     switch (e.operator) {
-      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
+      case 'In': if (!has || !values.includes(value)) return false; break;
+      case 'NotIn': if (has && values.includes(value)) return false; break;
       case 'Exists': if (!has) return false; break;
       case 'DoesNotExist': if (has) return false; break;
       default: return false;

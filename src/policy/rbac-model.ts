@@ -16,6 +16,8 @@
  * ```
  */
 
+import { text } from './objects';
+
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,10 +67,10 @@ export function toPolicyRule(raw: unknown): PolicyRule | undefined {
 
 /** Whether `rule.resources` matches `resource[/subresource]` (the `*` and `* /sub` forms; `pods/*` is no wildcard). */
 export function resourceMatches(ruleResources: readonly string[], resource: string, subresource?: string): boolean {
-  const combined = subresource ? `${resource}/${subresource}` : resource;
+  const combined = subresource ? `${text(resource)}/${text(subresource)}` : resource;
   for (const r of ruleResources) {
     if (r === '*' || r === combined) return true;
-    if (subresource && r === `*/${subresource}`) return true;
+    if (subresource && r === `*/${text(subresource)}`) return true;
   }
   return false;
 }
@@ -115,7 +117,7 @@ const CLUSTER_SCOPED = new Set([
 
 /** Whether a resource is cluster-scoped in Kubernetes 1.33 (unknown resources, custom ones included, count as namespaced). */
 export function isClusterScoped(group: string, resource: string): boolean {
-  return CLUSTER_SCOPED.has(`${group}/${resource}`);
+  return CLUSTER_SCOPED.has(`${text(group)}/${text(resource)}`);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -130,39 +132,39 @@ const BUILTIN_ROWS: Record<string, { labels?: Record<string, string>; aggregateF
   view: { aggregateFrom: 'rbac.authorization.k8s.io/aggregate-to-view', labels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } },
   'system:aggregate-to-admin': {
     labels: { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' },
-    rows: ['authorization.k8s.io|localsubjectaccessreviews|create', `rbac.authorization.k8s.io|rolebindings,roles|${W},get,list,watch`],
+    rows: ['authorization.k8s.io|localsubjectaccessreviews|create', `rbac.authorization.k8s.io|rolebindings,roles|${text(W)},get,list,watch`],
   },
   'system:aggregate-to-edit': {
     labels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' },
     rows: [
-      `|pods/attach,pods/exec,pods/portforward,pods/proxy,secrets,services/proxy|${R}`,
+      `|pods/attach,pods/exec,pods/portforward,pods/proxy,secrets,services/proxy|${text(R)}`,
       '|serviceaccounts|impersonate',
-      `|pods,pods/attach,pods/exec,pods/portforward,pods/proxy|${W}`,
+      `|pods,pods/attach,pods/exec,pods/portforward,pods/proxy|${text(W)}`,
       '|pods/eviction|create',
-      `|configmaps,events,persistentvolumeclaims,replicationcontrollers,replicationcontrollers/scale,secrets,serviceaccounts,services,services/proxy|${W}`,
+      `|configmaps,events,persistentvolumeclaims,replicationcontrollers,replicationcontrollers/scale,secrets,serviceaccounts,services,services/proxy|${text(W)}`,
       '|serviceaccounts/token|create',
-      `apps|daemonsets,deployments,deployments/rollback,deployments/scale,replicasets,replicasets/scale,statefulsets,statefulsets/scale|${W}`,
-      `autoscaling|horizontalpodautoscalers|${W}`,
-      `batch|cronjobs,jobs|${W}`,
-      `extensions|daemonsets,deployments,deployments/rollback,deployments/scale,ingresses,networkpolicies,replicasets,replicasets/scale,replicationcontrollers/scale|${W}`,
-      `policy|poddisruptionbudgets|${W}`,
-      `networking.k8s.io|ingresses,networkpolicies|${W}`,
-      `coordination.k8s.io|leases|${W},get,list,watch`,
+      `apps|daemonsets,deployments,deployments/rollback,deployments/scale,replicasets,replicasets/scale,statefulsets,statefulsets/scale|${text(W)}`,
+      `autoscaling|horizontalpodautoscalers|${text(W)}`,
+      `batch|cronjobs,jobs|${text(W)}`,
+      `extensions|daemonsets,deployments,deployments/rollback,deployments/scale,ingresses,networkpolicies,replicasets,replicasets/scale,replicationcontrollers/scale|${text(W)}`,
+      `policy|poddisruptionbudgets|${text(W)}`,
+      `networking.k8s.io|ingresses,networkpolicies|${text(W)}`,
+      `coordination.k8s.io|leases|${text(W)},get,list,watch`,
     ],
   },
   'system:aggregate-to-view': {
     labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' },
     rows: [
-      `|configmaps,endpoints,persistentvolumeclaims,persistentvolumeclaims/status,pods,replicationcontrollers,replicationcontrollers/scale,serviceaccounts,services,services/status|${R}`,
-      `|bindings,events,limitranges,namespaces/status,pods/log,pods/status,replicationcontrollers/status,resourcequotas,resourcequotas/status|${R}`,
-      `|namespaces|${R}`,
-      `discovery.k8s.io|endpointslices|${R}`,
-      `apps|controllerrevisions,daemonsets,daemonsets/status,deployments,deployments/scale,deployments/status,replicasets,replicasets/scale,replicasets/status,statefulsets,statefulsets/scale,statefulsets/status|${R}`,
-      `autoscaling|horizontalpodautoscalers,horizontalpodautoscalers/status|${R}`,
-      `batch|cronjobs,cronjobs/status,jobs,jobs/status|${R}`,
-      `extensions|daemonsets,daemonsets/status,deployments,deployments/scale,deployments/status,ingresses,ingresses/status,networkpolicies,replicasets,replicasets/scale,replicasets/status,replicationcontrollers/scale|${R}`,
-      `policy|poddisruptionbudgets,poddisruptionbudgets/status|${R}`,
-      `networking.k8s.io|ingresses,ingresses/status,networkpolicies|${R}`,
+      `|configmaps,endpoints,persistentvolumeclaims,persistentvolumeclaims/status,pods,replicationcontrollers,replicationcontrollers/scale,serviceaccounts,services,services/status|${text(R)}`,
+      `|bindings,events,limitranges,namespaces/status,pods/log,pods/status,replicationcontrollers/status,resourcequotas,resourcequotas/status|${text(R)}`,
+      `|namespaces|${text(R)}`,
+      `discovery.k8s.io|endpointslices|${text(R)}`,
+      `apps|controllerrevisions,daemonsets,daemonsets/status,deployments,deployments/scale,deployments/status,replicasets,replicasets/scale,replicasets/status,statefulsets,statefulsets/scale,statefulsets/status|${text(R)}`,
+      `autoscaling|horizontalpodautoscalers,horizontalpodautoscalers/status|${text(R)}`,
+      `batch|cronjobs,cronjobs/status,jobs,jobs/status|${text(R)}`,
+      `extensions|daemonsets,daemonsets/status,deployments,deployments/scale,deployments/status,ingresses,ingresses/status,networkpolicies,replicasets,replicasets/scale,replicasets/status,replicationcontrollers/scale|${text(R)}`,
+      `policy|poddisruptionbudgets,poddisruptionbudgets/status|${text(R)}`,
+      `networking.k8s.io|ingresses,ingresses/status,networkpolicies|${text(R)}`,
     ],
   },
 };
@@ -238,19 +240,20 @@ export interface Subject {
 }
 
 const labelsOf = (o: Obj): Record<string, string> => (isObj(o.metadata) && isObj(o.metadata.labels) ? o.metadata.labels : {});
-const nameOf = (o: Obj): string => String(isObj(o.metadata) ? o.metadata.name ?? '' : '');
-const nsOf = (o: Obj): string => String(isObj(o.metadata) ? o.metadata.namespace ?? '' : '');
-const roleKey = (kind: string, name: string, namespace?: string) => (kind === 'Role' ? `Role/${namespace ?? ''}/${name}` : `${kind}//${name}`);
+const nameOf = (o: Obj): string => text(isObj(o.metadata) ? o.metadata.name ?? '' : '');
+const nsOf = (o: Obj): string => text(isObj(o.metadata) ? o.metadata.namespace ?? '' : '');
+const roleKey = (kind: string, name: string, namespace?: string) => (kind === 'Role' ? `Role/${namespace}/${name}` : `${kind}//${name}`);
 
 function labelSelectorMatches(selector: unknown, labels: Record<string, string>): boolean {
   if (!isObj(selector)) return false;
   const ml = isObj(selector.matchLabels) ? selector.matchLabels : {};
-  for (const [k, v] of Object.entries(ml)) if (!Object.prototype.hasOwnProperty.call(labels, k) || String(labels[k]) !== String(v)) return false;
+  for (const [k, v] of Object.entries(ml)) if (!Object.prototype.hasOwnProperty.call(labels, k) || text(labels[k]) !== text(v)) return false;
   for (const e of Array.isArray(selector.matchExpressions) ? selector.matchExpressions : []) {
     if (!isObj(e)) return false;
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const key = typeof e.key === 'string' ? e.key : undefined;
+    const has = key !== undefined && Object.prototype.hasOwnProperty.call(labels, key);
     const values = strings(e.values);
-    const value = has ? String(labels[e.key]) : undefined;
+    const value = has ? text(labels[key!]) : undefined;
     if (e.operator === 'In' ? !(has && values.includes(value!)) :
       e.operator === 'NotIn' ? has && values.includes(value!) :
         e.operator === 'Exists' ? !has :
@@ -283,7 +286,7 @@ export class RbacIndex {
         if (o.kind === 'ClusterRole') this.addClusterRole(o);
       } else if ((o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && isObj(o.roleRef)) {
         const ref = o.roleRef;
-        const key = roleKey(String(ref.kind), String(ref.name), nsOf(o));
+        const key = roleKey(text(ref.kind), text(ref.name), nsOf(o));
         push(this.bindings, key, o);
         for (const s of subjectsOf(o)) push(this.bySubject, subjectKey(s), o);
       }
@@ -299,7 +302,7 @@ export class RbacIndex {
 
   private addClusterRole(o: Obj): void {
     this.clusterRoles.push(o);
-    for (const [k, v] of Object.entries(labelsOf(o))) push(this.clusterRolesByLabel, `${k}=${String(v)}`, o);
+    for (const [k, v] of Object.entries(labelsOf(o))) push(this.clusterRolesByLabel, `${k}=${text(v)}`, o);
   }
 
   /** The role object a reference names (a built-in one when none is among the objects), if known. */
@@ -347,7 +350,7 @@ export class RbacIndex {
         seen.add(binding);
         const ref = isObj(binding.roleRef) ? binding.roleRef : {};
         const namespace = binding.kind === 'RoleBinding' ? nsOf(binding) : undefined;
-        const role: RoleRef = { kind: String(ref.kind ?? ''), name: String(ref.name ?? ''), ...(ref.kind === 'Role' ? { namespace } : {}) };
+        const role: RoleRef = { kind: text(ref.kind ?? ''), name: text(ref.name ?? ''), ...(ref.kind === 'Role' ? { namespace } : {}) };
         out.push({ binding, role, scope: namespace === undefined ? 'cluster' : 'namespace', ...(namespace !== undefined ? { namespace } : {}), rules: this.effectiveRules(role) });
       }
     }
@@ -360,7 +363,7 @@ export class RbacIndex {
     const ml = isObj(selector.matchLabels) ? Object.entries(selector.matchLabels) : [];
     let candidates: readonly Obj[] = this.clusterRoles;
     for (const [k, v] of ml) {
-      const list = this.clusterRolesByLabel.get(`${k}=${String(v)}`) ?? [];
+      const list = this.clusterRolesByLabel.get(`${k}=${text(v)}`) ?? [];
       if (list.length < candidates.length) candidates = list;
     }
     return candidates.filter((c) => labelSelectorMatches(selector, labelsOf(c)));
@@ -379,7 +382,7 @@ export class RbacIndex {
   }
 
   private rulesOf(role: Obj, visiting: Set<string>): EffectiveRule[] {
-    const key = roleKey(String(role.kind), nameOf(role), nsOf(role));
+    const key = roleKey(text(role.kind), nameOf(role), nsOf(role));
     const cached = this.effective.get(key);
     if (cached) return cached;
     if (visiting.has(key)) return this.ownRules(role);
@@ -392,7 +395,7 @@ export class RbacIndex {
       for (const part of this.clusterRolesSelectedBy(sel)) {
         if (part === role) continue;
         for (const e of this.rulesOf(part, visiting)) {
-          const id = `${e.from.kind}/${e.from.name}/${e.index}`;
+          const id = `${text(e.from.kind)}/${text(e.from.name)}/${text(e.index)}`;
           if (seen.has(id)) continue;
           seen.add(id);
           out.push({ ...e, selector: i });
@@ -405,7 +408,7 @@ export class RbacIndex {
   }
 
   private ownRules(role: Obj): EffectiveRule[] {
-    const from = { kind: String(role.kind), name: nameOf(role), ...(role.kind === 'Role' ? { namespace: nsOf(role) } : {}) };
+    const from = { kind: text(role.kind), name: nameOf(role), ...(role.kind === 'Role' ? { namespace: nsOf(role) } : {}) };
     const builtIn = Object.values(BUILTIN_CLUSTER_ROLES).includes(role);
     const out: EffectiveRule[] = [];
     (Array.isArray(role.rules) ? role.rules : []).forEach((raw: unknown, index: number) => {
@@ -421,15 +424,15 @@ export function subjectsOf(binding: Obj): Subject[] {
   const out: Subject[] = [];
   for (const s of Array.isArray(binding.subjects) ? binding.subjects : []) {
     if (!isObj(s)) continue;
-    const kind = String(s.kind ?? '');
-    const name = String(s.name ?? '');
-    if (kind === 'ServiceAccount') out.push({ kind, name, namespace: String(s.namespace ?? nsOf(binding)) });
+    const kind = text(s.kind ?? '');
+    const name = text(s.name ?? '');
+    if (kind === 'ServiceAccount') out.push({ kind, name, namespace: text(s.namespace ?? nsOf(binding)) });
     else out.push({ kind, name });
   }
   return out;
 }
 
-const subjectKey = (s: Subject) => `${s.kind}/${s.kind === 'ServiceAccount' ? s.namespace ?? '' : ''}/${s.name}`;
+const subjectKey = (s: Subject) => `${text(s.kind)}/${s.kind === 'ServiceAccount' ? text(s.namespace) : ''}/${text(s.name)}`;
 
 /**
  * Who a subject stands for, when it stands for more than one identity: `everyone` for

@@ -4,7 +4,7 @@
  * per rule, resourceNames, Role scope, aggregation, and the built-in admin/edit/view/cluster-admin
  * roles. A finding on a role names the subjects bound to it among the checked objects.
  */
-import { indexed, isObj, Obj } from './objects';
+import { indexed, isObj, Obj, text } from './objects';
 import { broadSubject, EffectiveRule, GrantScope, PolicyRule, RbacIndex, ruleAllows, isClusterScoped, subjectsOf, toPolicyRule } from './rbac-model';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
@@ -80,7 +80,7 @@ export function dangerousGrants(r: PolicyRule, scope: GrantScope): Grant[] {
     const id = p.rule === 'rbac-read-secrets' && narrowed ? 'rbac-read-secrets-named' : p.rule;
     const entry = byRule.get(id) ?? { verbs: new Set<string>(), targets: new Set<string>() };
     verbs.forEach((v) => entry.verbs.add(v));
-    entry.targets.add(`${p.group ? `${p.group}/` : ''}${p.resource}${p.subresource ? `/${p.subresource}` : ''}`);
+    entry.targets.add(`${p.group ? `${text(p.group)}/` : ''}${text(p.resource)}${p.subresource ? `/${text(p.subresource)}` : ''}`);
     byRule.set(id, entry);
   }
   const out: Grant[] = [];
@@ -89,7 +89,7 @@ export function dangerousGrants(r: PolicyRule, scope: GrantScope): Grant[] {
   }
   if (!narrowed && (r.resources ?? []).includes('*') && (r.verbs.includes('*') || r.verbs.includes('delete') || r.verbs.includes('deletecollection')) && (r.apiGroups ?? []).length) {
     const i = out.findIndex((g) => g.rule === 'rbac-delete-broad');
-    const g: Grant = { rule: 'rbac-delete-broad', what: `delete on every resource of ${(r.apiGroups ?? []).map((x) => (x === '' ? 'the core group' : `"${x}"`)).join(', ')}` };
+    const g: Grant = { rule: 'rbac-delete-broad', what: `delete on every resource of ${(r.apiGroups ?? []).map((x) => (x === '' ? 'the core group' : `"${text(x)}"`)).join(', ')}` };
     if (i >= 0) out[i] = g; else out.push(g);
   }
   return out;
@@ -101,7 +101,7 @@ function wildcardGrants(r: PolicyRule): Grant[] {
   const out: Grant[] = [];
   if (r.verbs.includes('*')) out.push({ rule: 'rbac-wildcard-verbs', what: 'every verb ("*")' });
   const wild = r.resources.filter((x) => x === '*' || x.startsWith('*/'));
-  if (wild.length) out.push({ rule: 'rbac-wildcard-resources', what: wild.map((x) => (x === '*' ? 'every resource ("*")' : `the ${x.slice(2)} subresource of every resource ("${x}")`)).join(', ') });
+  if (wild.length) out.push({ rule: 'rbac-wildcard-resources', what: wild.map((x) => (x === '*' ? 'every resource ("*")' : `the ${x.slice(2)} subresource of every resource ("${text(x)}")`)).join(', ') });
   if ((r.apiGroups ?? []).includes('*')) out.push({ rule: 'rbac-wildcard-apigroups', what: 'every API group ("*")' });
   return out;
 }
@@ -118,15 +118,15 @@ const SUBJECTS = new WeakMap<RbacIndex, Map<string, string[]>>();
 /** Subjects (`ServiceAccount ns/name`, `Group g`) bound to a role among the checked objects (computed once per role reference). */
 export function subjectsBoundTo(role: Obj, objects: readonly Manifest[]): string[] {
   const index = rbacIndex(objects);
-  const ref = { kind: String(role.kind), name: String(role.metadata?.name ?? ''), namespace: role.metadata?.namespace };
+  const ref = { kind: text(role.kind), name: text(role.metadata?.name ?? ''), namespace: role.metadata?.namespace };
   let memo = SUBJECTS.get(index);
   if (!memo) SUBJECTS.set(index, (memo = new Map()));
-  const key = `${ref.kind}/${ref.kind === 'Role' ? ref.namespace ?? '' : ''}/${ref.name}`;
+  const key = `${ref.kind}/${ref.kind === 'Role' ? text(ref.namespace) : ''}/${ref.name}`;
   const cached = memo.get(key);
   if (cached) return cached;
   const out = new Set<string>();
   for (const b of index.bindingsTo(ref)) {
-    for (const s of subjectsOf(b)) out.add(`${s.kind} ${s.kind === 'ServiceAccount' ? `${s.namespace}/` : ''}${s.name}`);
+    for (const s of subjectsOf(b)) out.add(`${text(s.kind)} ${s.kind === 'ServiceAccount' ? `${text(s.namespace)}/` : ''}${text(s.name)}`);
   }
   const list = [...out].sort();
   memo.set(key, list);
@@ -139,13 +139,13 @@ const MAX_SUBJECTS_SHOWN = 5;
 function boundTo(subjects: readonly string[]): string {
   if (subjects.length === 0) return ' (bound to no subject among the checked objects)';
   const shown = subjects.slice(0, MAX_SUBJECTS_SHOWN).join(', ');
-  return ` (bound to ${shown}${subjects.length > MAX_SUBJECTS_SHOWN ? ` and ${subjects.length - MAX_SUBJECTS_SHOWN} more` : ''})`;
+  return ` (bound to ${text(shown)}${subjects.length > MAX_SUBJECTS_SHOWN ? ` and ${subjects.length - MAX_SUBJECTS_SHOWN} more` : ''})`;
 }
 
 function checkRole(role: Obj, ctx: CheckContext): RuleHit[] {
   const hits: RuleHit[] = [];
   const who = boundTo(subjectsBoundTo(role, ctx.objects));
-  const name = `${role.kind} "${role.metadata?.name}"`;
+  const name = `${text(role.kind)} "${text(role.metadata?.name)}"`;
   const scope: GrantScope = role.kind === 'Role' ? 'namespace' : 'cluster';
   const rules = Array.isArray(role.rules) ? role.rules : [];
   rules.forEach((raw: unknown, i: number) => {
@@ -157,7 +157,7 @@ function checkRole(role: Obj, ctx: CheckContext): RuleHit[] {
   });
   if (role.kind === 'ClusterRole' && isObj(role.aggregationRule)) {
     const index = rbacIndex(ctx.objects);
-    const aggregated = index.effectiveRules({ kind: 'ClusterRole', name: String(role.metadata?.name ?? '') }).filter((e) => e.selector !== undefined);
+    const aggregated = index.effectiveRules({ kind: 'ClusterRole', name: text(role.metadata?.name ?? '') }).filter((e) => e.selector !== undefined);
     hits.push(...derivedHits(aggregated, 'cluster', (e) => `aggregationRule.clusterRoleSelectors[${e.selector}]`,
       (what, sources) => `${name} aggregates ${sources}, which ${what}${who}`));
   }
@@ -170,10 +170,10 @@ function derivedHits(rules: readonly EffectiveRule[], scope: GrantScope, pathOf:
   for (const e of rules) {
     for (const g of [...wildcardGrants(e.rule), ...dangerousGrants(e.rule, scope)]) {
       const path = pathOf(e);
-      const key = `${g.rule}\u0000${path}`;
+      const key = `${text(g.rule)}\u0000${path}`;
       const entry = groups.get(key) ?? { rule: g.rule, path, whats: new Set<string>(), sources: new Set<string>() };
       entry.whats.add(describe(g));
-      entry.sources.add(`${e.builtIn ? 'built-in ' : ''}ClusterRole "${e.from.name}"`);
+      entry.sources.add(`${e.builtIn ? 'built-in ' : ''}ClusterRole "${text(e.from.name)}"`);
       groups.set(key, entry);
     }
   }
@@ -183,9 +183,9 @@ function derivedHits(rules: readonly EffectiveRule[], scope: GrantScope, pathOf:
 function checkBinding(b: Obj, ctx: CheckContext): RuleHit[] {
   const hits: RuleHit[] = [];
   const subjects = subjectsOf(b);
-  const list = subjects.map((s) => `${s.kind} ${s.kind === 'ServiceAccount' ? `${s.namespace}/` : ''}${s.name}`).join(', ') || 'no subject';
+  const list = subjects.map((s) => `${text(s.kind)} ${s.kind === 'ServiceAccount' ? `${text(s.namespace)}/` : ''}${text(s.name)}`).join(', ') || 'no subject';
   const ref = isObj(b.roleRef) ? b.roleRef : {};
-  const bname = `${b.kind} "${b.metadata?.name}"`;
+  const bname = `${text(b.kind)} "${text(b.metadata?.name)}"`;
   if (ref.kind === 'ClusterRole' && ref.name === 'cluster-admin') {
     hits.push({ rule: 'rbac-bind-cluster-admin', path: 'roleRef.name', message: `${bname} binds cluster-admin to ${list}` });
   }
@@ -193,10 +193,10 @@ function checkBinding(b: Obj, ctx: CheckContext): RuleHit[] {
     const broad = broadSubject(s);
     if (!broad) return;
     const who = broad === 'everyone' ? 'everyone' : broad === 'all-service-accounts' ? 'every service account' : 'a superuser group';
-    hits.push({ rule: 'rbac-bind-system-groups', path: `subjects[${i}].name`, message: `${bname} binds ${ref.kind} "${ref.name}" to ${s.kind.toLowerCase()} ${s.name} (${who})` });
+    hits.push({ rule: 'rbac-bind-system-groups', path: `subjects[${i}].name`, message: `${bname} binds ${ref.kind} "${ref.name}" to ${s.kind.toLowerCase()} ${text(s.name)} (${who})` });
   });
   const index = rbacIndex(ctx.objects);
-  const roleRef = { kind: String(ref.kind ?? ''), name: String(ref.name ?? ''), namespace: b.metadata?.namespace };
+  const roleRef = { kind: text(ref.kind ?? ''), name: text(ref.name ?? ''), namespace: b.metadata?.namespace };
   if (index.isBuiltin(roleRef) && roleRef.name !== 'cluster-admin') {
     const scope: GrantScope = b.kind === 'RoleBinding' ? 'namespace' : 'cluster';
     let memo = BUILTIN_GRANTS.get(index);

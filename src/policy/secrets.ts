@@ -2,7 +2,7 @@
  * Secrets: no literal secrets in env vars, arguments, Secrets or ConfigMaps (judged by name and by
  * well-known value formats), files over env vars, safe Vault annotations, no needless tokens.
  */
-import { containersOf, indexed, isObj, Obj, podSpecsOf } from './objects';
+import { containersOf, indexed, isObj, Obj, podSpecsOf, text } from './objects';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 export const SECRET_RULES: readonly RuleMeta[] = [
@@ -72,7 +72,7 @@ function boundAccounts(objects: readonly Obj[]): Set<string> {
   for (const b of objects) {
     if ((b.kind !== 'RoleBinding' && b.kind !== 'ClusterRoleBinding') || !Array.isArray(b.subjects)) continue;
     for (const s of b.subjects) {
-      if (isObj(s) && s.kind === 'ServiceAccount') out.add(`${s.namespace ?? b.metadata?.namespace ?? ''}/${s.name}`);
+      if (isObj(s) && s.kind === 'ServiceAccount') out.add(`${text(s.namespace ?? b.metadata?.namespace)}/${text(s.name)}`);
     }
   }
   return out;
@@ -80,7 +80,7 @@ function boundAccounts(objects: readonly Obj[]): Set<string> {
 
 /** Go's strconv.ParseBool true spellings, which Vault's injector uses to read its annotations. */
 const PARSE_BOOL_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
-const vaultTrue = (v: unknown) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && PARSE_BOOL_TRUE.has(String(v));
+const vaultTrue = (v: unknown) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && PARSE_BOOL_TRUE.has(text(v));
 
 const key = (field: string, k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `${field}.${k}` : `${field}["${k}"]`);
 
@@ -99,12 +99,12 @@ function checkSecretObject(o: Obj): RuleHit[] {
     const data = isObj(o[field]) ? o[field] : {};
     for (const [k, raw] of Object.entries(data)) {
       if (raw === null || raw === undefined) continue;
-      const value = String(raw);
+      const value = text(raw);
       if (value.trim() === '' || value.startsWith('ENC[')) continue;
       const plain = field === 'data' ? decodeBase64(value) ?? value : value;
       if (plain.trim() === '' || onlyCertificates(plain)) continue;
       const format = secretFormat(plain);
-      hits.push({ rule: 'secret-manifest-data', path: key(field, k), message: `Secret "${o.metadata?.name}" carries a literal value for key ${k}${format ? ` (${format})` : ''}` });
+      hits.push({ rule: 'secret-manifest-data', path: key(field, k), message: `Secret "${text(o.metadata?.name)}" carries a literal value for key ${k}${format ? ` (${format})` : ''}` });
     }
   }
   return hits;
@@ -116,7 +116,7 @@ function checkConfigMap(o: Obj): RuleHit[] {
   for (const [k, raw] of Object.entries(data)) {
     if (typeof raw !== 'string') continue;
     const format = secretFormat(raw);
-    if (format) hits.push({ rule: 'secret-in-configmap', path: key('data', k), message: `ConfigMap "${o.metadata?.name}" key ${k} holds ${format}` });
+    if (format) hits.push({ rule: 'secret-in-configmap', path: key('data', k), message: `ConfigMap "${text(o.metadata?.name)}" key ${k} holds ${format}` });
   }
   return hits;
 }
@@ -134,43 +134,43 @@ export const secretFamily: RuleFamily = {
         const env = Array.isArray(c.container.env) ? c.container.env : [];
         env.forEach((e: unknown, i: number) => {
           if (!isObj(e)) return;
-          const name = String(e.name ?? '');
+          const name = text(e.name ?? '');
           const why = typeof e.value === 'string' ? literalSecretReason(name, e.value) : undefined;
-          if (why) hits.push({ rule: 'secret-literal-env', path: `${c.path}.env[${i}].value`, message: `container "${c.container.name}" sets ${name}, which ${why}` });
+          if (why) hits.push({ rule: 'secret-literal-env', path: `${c.path}.env[${i}].value`, message: `container "${text(c.container.name)}" sets ${name}, which ${why}` });
           if (isObj(e.valueFrom) && isObj(e.valueFrom.secretKeyRef)) {
-            hits.push({ rule: 'secret-env-from-secret', path: `${c.path}.env[${i}].valueFrom.secretKeyRef`, message: `container "${c.container.name}" reads secret ${e.valueFrom.secretKeyRef.name} into env var ${name}` });
+            hits.push({ rule: 'secret-env-from-secret', path: `${c.path}.env[${i}].valueFrom.secretKeyRef`, message: `container "${text(c.container.name)}" reads secret ${text(e.valueFrom.secretKeyRef.name)} into env var ${name}` });
           }
         });
         for (const field of ['command', 'args'] as const) {
           const list = Array.isArray(c.container[field]) ? c.container[field] : [];
           list.forEach((a: unknown, i: number) => {
             const format = typeof a === 'string' ? secretFormat(a) : undefined;
-            if (format) hits.push({ rule: 'secret-literal-env', path: `${c.path}.${field}[${i}]`, message: `container "${c.container.name}" passes ${format} in ${field}[${i}]` });
+            if (format) hits.push({ rule: 'secret-literal-env', path: `${c.path}.${field}[${i}]`, message: `container "${text(c.container.name)}" passes ${format} in ${field}[${i}]` });
           });
         }
         const envFrom = Array.isArray(c.container.envFrom) ? c.container.envFrom : [];
         envFrom.forEach((e: unknown, i: number) => {
           if (isObj(e) && isObj(e.secretRef)) {
-            hits.push({ rule: 'secret-env-from-secret', path: `${c.path}.envFrom[${i}].secretRef`, message: `container "${c.container.name}" loads secret ${e.secretRef.name} into env vars` });
+            hits.push({ rule: 'secret-env-from-secret', path: `${c.path}.envFrom[${i}].secretRef`, message: `container "${text(c.container.name)}" loads secret ${text(e.secretRef.name)} into env vars` });
           }
         });
       }
       const ann = isObj(pod.metadata.annotations) ? pod.metadata.annotations : {};
       if (vaultTrue(ann['vault.hashicorp.com/tls-skip-verify'])) {
-        hits.push({ rule: 'secret-vault-tls-skip', path: `${pod.metadataPath}.annotations["vault.hashicorp.com/tls-skip-verify"]`, message: `Vault agent skips TLS verification (tls-skip-verify: ${String(ann['vault.hashicorp.com/tls-skip-verify'])})` });
+        hits.push({ rule: 'secret-vault-tls-skip', path: `${pod.metadataPath}.annotations["vault.hashicorp.com/tls-skip-verify"]`, message: `Vault agent skips TLS verification (tls-skip-verify: ${text(ann['vault.hashicorp.com/tls-skip-verify'])})` });
       }
       if (vaultTrue(ann['vault.hashicorp.com/agent-inject-token'])) {
         hits.push({ rule: 'secret-vault-token-injected', path: `${pod.metadataPath}.annotations["vault.hashicorp.com/agent-inject-token"]`, message: 'Vault agent injects the Vault token into the pod' });
       }
-      const sa = String(pod.spec.serviceAccountName ?? pod.spec.serviceAccount ?? 'default');
-      const ns = o.metadata?.namespace ?? '';
+      const sa = text(pod.spec.serviceAccountName ?? pod.spec.serviceAccount ?? 'default');
+      const ns = text(o.metadata?.namespace);
       let automount = pod.spec.automountServiceAccountToken;
       if (automount === undefined) {
-        const accounts = indexed(ACCOUNTS, ctx.objects, (objs) => new Map(objs.filter((x) => x.kind === 'ServiceAccount').map((x) => [`${x.metadata?.namespace ?? ''}/${x.metadata?.name}`, x])));
+        const accounts = indexed(ACCOUNTS, ctx.objects, (objs) => new Map(objs.filter((x) => x.kind === 'ServiceAccount').map((x) => [`${text(x.metadata?.namespace)}/${text(x.metadata?.name)}`, x])));
         automount = accounts.get(`${ns}/${sa}`)?.automountServiceAccountToken;
       }
       if (automount !== false && !indexed(BOUND, ctx.objects, boundAccounts).has(`${ns}/${sa}`)) {
-        hits.push({ rule: 'secret-automount-token', path: `${pod.path}.automountServiceAccountToken`, message: `${o.kind} "${o.metadata?.name}" mounts the token of ServiceAccount "${sa}", which no role binding among the checked objects uses` });
+        hits.push({ rule: 'secret-automount-token', path: `${pod.path}.automountServiceAccountToken`, message: `${text(o.kind)} "${text(o.metadata?.name)}" mounts the token of ServiceAccount "${sa}", which no role binding among the checked objects uses` });
       }
     }
     return hits;

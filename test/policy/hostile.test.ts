@@ -3,7 +3,7 @@ import { check, Manifest } from '../../src/policy';
 
 // Values no YAML decoder refuses, in every field the Kubernetes families read: objects where strings
 // are expected (with a "toString" key, which breaks String() and template literals), arrays, numbers.
-const weird = [{ toString: 1 }, { valueOf: 'x', toString: 'y' }, ['a'], 42, null, true];
+const weird: unknown[] = [{ toString: 1 }, { valueOf: 'x', toString: 'y' }, ['a'], 42, null, true];
 
 function variants(make: (w: unknown) => Manifest): Manifest[] {
   return weird.map(make);
@@ -31,4 +31,17 @@ describe('the Kubernetes families never throw on odd values', () => {
       }
     });
   }
+});
+
+describe('security-context values of the wrong type', () => {
+  it('procMount, AppArmor, seccomp, SELinux, sysctls and hostPath of odd types are reported without throwing', () => {
+    for (const w of weird) {
+      const o: Manifest = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {
+        securityContext: { appArmorProfile: { type: w }, seccompProfile: { type: w }, seLinuxOptions: { type: w, user: w, role: w }, sysctls: [w, { name: w }], runAsUser: w },
+        volumes: [{ name: w, hostPath: { path: w } }, w],
+        containers: [{ name: 'c', image: 'r/c:1', securityContext: { procMount: w, appArmorProfile: { type: w }, seccompProfile: { type: w }, capabilities: { add: w, drop: [w] } } }],
+      } };
+      expect(() => check([o]), JSON.stringify(w)).not.toThrow();
+    }
+  });
 });
