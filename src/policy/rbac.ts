@@ -5,7 +5,7 @@
  * roles. A finding on a role names the subjects bound to it among the checked objects.
  */
 import { indexed, isObj, Obj, text } from './objects';
-import { broadSubject, EffectiveRule, GrantScope, PolicyRule, RbacIndex, ruleAllows, isClusterScoped, subjectsOf, toPolicyRule } from './rbac-model';
+import { broadSubject, EffectiveRule, GrantScope, isClusterScoped, PolicyRule, RbacIndex, ruleAllows, Subject, subjectsOf, toPolicyRule } from './rbac-model';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 const rule = (id: string, title: string, explanation: string, fix: string, severity: 'error' | 'warning' = 'error'): RuleMeta =>
@@ -80,7 +80,7 @@ export function dangerousGrants(r: PolicyRule, scope: GrantScope): Grant[] {
     const id = p.rule === 'rbac-read-secrets' && narrowed ? 'rbac-read-secrets-named' : p.rule;
     const entry = byRule.get(id) ?? { verbs: new Set<string>(), targets: new Set<string>() };
     verbs.forEach((v) => entry.verbs.add(v));
-    entry.targets.add(`${p.group ? `${text(p.group)}/` : ''}${text(p.resource)}${p.subresource ? `/${text(p.subresource)}` : ''}`);
+    entry.targets.add(`${p.group ? `${p.group}/` : ''}${p.resource}${p.subresource ? `/${p.subresource}` : ''}`);
     byRule.set(id, entry);
   }
   const out: Grant[] = [];
@@ -115,6 +115,9 @@ const rbacIndex = (objects: readonly Manifest[]) => indexed(INDEX, objects, (obj
 
 const SUBJECTS = new WeakMap<RbacIndex, Map<string, string[]>>();
 
+/** `ServiceAccount ns/name`, `Group g`, `User u`. */
+const subjectText = (s: Subject) => `${s.kind} ${s.kind === 'ServiceAccount' ? `${s.namespace ?? ''}/` : ''}${s.name}`;
+
 /** Subjects (`ServiceAccount ns/name`, `Group g`) bound to a role among the checked objects (computed once per role reference). */
 export function subjectsBoundTo(role: Obj, objects: readonly Manifest[]): string[] {
   const index = rbacIndex(objects);
@@ -126,7 +129,7 @@ export function subjectsBoundTo(role: Obj, objects: readonly Manifest[]): string
   if (cached) return cached;
   const out = new Set<string>();
   for (const b of index.bindingsTo(ref)) {
-    for (const s of subjectsOf(b)) out.add(`${text(s.kind)} ${s.kind === 'ServiceAccount' ? `${text(s.namespace)}/` : ''}${text(s.name)}`);
+    for (const s of subjectsOf(b)) out.add(subjectText(s));
   }
   const list = [...out].sort();
   memo.set(key, list);
@@ -139,7 +142,7 @@ const MAX_SUBJECTS_SHOWN = 5;
 function boundTo(subjects: readonly string[]): string {
   if (subjects.length === 0) return ' (bound to no subject among the checked objects)';
   const shown = subjects.slice(0, MAX_SUBJECTS_SHOWN).join(', ');
-  return ` (bound to ${text(shown)}${subjects.length > MAX_SUBJECTS_SHOWN ? ` and ${subjects.length - MAX_SUBJECTS_SHOWN} more` : ''})`;
+  return ` (bound to ${shown}${subjects.length > MAX_SUBJECTS_SHOWN ? ` and ${subjects.length - MAX_SUBJECTS_SHOWN} more` : ''})`;
 }
 
 function checkRole(role: Obj, ctx: CheckContext): RuleHit[] {
@@ -170,7 +173,7 @@ function derivedHits(rules: readonly EffectiveRule[], scope: GrantScope, pathOf:
   for (const e of rules) {
     for (const g of [...wildcardGrants(e.rule), ...dangerousGrants(e.rule, scope)]) {
       const path = pathOf(e);
-      const key = `${text(g.rule)}\u0000${path}`;
+      const key = `${g.rule}\u0000${path}`;
       const entry = groups.get(key) ?? { rule: g.rule, path, whats: new Set<string>(), sources: new Set<string>() };
       entry.whats.add(describe(g));
       entry.sources.add(`${e.builtIn ? 'built-in ' : ''}ClusterRole "${text(e.from.name)}"`);
@@ -183,7 +186,7 @@ function derivedHits(rules: readonly EffectiveRule[], scope: GrantScope, pathOf:
 function checkBinding(b: Obj, ctx: CheckContext): RuleHit[] {
   const hits: RuleHit[] = [];
   const subjects = subjectsOf(b);
-  const list = subjects.map((s) => `${text(s.kind)} ${s.kind === 'ServiceAccount' ? `${text(s.namespace)}/` : ''}${text(s.name)}`).join(', ') || 'no subject';
+  const list = subjects.map(subjectText).join(', ') || 'no subject';
   const ref = isObj(b.roleRef) ? b.roleRef : {};
   const bname = `${text(b.kind)} "${text(b.metadata?.name)}"`;
   if (ref.kind === 'ClusterRole' && ref.name === 'cluster-admin') {
@@ -193,7 +196,7 @@ function checkBinding(b: Obj, ctx: CheckContext): RuleHit[] {
     const broad = broadSubject(s);
     if (!broad) return;
     const who = broad === 'everyone' ? 'everyone' : broad === 'all-service-accounts' ? 'every service account' : 'a superuser group';
-    hits.push({ rule: 'rbac-bind-system-groups', path: `subjects[${i}].name`, message: `${bname} binds ${ref.kind} "${ref.name}" to ${s.kind.toLowerCase()} ${text(s.name)} (${who})` });
+    hits.push({ rule: 'rbac-bind-system-groups', path: `subjects[${i}].name`, message: `${bname} binds ${text(ref.kind)} "${text(ref.name)}" to ${s.kind.toLowerCase()} ${s.name} (${who})` });
   });
   const index = rbacIndex(ctx.objects);
   const roleRef = { kind: text(ref.kind ?? ''), name: text(ref.name ?? ''), namespace: b.metadata?.namespace };
