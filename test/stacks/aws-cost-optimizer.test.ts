@@ -227,3 +227,35 @@ describe('AwsCostOptimizerStack: reasons, names, composition', () => {
     expect((err as ValidationError).prop).toBe('awsNamePrefix');
   });
 });
+
+describe('AwsCostOptimizerStack: hostile and careless props', () => {
+  const KEYS = ['clusterName', 'namespace', 'serviceAccountName', 'awsNamePrefix', 'region', 'vpcId', 'nodeRoleName', 'nodeInstanceProfileName',
+    'createSpotServiceLinkedRole', 'identityMode', 'oidcIssuer', 'vendor', 'gcpServiceAccountId'];
+  const value = fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.constant(null), fc.string({ minLength: 100, maxLength: 400 }),
+    fc.constantFrom('irsa', 'pod-identity', 'vpc-0a1b2c3d', 'eu-west-1', ''));
+
+  it('property: any JSON-like props construct cleanly or raise a ValidationError, never anything else', () => {
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 4 }), (over) => {
+      let stack: AwsCostOptimizerStack;
+      try { stack = new AwsCostOptimizerStack(Testing.app(), 's', { ...BASE, ...(over as object) }); } catch (e) { return e instanceof ValidationError; }
+      return typeof Testing.synth(stack) === 'string';
+    }), { numRuns: 200 });
+  });
+
+  it('null, undefined and a non-object as props are ValidationErrors', () => {
+    for (const p of [null, undefined, 'prod', 42]) {
+      let err: unknown;
+      try { new AwsCostOptimizerStack(Testing.app(), 's', p as any); } catch (e) { err = e; }
+      expect(err, String(p)).toBeInstanceOf(ValidationError);
+    }
+  });
+
+  it('property: an invalid external id never appears in the error', () => {
+    fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 40 }).map((s) => `s3cr3t${s}'"`), (externalId) => {
+      try { make({ vendor: { accountId: '999988887777', externalId } }); } catch (e) {
+        return e instanceof ValidationError && !e.message.includes(externalId) && !e.fix.includes(externalId) && !JSON.stringify(e.value ?? '').includes('s3cr3t');
+      }
+      return false;
+    }), { numRuns: 50 });
+  });
+});

@@ -192,3 +192,26 @@ describe('GcpCostOptimizerStack', () => {
     expect((err as ValidationError).prop).toBe(prop);
   });
 });
+
+describe('GcpCostOptimizerStack: hostile and careless props', () => {
+  const KEYS = ['clusterName', 'namespace', 'serviceAccountName', 'gcpServiceAccountId', 'projectId', 'location', 'nodeZones', 'subnetwork',
+    'nodeServiceAccountEmail', 'projectNumber', 'workloadPrincipal', 'clusterTag', 'allowNodePoolResize'];
+  const value = fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.constant(null), fc.string({ minLength: 100, maxLength: 400 }),
+    fc.constantFrom('cluster', 'ksa', 'europe-west1-b', ['europe-west1-b', 'europe-west1-b'], ''));
+
+  it('property: any JSON-like props construct cleanly or raise a ValidationError, never anything else', () => {
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 4 }), (over) => {
+      let stack: GcpCostOptimizerStack;
+      try { stack = new GcpCostOptimizerStack(Testing.app(), 'g', { ...GCP_BASE, ...(over as object) }); } catch (e) { return e instanceof ValidationError; }
+      return typeof Testing.synth(stack) === 'string';
+    }), { numRuns: 200 });
+  });
+
+  it('null, undefined and a non-object as props are ValidationErrors', () => {
+    for (const p of [null, undefined, 'prod', 42]) {
+      let err: unknown;
+      try { new GcpCostOptimizerStack(Testing.app(), 'g', p as any); } catch (e) { err = e; }
+      expect(err, String(p)).toBeInstanceOf(ValidationError);
+    }
+  });
+});

@@ -121,6 +121,14 @@ export class AwsCostOptimizerIdentity extends Construct {
       }
     }
     if (props.vendor !== undefined) validateVendor(v, props.vendor);
+    if (props.createSpotServiceLinkedRole !== undefined && typeof props.createSpotServiceLinkedRole !== 'boolean') {
+      v.fail('invalid-boolean', 'createSpotServiceLinkedRole', props.createSpotServiceLinkedRole, 'is not a boolean', 'use true or false');
+    }
+    for (const prop of ['partition', 'accountId'] as const) {
+      if (props[prop] !== undefined && (typeof props[prop] !== 'string' || props[prop] === '')) {
+        v.fail('invalid-expression', prop, props[prop], 'is not a string', `use a Terraform expression, e.g. the ${prop} attribute of a data source`);
+      }
+    }
     const provider = props.provider;
     const idPrefix = props.logicalIdPrefix;
     if (idPrefix !== undefined && (typeof idPrefix !== 'string' || !/^([A-Za-z_][A-Za-z0-9_-]*)?$/.test(idPrefix))) {

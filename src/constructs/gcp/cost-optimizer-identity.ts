@@ -158,6 +158,9 @@ export class GcpCostOptimizerIdentity extends Construct {
         v.fail('invalid-cluster-tag', 'clusterTag', t, 'is not { keyId: "tagKeys/<id>", valueId: "tagValues/<id>" }', 'use the ids from "gcloud resource-manager tags values describe"');
       }
     }
+    if (props.allowNodePoolResize !== undefined && typeof props.allowNodePoolResize !== 'boolean') {
+      v.fail('invalid-boolean', 'allowNodePoolResize', props.allowNodePoolResize, 'is not a boolean', 'use true or false');
+    }
     const idPrefix = props.logicalIdPrefix;
     if (idPrefix !== undefined && (typeof idPrefix !== 'string' || !/^([A-Za-z_][A-Za-z0-9_-]*)?$/.test(idPrefix))) {
       v.fail('invalid-logical-id-prefix', 'logicalIdPrefix', idPrefix, 'is not a Terraform identifier prefix', 'use e.g. "prod_"');
