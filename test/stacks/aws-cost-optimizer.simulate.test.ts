@@ -187,3 +187,7 @@ describe('AwsCostOptimizerStack Pod Identity trust under IAM simulation', () => 
     expect(await assume(tags, account)).not.toBe('Allowed');
   });
 });
+
+// IRSA trust is not simulated: iam-simulate drops the OIDC provider's own condition keys (`<issuer>:sub`,
+// `<issuer>:aud`), so every web-identity request is implicitly denied there. aws-cost-optimizer.test.ts
+// asserts the exact :sub and :aud conditions instead.
