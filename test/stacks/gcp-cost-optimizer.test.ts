@@ -215,3 +215,13 @@ describe('GcpCostOptimizerStack: hostile and careless props', () => {
     }
   });
 });
+
+describe('GcpCostOptimizerStack: the cluster-wide principal is an explicit, exempted choice', () => {
+  it('exempts gcp-workload-identity-wide with the trade-off as the reason, only when CLUSTER is chosen', () => {
+    const cluster = raw({ workloadPrincipal: GcpWorkloadPrincipal.CLUSTER }).resource.google_service_account_iam_member.workload_identity['//']['secure-agents'];
+    expect(cluster.exemptions['gcp-workload-identity-wide']).toMatch(/no other cluster/);
+    expect(cluster.exemptions['gcp-workload-identity-wide'].length).toBeGreaterThanOrEqual(10);
+    const ksa = raw().resource.google_service_account_iam_member.workload_identity['//']['secure-agents'];
+    expect(ksa.exemptions).toBeUndefined();
+  });
+});

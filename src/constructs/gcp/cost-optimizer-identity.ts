@@ -254,17 +254,18 @@ export class GcpCostOptimizerIdentity extends Construct {
     const wi = add('workload_identity', new ServiceAccountIamMember(this, 'workload_identity', {
       provider, serviceAccountId: sa.name, role: 'roles/iam.workloadIdentityUser', member: this.workloadIdentityMember,
     }));
-    writeReasons(wi, {
-      'roles/iam.workloadIdentityUser': this.workloadPrincipal === GcpWorkloadPrincipal.CLUSTER
-        ? `every workload of cluster ${n.clusterName} (and no other cluster) may act as the optimiser's service account`
-        : `the agent's KSA ${n.namespace}/${n.serviceAccountName} may act as the optimiser's service account; the workload pool is project-wide, so that KSA in another cluster of the project may too`,
-    });
+    const clusterWide = this.workloadPrincipal === GcpWorkloadPrincipal.CLUSTER;
+    const wiReason = clusterWide
+      ? `every workload of cluster ${n.clusterName} (and no other cluster) may act as the optimiser's service account: chosen with workloadPrincipal CLUSTER, so that a same-named KSA in another cluster of the project cannot`
+      : `the agent's KSA ${n.namespace}/${n.serviceAccountName} may act as the optimiser's service account; the workload pool is project-wide, so that KSA in another cluster of the project may too`;
+    // The cluster-wide principal is an explicit choice (a typed prop), so its exemption travels with it.
+    writeReasons(wi, { 'roles/iam.workloadIdentityUser': wiReason }, undefined, clusterWide ? { 'gcp-workload-identity-wide': wiReason } : undefined);
   }
 }
 
-/** Writes `"//": {"secure-agents": {"reasons": ..., "unconfined"?: ...}}` on a block (docs/reasons-in-output.md). */
-function writeReasons(resource: TerraformResource, reasons: Record<string, string>, unconfined?: string): void {
-  resource.addOverride('//', { 'secure-agents': unconfined ? { reasons, unconfined } : { reasons } });
+/** Writes `"//": {"secure-agents": {"reasons", "unconfined"?, "exemptions"?}}` on a block (docs/reasons-in-output.md). */
+function writeReasons(resource: TerraformResource, reasons: Record<string, string>, unconfined?: string, exemptions?: Record<string, string>): void {
+  resource.addOverride('//', { 'secure-agents': { reasons, ...(unconfined ? { unconfined } : {}), ...(exemptions ? { exemptions } : {}) } });
 }
 
 function snake(name: string): string {
