@@ -127,6 +127,15 @@ export function coverage(blocks: readonly IpBlock[], target: string): 'all' | 's
  * (alone or split into pieces).
  */
 function reachablePrivate(blocks: readonly IpBlock[], family: 4 | 6): string[] {
+  // Cheap bound first: blocks whose sizes (excepts ignored) do not add up to the public space
+  // cannot reach everything, and most policies list a few narrow destinations.
+  const bits = family === 4 ? 32 : 128;
+  let size = 0;
+  for (const b of blocks) {
+    const m = typeof b.cidr === 'string' ? /\/(\d{1,3})$/.exec(b.cidr) : null;
+    if (m) size += 2 ** (bits - Math.min(bits, Number(m[1])));
+  }
+  if (size < 2 ** bits / 2) return [];
   const everything = family === 4 ? '0.0.0.0/0' : '::/0';
   const withPrivate = [...blocks, ...PRIVATE_RANGES[family].map((cidr) => ({ cidr }))];
   if (coverage(withPrivate, everything) !== 'all') return [];
