@@ -85,11 +85,11 @@ export function dangerousGrants(r: PolicyRule, scope: GrantScope): Grant[] {
   }
   const out: Grant[] = [];
   for (const [id, { verbs, targets }] of byRule) {
-    out.push({ rule: id, what: `${[...verbs].join(', ')} on ${[...targets].join(', ')}`, ...(narrowed ? { narrowed: names } : {}) });
+    out.push({ rule: id, what: `${[...verbs].join(', ')} ${[...targets].join(', ')}`, ...(narrowed ? { narrowed: names } : {}) });
   }
   if (!narrowed && (r.resources ?? []).includes('*') && (r.verbs.includes('*') || r.verbs.includes('delete') || r.verbs.includes('deletecollection')) && (r.apiGroups ?? []).length) {
     const i = out.findIndex((g) => g.rule === 'rbac-delete-broad');
-    const g: Grant = { rule: 'rbac-delete-broad', what: `delete on every resource of ${(r.apiGroups ?? []).map((x) => (x === '' ? 'the core group' : `"${text(x)}"`)).join(', ')}` };
+    const g: Grant = { rule: 'rbac-delete-broad', what: `delete every resource of ${(r.apiGroups ?? []).map((x) => (x === '' ? 'the core group' : x === '*' ? 'every API group' : `"${text(x)}"`)).join(', ')}` };
     if (i >= 0) out[i] = g; else out.push(g);
   }
   return out;
@@ -107,7 +107,10 @@ function wildcardGrants(r: PolicyRule): Grant[] {
 }
 
 const FIELD: Record<string, string> = { 'rbac-wildcard-verbs': 'verbs', 'rbac-wildcard-apigroups': 'apiGroups', 'rbac-delete-broad': 'verbs' };
-const describe = (g: Grant) => (g.rule.startsWith('rbac-wildcard') ? `grants ${g.what}` : `can ${g.what}${g.narrowed ? ` (narrowed by resourceNames to ${g.narrowed.join(', ')})` : ''}`);
+/** What a grant allows, without its verb ("can" or "grants"). */
+const body = (g: Grant) => `${g.what}${g.narrowed ? ` (narrowed by resourceNames to ${g.narrowed.join(', ')})` : ''}`;
+const verbOf = (rule: string) => (rule.startsWith('rbac-wildcard') ? 'grants' : 'can');
+const describe = (g: Grant) => `${verbOf(g.rule)} ${body(g)}`;
 
 const INDEX = new WeakMap<object, RbacIndex>();
 const BUILTIN_GRANTS = new WeakMap<RbacIndex, Map<string, RuleHit[]>>();
@@ -175,12 +178,12 @@ function derivedHits(rules: readonly EffectiveRule[], scope: GrantScope, pathOf:
       const path = pathOf(e);
       const key = `${g.rule}\u0000${path}`;
       const entry = groups.get(key) ?? { rule: g.rule, path, whats: new Set<string>(), sources: new Set<string>() };
-      entry.whats.add(describe(g));
+      entry.whats.add(body(g));
       entry.sources.add(`${e.builtIn ? 'built-in ' : ''}ClusterRole "${text(e.from.name)}"`);
       groups.set(key, entry);
     }
   }
-  return [...groups.values()].map(({ rule: id, path, whats, sources }) => ({ rule: id, path, message: message([...whats].join('; '), [...sources].join(', ')) }));
+  return [...groups.values()].map(({ rule: id, path, whats, sources }) => ({ rule: id, path, message: message(`${verbOf(id)} ${[...whats].join('; ')}`, [...sources].join(', ')) }));
 }
 
 function checkBinding(b: Obj, ctx: CheckContext): RuleHit[] {
