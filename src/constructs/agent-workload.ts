@@ -447,6 +447,8 @@ export class AgentWorkload extends Construct {
     this.workload = this.createWorkload(props, podProps);
     this.workload.select(kplus.LabelSelector.of({ labels: this.selector }));
     this.apiObject = ApiObject.of(this.workload);
+    // Escape hatch: ApiObject.of(workload) is the Deployment, DaemonSet, ... (see DESIGN.md for the patch-path pitfall).
+    this.node.defaultChild = this.apiObject;
 
     // cdk8s-plus adds a hashed `cdk8s.io/metadata.addr` label to every pod template: names stay readable.
     this.apiObject.addJsonPatch(JsonPatch.remove(`${this.templatePath}/metadata/labels/cdk8s.io~1metadata.addr`));
@@ -709,8 +711,11 @@ export class AgentWorkload extends Construct {
     else this.policy().allowEgressTo(peer ?? NetworkPeer.internet(), ports);
   }
 
-  /** Mounts a secret; one from Vault opens egress to the Vault server for the injected agent. */
-  protected mountSecret(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): SecretMount {
+  /**
+   * Mounts a credential from outside the manifests as read-only files; one from Vault opens egress to the
+   * Vault server for the injected agent. `prop` names the credential in errors.
+   */
+  public mountSecret(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): SecretMount {
     const v: PropValidator = this.v;
     if (!(source instanceof SecretSource)) {
       const literal = typeof source === 'string';
@@ -730,7 +735,7 @@ export class AgentWorkload extends Construct {
   }
 
   /** Mounts a secret that holds one value (a token, a password) and returns its file path. */
-  protected mountSecretFile(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): string {
+  public mountSecretFile(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): string {
     const files = Object.values(this.mountSecret(prop, source, options).files);
     if (files.length !== 1) {
       this.v.fail('secret-not-one-file', prop, source === undefined ? undefined : '(a SecretSource)', `mounts ${files.length === 0 ? 'every key of the Secret' : `${files.length} files`}, not the one file a credential is`, 'name the key, e.g. SecretSource.kubernetesSecret({ name: "vendor-token", keys: ["token"] })');

@@ -13,13 +13,13 @@ const API = { cidrs: ['10.100.0.1/32', '172.31.10.25/32'], port: 443 };
 const PROXY = { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] };
 const credential = (name: string) => SecretSource.kubernetesSecret({ name, keys: ['key'] });
 const AIOPS_SECRETS = {
-  llmApiKey: { secretName: 'aiops-llm', key: 'api-key' },
-  postgresAdmin: { secretName: 'aiops-postgres-admin' },
-  postgresApp: { secretName: 'aiops-postgres-app' },
-  postgresArchiver: { secretName: 'aiops-postgres-archiver' },
-  postgresRetention: { secretName: 'aiops-postgres-retention' },
-  redis: { secretName: 'aiops-redis' },
-  qdrant: { secretName: 'aiops-qdrant', key: 'api-key' },
+  llmApiKey: SecretSource.kubernetesSecret({ name: 'aiops-llm', keys: ['api-key'] }),
+  postgresAdmin: SecretSource.kubernetesSecret({ name: 'aiops-postgres-admin', keys: ['password'] }),
+  postgresApp: SecretSource.kubernetesSecret({ name: 'aiops-postgres-app', keys: ['password'] }),
+  postgresArchiver: SecretSource.kubernetesSecret({ name: 'aiops-postgres-archiver', keys: ['password'] }),
+  postgresRetention: SecretSource.kubernetesSecret({ name: 'aiops-postgres-retention', keys: ['password'] }),
+  redis: SecretSource.kubernetesSecret({ name: 'aiops-redis', keys: ['password'] }),
+  qdrant: SecretSource.kubernetesSecret({ name: 'aiops-qdrant', keys: ['api-key'] }),
 };
 
 /**

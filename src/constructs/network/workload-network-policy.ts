@@ -1,7 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PropValidator } from '../validation';
+import { Protocol } from '../workload-settings';
 import { IEgressPeer, IIngressPeer, IPolicyTarget, KubeDnsOptions, NetworkPeer, PeerContext, PolicyPort, RenderedPeer } from './peers';
 
 export interface WorkloadNetworkPolicyProps {
@@ -106,6 +106,7 @@ export class WorkloadNetworkPolicy extends Construct {
         egress: Lazy.any({ produce: () => [...this.egressRules] }),
       },
     });
+    this.node.defaultChild = this.networkPolicy;
   }
 
   /** The CiliumNetworkPolicy, once a host-name peer has been allowed. */
@@ -167,11 +168,11 @@ export class WorkloadNetworkPolicy extends Construct {
     if (!Array.isArray(ports) || ports.length === 0) {
       v.fail('missing-ports', `${ctx.prop}.ports`, given, `are required for ${rendered.description}: a rule without ports allows every port`, 'list the ports, e.g. [Ports.tcp(443)]');
     }
-    const protocols = Object.values(kplus.Protocol) as string[];
+    const protocols = Object.values(Protocol) as string[];
     return ports.map((p, i) => {
       const prop = `${ctx.prop}.ports[${i}]`;
       const port = v.port(`${prop}.port`, p?.port);
-      const protocol = p.protocol ?? kplus.Protocol.TCP;
+      const protocol = p.protocol ?? Protocol.TCP;
       if (!protocols.includes(protocol)) {
         v.fail('invalid-protocol', `${prop}.protocol`, protocol, 'is not a protocol a NetworkPolicy takes', `use one of ${protocols.join(', ')}`);
       }

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
+import { validatorFor, clusterScopedName } from '../private/names';
 import { AgentWorkload, CapabilityGrant, HostMount, PolicyRule, Reason, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint } from '../endpoints';
 import { WorkloadNetworkPolicy } from '../network';
 import { PropValidator } from '../validation';
-import { OBSERVABILITY, clusterScopedName, validatorFor } from './common';
+import { OBSERVABILITY } from './common';
 
 /** How the agent gets the kernel access its eBPF programs need. */
 export enum AgentTier {

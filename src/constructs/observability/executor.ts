@@ -1,11 +1,12 @@
 import { Construct } from 'constructs';
+import { validatorFor, clusterScopedName } from '../private/names';
 import { AgentWorkload, PolicyRule, Reason, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint } from '../endpoints';
 import { ClusterScopedObject } from '../labels';
 import { WorkloadNetworkPolicy } from '../network';
 import { EXEMPTION_PREFIX } from '../../policy/rule-ids';
 import { PropValidator } from '../validation';
-import { OBSERVABILITY, clusterScopedName, validatorFor } from './common';
+import { OBSERVABILITY } from './common';
 
 /** Rule id of the checker's finding for a binding to cluster-admin (as issue #3's branch names it); the explicit prop exempts it. */
 export const CLUSTER_ADMIN_BINDING_RULE = 'rbac-bind-cluster-admin';

@@ -20,6 +20,7 @@ export interface SecretMount {
 /** Options for `mountInto`. */
 export interface SecretMountOptions {
   /**
+   * @internal
    * Container that reads the secret (Secret volumes only: the Vault injector mounts /vault/secrets into every container).
    * @default - the workload's main container
    */
@@ -220,6 +221,13 @@ export abstract class SecretSource {
 
   /** Delivers the secret to the workload and says where it is. */
   public abstract mountInto(workload: AgentWorkload, options?: SecretMountOptions): SecretMount;
+
+  /**
+   * The path of the one file this secret becomes when mounted with `mountPath` (ignored by Vault, which
+   * renders /vault/secrets/<name>), or undefined when it is not exactly one file. Lets a construct write
+   * the path into a command before the mount exists.
+   */
+  public abstract singleFile(mountPath?: string): string | undefined;
 }
 
 function validMode(v: PropValidator, mode: number | undefined): number {
@@ -248,6 +256,10 @@ export class KubernetesSecretSource extends SecretSource {
       this.keys = [...props.keys];
     }
     this.defaultMode = validMode(v, props.defaultMode);
+  }
+
+  public singleFile(mountPath?: string): string | undefined {
+    return this.keys?.length === 1 ? `${mountPath ?? `/etc/secrets/${this.secretName}`}/${this.keys[0]}` : undefined;
   }
 
   public mountInto(workload: AgentWorkload, options: SecretMountOptions = {}): SecretMount {
@@ -314,6 +326,10 @@ export class ExternalSecretSource extends SecretSource {
       return { secretKey: d.secretKey, remoteKey: d.remoteKey, ...(d.property !== undefined ? { property: d.property } : {}) };
     });
     this.secret = new KubernetesSecretSource({ name: this.name, keys: this.data.map((d) => d.secretKey), defaultMode: props.defaultMode }, 'SecretSource.externalSecret');
+  }
+
+  public singleFile(mountPath?: string): string | undefined {
+    return this.secret.singleFile(mountPath);
   }
 
   public mountInto(workload: AgentWorkload, options: SecretMountOptions = {}): SecretMount {
@@ -453,6 +469,10 @@ export class VaultSecretSource extends SecretSource {
     }
     // "$0" and "$@" are the program and its arguments, as separate argv entries: nothing is re-parsed.
     return ['/bin/sh', '-c', `. ${this.filePath} && exec "$0" "$@"`, ...program];
+  }
+
+  public singleFile(): string {
+    return this.filePath;
   }
 
   /** Puts the injector annotations on the workload's pod template; the file appears at /vault/secrets/<name>. */
