@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { AccessRole, AiopsChart, AiopsChartProps, NetworkPeer, SecretSource } from '../src';
+import { AccessRole, AiopsChart, AiopsChartProps, NetworkPeer, PgSslMode, SecretSource } from '../src';
 
 const digest = (hex: string) => `sha256:${hex.repeat(64 / hex.length)}`;
 
@@ -34,7 +34,11 @@ const common: AiopsChartProps = {
 
 /** The AIOps API with PostgreSQL, Redis and Qdrant run in the cluster, and the audit log. */
 export function aiops(app: App): Chart {
-  return new AiopsChart(app, 'aiops', common);
+  return new AiopsChart(app, 'aiops', {
+    ...common,
+    // The in-cluster PostgreSQL serves no TLS yet; the external stores below keep verify-full.
+    audit: { ...common.audit, sslMode: PgSslMode.PREFER },
+  });
 }
 
 /** The same, with the three stores given as managed services outside the cluster. */
