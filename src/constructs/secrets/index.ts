@@ -61,6 +61,14 @@ export interface ExternalSecretData {
   readonly property?: string;
 }
 
+/** The kind of External Secrets Operator store an ExternalSecret reads from. */
+export enum SecretStoreKind {
+  /** A SecretStore in the workload's namespace. */
+  SECRET_STORE = 'SecretStore',
+  /** A cluster-wide ClusterSecretStore. */
+  CLUSTER_SECRET_STORE = 'ClusterSecretStore',
+}
+
 /** An External Secrets Operator `ExternalSecret` (external-secrets.io/v1) that produces a Secret. */
 export interface ExternalSecretProps {
   /** Name of the ExternalSecret and of the Secret it creates (DNS-1123 subdomain). */
@@ -69,9 +77,9 @@ export interface ExternalSecretProps {
   readonly storeName: string;
   /**
    * Kind of the store.
-   * @default "SecretStore"
+   * @default SecretStoreKind.SECRET_STORE
    */
-  readonly storeKind?: 'SecretStore' | 'ClusterSecretStore';
+  readonly storeKind?: SecretStoreKind;
   /**
    * How often the operator re-reads the store (Go duration such as "1h" or "15m").
    * @default "1h"
@@ -296,7 +304,7 @@ export class KubernetesSecretSource extends SecretSource {
 export class ExternalSecretSource extends SecretSource {
   public readonly name: string;
   public readonly storeName: string;
-  public readonly storeKind: 'SecretStore' | 'ClusterSecretStore';
+  public readonly storeKind: SecretStoreKind;
   public readonly refreshInterval: string;
   public readonly data: readonly ExternalSecretData[];
   private readonly secret: KubernetesSecretSource;
@@ -307,10 +315,7 @@ export class ExternalSecretSource extends SecretSource {
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
     this.name = v.dnsSubdomain('name', props?.name);
     this.storeName = v.dnsSubdomain('storeName', props.storeName);
-    this.storeKind = props.storeKind ?? 'SecretStore';
-    if (this.storeKind !== 'SecretStore' && this.storeKind !== 'ClusterSecretStore') {
-      v.fail('invalid-store-kind', 'storeKind', props.storeKind, 'is not SecretStore or ClusterSecretStore', 'use "SecretStore" or "ClusterSecretStore"');
-    }
+    this.storeKind = v.oneOf('invalid-store-kind', 'storeKind', props.storeKind ?? SecretStoreKind.SECRET_STORE, SecretStoreKind, 'an External Secrets store kind');
     this.refreshInterval = props.refreshInterval ?? '1h';
     if (typeof this.refreshInterval !== 'string' || !DURATION.test(this.refreshInterval)) {
       v.fail('invalid-duration', 'refreshInterval', props.refreshInterval, 'is not a Go duration', 'use e.g. "1h" or "15m"');
