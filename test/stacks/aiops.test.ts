@@ -143,7 +143,9 @@ describe('aiops-api identity', () => {
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
     ]);
     expect(JSON.stringify(role.rules)).not.toMatch(/secret|\*/);
-    expect(role.rules).toEqual(AIOPS_API_READ_RULES);
+    expect(role.rules).toEqual(AIOPS_API_READ_RULES.map(({ reason: _reason, ...rule }) => rule));
+    // Each rule's reason, index-aligned, next to it (docs/reasons-in-output.md).
+    expect(JSON.parse(role.metadata.annotations!['reasons.secure-agents.io/rules'])).toEqual(AIOPS_API_READ_RULES.map((r) => r.reason));
     const binding = find(inCluster, 'ClusterRoleBinding', 'aiops-api-read-only');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'aiops-api', namespace: 'aiops' }]);
     expect(podSpec(find(inCluster, 'Deployment', 'aiops-api')).serviceAccountName).toBe('aiops-api');

@@ -30,10 +30,10 @@ export interface AccessRoleBinding {
 
 /** The Kubernetes kinds the API reads: get, list and watch only, never secrets. */
 export const AIOPS_API_READ_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['pods', 'services', 'events', 'nodes', 'namespaces'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['pods', 'services', 'events', 'nodes', 'namespaces'], verbs: ['get', 'list', 'watch'], reason: 'answers questions about pods, services, nodes and namespaces and reads their events' },
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list', 'watch'], reason: 'relates pods to the workloads that own them when investigating' },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch'], reason: 'relates pods to the jobs and cron jobs that started them' },
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'], reason: 'reads events through the events.k8s.io API as newer clients do' },
 ];
 
 export interface AiopsApiProps extends WorkloadOptions {

@@ -47,8 +47,8 @@ const TIER_MOUNTS: Record<AgentTier, Array<keyof typeof AGENT_HOST_MOUNTS>> = {
 
 /** The agent's ClusterRole, exactly. */
 export const AGENT_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['services', 'nodes', 'nodes/metrics'], verbs: ['get', 'watch', 'list'] },
-  { nonResourceURLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['services', 'nodes', 'nodes/metrics'], verbs: ['get', 'watch', 'list'], reason: 'maps traced connections to services and reads node metrics from the kubelet' },
+  { nonResourceURLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'], reason: 'scrapes container resource metrics (cAdvisor) from the kubelet' },
 ];
 
 export interface ObservabilityAgentProps extends WorkloadOptions {

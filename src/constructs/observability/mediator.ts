@@ -9,10 +9,10 @@ import { OBSERVABILITY } from './common';
 
 /** The mediator's ClusterRole, exactly: read-only, each resource under its own API group. */
 export const MEDIATOR_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['pods', 'nodes', 'services', 'events', 'replicationcontrollers'], verbs: ['get', 'watch', 'list'] },
-  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: ['get', 'watch', 'list'] },
-  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'watch', 'list'] },
-  { apiGroups: ['app.k8s.io'], resources: ['applications'], verbs: ['get', 'watch', 'list'] },
+  { apiGroups: [''], resources: ['pods', 'nodes', 'services', 'events', 'replicationcontrollers'], verbs: ['get', 'watch', 'list'], reason: 'sends the cluster topology (pods, nodes, services) and its events to the backend' },
+  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: ['get', 'watch', 'list'], reason: 'groups pods by the workloads that own them in the topology it sends' },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'watch', 'list'], reason: 'groups pods by the jobs and cron jobs that own them' },
+  { apiGroups: ['app.k8s.io'], resources: ['applications'], verbs: ['get', 'watch', 'list'], reason: 'groups workloads by Application objects where the cluster has them' },
 ];
 
 /** The port the mediator receives agents' data on. */

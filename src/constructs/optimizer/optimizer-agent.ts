@@ -10,13 +10,13 @@ import { CostOptimizerIdentityProps, CostOptimizerNames, resolveCostOptimizerNam
 
 /** The read-only view the optimiser needs. No secrets, no configmaps, no write verb. */
 export const OPTIMIZER_READ_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['events', 'namespaces', 'nodes', 'persistentvolumeclaims', 'persistentvolumes', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['events', 'namespaces', 'nodes', 'persistentvolumeclaims', 'persistentvolumes', 'pods', 'services'], verbs: ['get', 'list', 'watch'], reason: 'sizes nodes and pods, and reads volumes, services and events to recommend changes' },
+  { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: ['get', 'list', 'watch'], reason: 'accounts pods to the workloads that own them' },
+  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['get', 'list', 'watch'], reason: 'accounts pods to the jobs that own them' },
+  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list', 'watch'], reason: 'prices persistent volumes by their storage class' },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch'], reason: 'takes autoscaling targets into account before recommending sizes' },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch'], reason: 'respects disruption budgets when it plans node changes' },
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'], reason: 'reads events through the events.k8s.io API as newer clients do' },
 ];
 
 /** Env-var name patterns (case-insensitive substrings) whose values the agent redacts before upload. */
