@@ -2,8 +2,8 @@
  * The checker: runs every rule family over plain objects, applies exemption annotations, and
  * dispatches Terraform JSON documents to the Terraform rule families.
  */
-import { annotationsOf, isObj, Obj, podSpecOf, refOf } from './objects';
-import { EXEMPTION_PREFIX, MIN_REASON_LENGTH } from './rule-ids';
+import { annotationsOf, isObj, Obj, podSpecsOf, refOf, text } from './objects';
+import { EXEMPTION_PREFIX, MIN_REASON_LENGTH, visibleLength } from './rule-ids';
 import { gcpIamFamily } from './gcp-iam';
 import { KUBERNETES_FAMILIES, TERRAFORM_FAMILIES } from './registry';
 import { CheckContext, Finding, Manifest, PssLevel, RuleMeta, SourceLocation } from './types';
@@ -55,8 +55,8 @@ export const EXEMPTION_RULES: readonly RuleMeta[] = [
     id: 'exemption-missing-reason',
     title: 'An exemption must give its reason',
     severity: 'error',
-    explanation: `An exemption annotation without a reason of at least ${MIN_REASON_LENGTH} characters hides an exception from review.`,
-    fix: `Write why the exception is needed in the annotation value (at least ${MIN_REASON_LENGTH} characters).`,
+    explanation: `An exemption annotation without a reason of at least ${text(MIN_REASON_LENGTH)} visible characters hides an exception from review; whitespace and zero-width or other invisible characters do not count.`,
+    fix: `Write why the exception is needed in the annotation value (at least ${text(MIN_REASON_LENGTH)} visible characters).`,
   },
   {
     id: 'exemption-unused',
@@ -131,9 +131,10 @@ function isCheckInput(o: Manifest | CheckInput): o is CheckInput {
 /** Exemption annotations of an object and of its pod template, by rule ID. */
 export function exemptionsOf(obj: Manifest): Map<string, { reason: string; where: string }> {
   const out = new Map<string, { reason: string; where: string }>();
-  const pod = podSpecOf(obj as Obj);
   const sources: Array<[Record<string, string>, string]> = [[annotationsOf((obj as Obj).metadata), 'metadata.annotations']];
-  if (pod && pod.metadataPath !== 'metadata') sources.push([annotationsOf(pod.metadata), `${pod.metadataPath}.annotations`]);
+  for (const pod of podSpecsOf(obj as Obj)) {
+    if (pod.metadataPath !== 'metadata') sources.push([annotationsOf(pod.metadata), `${pod.metadataPath}.annotations`]);
+  }
   for (const [annotations, where] of sources) {
     for (const [key, value] of Object.entries(annotations)) {
       if (!key.startsWith(EXEMPTION_PREFIX)) continue;
@@ -162,7 +163,7 @@ function checkObject(input: CheckInput, ctx: CheckContext, metaById: Map<string,
       const meta = metaById.get(hit.rule)!;
       fired.add(hit.rule);
       const ex = exemptions.get(hit.rule);
-      const valid = ex !== undefined && ex.reason.length >= MIN_REASON_LENGTH;
+      const valid = ex !== undefined && visibleLength(ex.reason) >= MIN_REASON_LENGTH;
       out.push(withLocation({
         rule: hit.rule,
         severity: meta.severity,
@@ -178,11 +179,12 @@ function checkObject(input: CheckInput, ctx: CheckContext, metaById: Map<string,
 
   for (const [rule, ex] of [...exemptions.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     if (!selected(rule) && !selected('exemption-')) continue;
-    if (ex.reason.length < MIN_REASON_LENGTH) {
+    const visible = visibleLength(ex.reason);
+    if (visible < MIN_REASON_LENGTH) {
       const meta = EXEMPTION_RULES[0];
       out.push(withLocation({
         rule: meta.id, severity: meta.severity, resource, path: ex.where,
-        message: `exemption for ${rule} has ${ex.reason ? `a reason of only ${ex.reason.length} characters ("${ex.reason}")` : 'no reason'}`,
+        message: `exemption for ${rule} has ${visible > 0 ? `a reason of only ${visible} visible characters (${JSON.stringify(ex.reason)})` : 'no reason'}`,
         fix: meta.fix, exempted: false,
       }));
     } else if (!metaById.has(rule)) {
