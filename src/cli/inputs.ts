@@ -59,10 +59,11 @@ function errCode(err: unknown): string {
 
 /** Reads standard input (fd 0), at most maxBytes + 1 bytes, waiting on a non-blocking descriptor. */
 export function readStdinBounded(maxBytes: number, fs: InputFs = nodeFs): Buffer {
-  return readBounded(0, maxBytes, fs);
+  return readFdBounded(0, maxBytes, fs);
 }
 
-function readBounded(fd: number, maxBytes: number, fs: InputFs): Buffer {
+/** Reads an open descriptor to its end or to maxBytes + 1 bytes, whichever comes first. */
+export function readFdBounded(fd: number, maxBytes: number, fs: InputFs = nodeFs): Buffer {
   const chunks: Buffer[] = [];
   let total = 0;
   const buf = Buffer.allocUnsafe(1024 * 1024);
@@ -211,7 +212,7 @@ function readFile(path: string, maxBytes: number, fs: InputFs): Buffer | undefin
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (st.isFile() && st.size > maxBytes) return undefined; // too large: not read at all
-    return readBounded(fd, maxBytes, fs);
+    return readFdBounded(fd, maxBytes, fs);
   } finally {
     fs.closeSync(fd);
   }

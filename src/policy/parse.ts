@@ -154,8 +154,14 @@ export function parseDocuments(text: string, file: string, options: ParseOptions
     }
   }
   const slices = splitDocuments(text, maxDocuments);
+  if (slices.length > maxDocuments) {
+    // Refused before any document is parsed: the bound is on work, and the run fails anyway.
+    state.problems.push({ file, message: `${file}: more than ${maxDocuments} documents; not read: split it into smaller files` });
+    return state.result(noLines, true);
+  }
   for (let i = 0; i < slices.length && !state.full; i++) {
     const s = slices[i];
+    if (isBlank(text, s)) { state.documents++; continue; } // an empty document (e.g. a trailing ---)
     const parsed = composeSlice(text, s);
     if ('error' in parsed) { state.problem(i, undefined, `is not valid YAML${parsed.line ? ` (line ${parsed.line})` : ''}: ${parsed.error}`); continue; }
     const { doc, lines } = parsed;
@@ -164,14 +170,13 @@ export function parseDocuments(text: string, file: string, options: ParseOptions
     try {
       value = new KubeYamlDecoder(doc, limits).decode();
     } catch (err) {
-      const why = err instanceof DecodeError ? err.message : err instanceof RangeError ? 'it is nested too deeply to read' : (err as Error).message;
+      const why = err instanceof DecodeError ? err.message : tooDeep(err) ? 'it is nested too deeply to read' : (err as Error).message;
       state.problem(i, undefined, `cannot be read as Kubernetes reads it: ${why}`);
       continue;
     }
     if (value === null || value === undefined) { state.documents++; continue; } // an empty document (e.g. a trailing ---)
     state.accept(value, i, startLine);
   }
-  if (slices.length > maxDocuments) state.tooMany();
   const lineOf = (location: SourceLocation, path?: string): number | undefined => {
     const s = slices[location.document];
     if (!s) return undefined;
@@ -188,6 +193,15 @@ export function parseDocuments(text: string, file: string, options: ParseOptions
   return state.result(lineOf);
 }
 
+/** Whether a document holds nothing but its `---` marker, blank lines and comments. */
+function isBlank(text: string, s: Slice): boolean {
+  if (s.end - s.start > 256) return false;
+  return text.slice(s.start, s.end).split('\n').every((l, i) => {
+    const t = (i === 0 ? l.replace(/^---/, '') : l).trim();
+    return t === '' || t.startsWith('#');
+  });
+}
+
 type Composed = { doc: Document; lines: LineCounter } | { error: string; line?: number };
 
 /** Composes one document of the stream; a parser crash (deep nesting) becomes an error of that document. */
@@ -199,13 +213,17 @@ function composeSlice(text: string, s: Slice): Composed {
     const errors = list.flatMap((d) => d.errors);
     if (errors.length > 0) {
       const e = errors[0];
-      return { error: e.message.split('\n')[0], line: e.linePos?.[0] ? e.linePos[0].line + s.line - 1 : undefined };
+      return { error: /call stack/i.test(e.message) ? 'it is nested too deeply to read' : e.message.split('\n')[0], line: e.linePos?.[0] ? e.linePos[0].line + s.line - 1 : undefined };
     }
     if (list.length === 0) return { doc: parseDocument('', { schema: 'failsafe' }) as Document, lines };
     return { doc: list[0] as Document, lines };
   } catch (err) {
-    return { error: err instanceof RangeError ? 'it is nested too deeply to read' : (err as Error).message };
+    return { error: tooDeep(err) ? 'it is nested too deeply to read' : (err as Error).message };
   }
+}
+
+function tooDeep(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
 }
 
 const KIND_OF = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'list' : isObj(v) ? 'mapping' : typeof v === 'boolean' ? 'boolean' : typeof v);
