@@ -199,7 +199,7 @@ export function readInputs(paths: readonly string[], options: ReadInputsOptions 
 }
 
 function mib(bytes: number): string {
-  return `${Math.round(bytes / 1024 / 1024)} MiB`;
+  return bytes < 1024 * 1024 ? `${bytes} bytes` : `${Math.round(bytes / 1024 / 1024)} MiB`;
 }
 
 /**

@@ -138,10 +138,18 @@ export function parseDocuments(text: string, file: string, options: ParseOptions
       const skipped = toolOutputKind(value);
       if (skipped) return { ...state.result(noLines), skipped };
       const docs = Array.isArray(value) ? value : [value];
-      for (let i = 0; i < docs.length && !state.full; i++) state.accept(docs[i], i, 1);
+      if (docs.length > maxDocuments) {
+        state.problems.push({ file, message: `${file}: more than ${maxDocuments} documents; not read: split it into smaller files` });
+        return state.result(noLines, true);
+      }
+      for (let i = 0; i < docs.length && !state.full; i++) {
+        if (depthOf(docs[i], limits.maxDepth) > limits.maxDepth) state.problem(i, undefined, `is nested more than ${limits.maxDepth} levels deep; not read`);
+        else state.accept(docs[i], i, 1);
+      }
       let parsed: { doc: Document; lines: LineCounter } | undefined;
       const lineOf = (location: SourceLocation, path?: string): number | undefined => {
         try {
+          if (!parsed && nestingBound(text, MAX_NESTING) > MAX_NESTING) return undefined;
           if (!parsed) { const lines = new LineCounter(); parsed = { doc: parseDocument(text, { lineCounter: lines, schema: 'failsafe', uniqueKeys: false }) as Document, lines }; }
           const segments = [...(Array.isArray(value) ? [location.document] : []), ...(location.item !== undefined ? ['items', location.item] : []), ...splitPath(path ?? '')];
           const offset = offsetOfPath(parsed.doc, parsed.doc.contents, segments);
@@ -162,6 +170,10 @@ export function parseDocuments(text: string, file: string, options: ParseOptions
   for (let i = 0; i < slices.length && !state.full; i++) {
     const s = slices[i];
     if (isBlank(text, s)) { state.documents++; continue; } // an empty document (e.g. a trailing ---)
+    if (nestingBound(text.slice(s.start, s.end), MAX_NESTING) > MAX_NESTING) {
+      state.problem(i, undefined, `is nested more than ${MAX_NESTING} levels deep (counting indentation); not read`);
+      continue;
+    }
     const parsed = composeSlice(text, s);
     if ('error' in parsed) { state.problem(i, undefined, `is not valid YAML${parsed.line ? ` (line ${parsed.line})` : ''}: ${parsed.error}`); continue; }
     const { doc, lines } = parsed;
@@ -201,6 +213,83 @@ function isBlank(text: string, s: Slice): boolean {
     return t === '' || t.startsWith('#');
   });
 }
+
+/**
+ * An upper bound on the nesting depth of a YAML document, found by one scan of its text: indentation,
+ * compact indicators (`- - -`), and flow brackets outside quoted strings, comments and block scalars.
+ * The YAML parser recurses once per level; a document deeper than the bound is refused before it is
+ * parsed, since a parser that runs out of stack can take the whole process down (V8 compiling a
+ * regular expression at the stack limit aborts the process instead of throwing).
+ */
+export function nestingBound(text: string, limit: number): number {
+  let max = 0, flow = 0, blockScalarIndent = -1;
+  let quote = '';
+  const lines = text.split('\n');
+  for (const line of lines) {
+    let indent = 0;
+    while (line.charCodeAt(indent) === 32) indent++;
+    const blank = indent === line.length || line.trim() === '';
+    if (blockScalarIndent >= 0) {
+      if (blank || indent > blockScalarIndent) continue;
+      blockScalarIndent = -1;
+    }
+    let i = indent;
+    let base = indent;
+    if (flow === 0 && quote === '') {
+      while (i < line.length && '-?:'.includes(line[i]) && (i + 1 === line.length || line[i + 1] === ' ')) {
+        base++;
+        i += 2;
+        while (line[i] === ' ') i++;
+      }
+    }
+    let prev = i === indent ? '' : '-';
+    let lastSignificant = -1;
+    for (; i < line.length; i++) {
+      const c = line[i];
+      if (quote !== '') {
+        if (quote === '"' && c === '\\') { i++; continue; }
+        if (c === quote) {
+          if (quote === "'" && line[i + 1] === "'") { i++; continue; }
+          quote = '';
+        }
+        continue;
+      }
+      if (c === ' ' || c === '\t') continue;
+      const tokenStart = prev === '' || '-:?,[{'.includes(prev);
+      if (c === '#' && (i === 0 || line[i - 1] === ' ' || line[i - 1] === '\t')) break;
+      if ((c === '"' || c === "'") && (flow > 0 || tokenStart)) { quote = c; prev = c; continue; }
+      if ((c === '[' || c === '{') && (flow > 0 || tokenStart)) {
+        flow++;
+        if (base + flow > max) max = base + flow;
+        if (max > limit) return max;
+      } else if ((c === ']' || c === '}') && flow > 0) {
+        flow--;
+      }
+      prev = c;
+      lastSignificant = i;
+    }
+    if (base > max) max = base;
+    if (max > limit) return max;
+    if (flow === 0 && quote === '' && lastSignificant >= 0 && /(^|[\s:-])[|>][0-9+-]*$/.test(line.slice(0, lastSignificant + 1))) blockScalarIndent = indent;
+  }
+  return max;
+}
+
+/** The nesting depth of a parsed JSON value, counted without recursion (stops past `limit`). */
+function depthOf(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d + 1 > max) { max = d + 1; if (max > limit) return max; }
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/** Deepest nesting (as bounded by nestingBound) of a document the parser is given. */
+const MAX_NESTING = 200;
 
 type Composed = { doc: Document; lines: LineCounter } | { error: string; line?: number };
 
