@@ -137,7 +137,7 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
     } catch (err) {
       let resource: ResourceRef;
       try { resource = refOf(input.object); } catch { resource = { apiVersion: '', kind: '', name: '' }; }
-      problems.push({ resource, ...(input.location ? { location: input.location } : {}), message: `could not be checked: ${err instanceof Error ? `${err.name}: ${err.message}` : 'an exception'}` });
+      problems.push({ resource, ...(input.location ? { location: input.location } : {}), message: `could not be checked (a field of a type the rules do not expect?): ${err instanceof Error ? `${err.name}: ${err.message}` : 'an exception'}` });
     }
   }
   return { findings, summary: summarise(findings, inputs.length - problems.length), ...(problems.length ? { problems } : {}) };

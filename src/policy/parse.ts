@@ -51,7 +51,8 @@ const TERRAFORM_BLOCKS = new Set(['terraform', 'provider', 'resource', 'data', '
 
 /** Whether a document is Terraform JSON: a mapping whose top-level keys are all Terraform block types. */
 export function looksLikeTerraformJson(value: unknown): boolean {
-  if (!isObj(value) || isTerraformDocument(value)) return isObj(value);
+  if (!isObj(value) || value.kind !== undefined) return false;
+  if (isTerraformDocument(value)) return true;
   const keys = Object.keys(value);
   return keys.length > 0 && keys.some((k) => k !== '//') && keys.every((k) => TERRAFORM_BLOCKS.has(k));
 }
@@ -351,7 +352,7 @@ class Reader {
       this.problem(index, item, `is not a Kubernetes object (a ${KIND_OF(value)}); expected a mapping with apiVersion, kind and metadata`);
       return;
     }
-    if (item === undefined && looksLikeTerraformJson(value) && value.kind === undefined) {
+    if (item === undefined && looksLikeTerraformJson(value)) {
       this.documents++;
       this.inputs.push({ object: value, location: { file: this.file, document: index, line } });
       this.checkBound();

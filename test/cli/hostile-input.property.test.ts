@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
+import { check } from '../../src/policy';
 
 const KEYS = ['toString', 'valueOf', '__proto__', 'constructor', 'hasOwnProperty', 'apiVersion', 'kind', 'metadata', 'name', 'namespace',
   'labels', 'annotations', 'spec', 'template', 'containers', 'initContainers', 'securityContext', 'capabilities', 'add', 'drop',
@@ -80,5 +81,18 @@ describe('hostile documents between valid ones', () => {
       if (valid.length > 0) expect(code).not.toBe(0);
     }), { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) });
     expect(({} as any).polluted).toBeUndefined();
+  });
+
+  it('the engine reports an object whose check throws, by its location, and checks the others', () => {
+    const location = { file: 'x.yaml', document: 4 };
+    const odd = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'odd' }, spec: { containers: [{ name: 'c', image: 'x', env: [{ name: { toString: 1 }, value: { a: 1 } }] }] } };
+    const ok = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ok' }, spec: { containers: [{ name: 'c', image: 'x', securityContext: { privileged: true } }] } };
+    const throwing = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'getter' }, get spec(): unknown { throw new Error('boom'); } };
+    const r = check([{ object: odd, location }, ok, { object: throwing, location: { file: 'x.yaml', document: 5 } }]);
+    expect(r.findings.some((f) => f.resource.name === 'ok' && f.rule === 'pss-privileged')).toBe(true);
+    expect(r.findings.some((f) => f.resource.name === 'getter')).toBe(false);
+    expect(r.problems?.map((p) => [p.resource.name, p.location?.document])).toEqual(expect.arrayContaining([['getter', 5]]));
+    expect(r.summary.objects).toBe(3 - (r.problems?.length ?? 0));
+    for (const p of r.problems ?? []) expect(p.message).toMatch(/^could not be checked/);
   });
 });
