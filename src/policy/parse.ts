@@ -190,10 +190,12 @@ export function parseDocuments(text: string, file: string, options: ParseOptions
     if (value === null || value === undefined) { state.documents++; continue; } // an empty document (e.g. a trailing ---)
     state.accept(value, i, startLine);
   }
+  let last: { index: number; parsed: Composed } | undefined; // findings come grouped by document
   const lineOf = (location: SourceLocation, path?: string): number | undefined => {
     const s = slices[location.document];
     if (!s) return undefined;
-    const parsed = composeSlice(text, s);
+    if (last?.index !== location.document) last = { index: location.document, parsed: composeSlice(text, s) };
+    const parsed = last.parsed;
     if ('error' in parsed) return undefined;
     try {
       const segments = [...(location.item !== undefined ? ['items', location.item] : []), ...splitPath(path ?? '')];
