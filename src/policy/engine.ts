@@ -6,7 +6,7 @@ import { annotationsOf, isObj, Obj, podSpecsOf, refOf, text } from './objects';
 import { EXEMPTION_PREFIX, MIN_REASON_LENGTH, visibleLength } from './rule-ids';
 import { gcpIamFamily } from './gcp-iam';
 import { KUBERNETES_FAMILIES, TERRAFORM_FAMILIES } from './registry';
-import { CheckContext, Finding, Manifest, PssLevel, RuleMeta, SourceLocation } from './types';
+import { CheckContext, Finding, Manifest, PssLevel, ResourceRef, RuleMeta, SourceLocation } from './types';
 
 /** Options of a check run. */
 export interface CheckOptions {
@@ -47,6 +47,15 @@ export interface CheckSummary {
 export interface CheckResult {
   readonly findings: Finding[];
   readonly summary: CheckSummary;
+  /** Objects whose check threw (malformed beyond what the rules expect): not checked, not counted. */
+  readonly problems?: CheckProblem[];
+}
+
+/** An object the checker could not check; the run goes on with the others. */
+export interface CheckProblem {
+  readonly resource: ResourceRef;
+  readonly location?: SourceLocation;
+  readonly message: string;
 }
 
 /** Rules about exemption annotations themselves. */
@@ -110,18 +119,28 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
     ? TERRAFORM_FAMILIES.map((f) => (f.name === 'gcp' ? gcpIamFamily({ knownPermissions: gcpPermissions }) : f))
     : TERRAFORM_FAMILIES;
 
+  const problems: CheckProblem[] = [];
   for (const input of inputs) {
-    if (isTerraformDocument(input.object)) {
-      for (const family of terraformFamilies) {
-        for (const f of family.check(input.object)) {
-          if (selected(f.rule)) findings.push(input.location ? { ...f, location: input.location } : f);
+    // One object's exception is that object's problem: the others are still checked.
+    try {
+      if (isTerraformDocument(input.object)) {
+        const own: Finding[] = [];
+        for (const family of terraformFamilies) {
+          for (const f of family.check(input.object)) {
+            if (selected(f.rule)) own.push(input.location ? { ...f, location: input.location } : f);
+          }
         }
+        findings.push(...own);
+        continue;
       }
-      continue;
+      findings.push(...checkObject(input, ctx, metaById, selected));
+    } catch (err) {
+      let resource: ResourceRef;
+      try { resource = refOf(input.object); } catch { resource = { apiVersion: '', kind: '', name: '' }; }
+      problems.push({ resource, ...(input.location ? { location: input.location } : {}), message: `could not be checked (a field of a type the rules do not expect?): ${err instanceof Error ? `${err.name}: ${err.message}` : 'an exception'}` });
     }
-    findings.push(...checkObject(input, ctx, metaById, selected));
   }
-  return { findings, summary: summarise(findings, inputs.length) };
+  return { findings, summary: summarise(findings, inputs.length - problems.length), ...(problems.length ? { problems } : {}) };
 }
 
 function isCheckInput(o: Manifest | CheckInput): o is CheckInput {
