@@ -25,13 +25,13 @@ describe('gcp-* rules', () => {
         custom: { role: '${google_project_iam_custom_role.r.id}', member: 'serviceAccount:a@b.iam.gserviceaccount.com' },
         editor: { role: 'roles/editor', member: 'user:x@example.com' },
         viewer: { role: 'roles/compute.viewer', member: 'user:x@example.com' },
-        scoped: { role: 'roles/compute.instanceAdmin.v1', member: 'user:x@example.com', condition: { title: 't', expression: 'resource.name.startsWith("x")' } },
+        scoped: { role: 'roles/compute.instanceAdmin.v1', member: 'user:x@example.com', condition: { title: 't', expression: 'resource.name.extract("/instances/{name}").startsWith("gke-prod-")' } },
       },
       google_service_account_key: { k: { service_account_id: 'a' } },
     } };
     const f = checkGcpIam(doc, { knownPermissions: known });
     expect(f.map((x) => `${x.rule} ${x.resource.name}`).sort()).toEqual([
-      'gcp-service-account-key k', 'gcp-unconditioned-mutation custom', 'gcp-unconditioned-mutation editor', 'gcp-unknown-permission r',
+      'gcp-basic-role editor', 'gcp-service-account-key k', 'gcp-unconditioned-mutation custom', 'gcp-unknown-permission r',
     ]);
   });
 
