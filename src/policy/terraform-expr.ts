@@ -29,6 +29,7 @@ class Ref {
 class ExprError extends Error {}
 
 const MAX_DEPTH = 64;
+const MAX_NESTING = 256;
 const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
 
 /**
@@ -200,7 +201,18 @@ class Parser {
     return v;
   }
 
+  private nesting = 0;
+
   private operand(): unknown {
+    if (++this.nesting > MAX_NESTING) throw this.fail(`more than ${MAX_NESTING} nested levels`);
+    try {
+      return this.operandInner();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private operandInner(): unknown {
     this.ws();
     const s = this.s;
     const c = s[this.i];

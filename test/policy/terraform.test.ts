@@ -3,6 +3,7 @@ import { checkAwsIam } from '../../src/policy/aws-iam';
 import { check } from '../../src/policy/engine';
 import { blocksOf, isTerraformDocument } from '../../src/policy/terraform';
 import { evaluateTemplate } from '../../src/policy/terraform-expr';
+import { parseDocuments } from '../../src/policy/parse';
 
 const policy = (...Statement: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 const terminateAll = { Effect: 'Allow', Action: 'ec2:TerminateInstances', Resource: '*' };
@@ -168,5 +169,34 @@ describe('exemptions in the Terraform JSON (the "//" block)', () => {
   it('does not call an exemption stale when its rule was not selected', () => {
     const doc = { resource: { aws_iam_policy: { p: { ...exempt({ 'aws-wildcard-mutation': 'reviewed: the account holds this cluster only' }), policy: policy(terminateAll) } } } };
     expect(check([doc], { rules: ['gcp-'] }).findings).toEqual([]);
+  });
+});
+
+describe('hostile and odd inputs', () => {
+  it('a reference cycle or a deeply nested expression is a finding, not a crash', () => {
+    const cyc = { data: { aws_iam_policy_document: {
+      a: { source_policy_documents: ['${data.aws_iam_policy_document.b.json}'] },
+      b: { source_policy_documents: ['${data.aws_iam_policy_document.a.json}'] },
+    } }, locals: { p: '${local.p}' }, resource: { aws_iam_policy: { l: { policy: '${local.p}' } } } };
+    const f = checkAwsIam(cyc);
+    expect(f.map((x) => `${x.rule} ${x.resource.kind}.${x.resource.name}`).sort()).toEqual([
+      'aws-policy-unreadable aws_iam_policy.l', 'aws-policy-unreadable data.aws_iam_policy_document.a', 'aws-policy-unreadable data.aws_iam_policy_document.b',
+    ]);
+    const deep = `\${jsonencode(${'['.repeat(5000)}${']'.repeat(5000)})}`;
+    const r = evaluateTemplate(deep, {});
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toContain('nested levels');
+  });
+
+  it('resolves a local value holding a policy document', () => {
+    const doc = { locals: { p: '${jsonencode({ Statement = [{ Effect = "Allow", Action = "ec2:TerminateInstances", Resource = "*" }] })}' },
+      resource: { aws_iam_policy: { l: { policy: '${local.p}' } } } };
+    expect(hits(doc)).toEqual(['aws-wildcard-mutation aws_iam_policy.l']);
+  });
+
+  it('parseDocuments accepts a .tf.json with only providers or data sources', () => {
+    const r = parseDocuments(JSON.stringify({ provider: { aws: [{ region: 'eu-west-1' }] }, data: { aws_partition: { current: {} } } }), 'only-data.tf.json');
+    expect(r.problems).toEqual([]);
+    expect(r.inputs).toHaveLength(1);
   });
 });
