@@ -404,7 +404,7 @@ function checkStatement(st: Stmt, trust: boolean, scopingKeys: ReadonlySet<strin
 
   const everything = s.NotResource !== undefined || resources.some((r) => r === '*' || /^arn:[^:]*:[*?]*:[^:]*:[^:]*:[*?]+$/.test(r) || /^arn:[^:]*:[^:]+:[^:]*:[^:]*:\*$/.test(r));
   const typeWide = everything || resources.some((r) => coversWholeType(r));
-  const mutating = expanded.filter((e) => e.data.some((d) => isMutating(d.accessLevel) && !addsTags(d)));
+  const mutating = expanded.filter((e) => e.data.some((d) => isMutating(d.accessLevel) && (d.name === '*' || !addsTags(d))));
   const atCreation = entries.some((e) => e.key.toLowerCase() === 'ec2:createaction' && !e.ifExists && /^(StringEquals|StringLike)$/.test(e.base) && e.set !== 'ForAllValues');
   // Tagging on "*" is a mutation on every resource too, unless it is tagging at creation; aws:RequestTag does not confine it.
   const taggingEverything = everything && !atCreation && !confines(entries, true) ? expanded.filter((e) => e.data.some(addsTags) && !mutating.includes(e)) : [];

@@ -263,20 +263,26 @@ export function checkGcpIam(doc: Manifest, options: GcpIamOptions = {}, tctx?: T
     const perms = roles.get(bd.role);
     const mutating = perms ? perms.some((p) => !READ_VERB.test(p)) : !READ_ROLE.test(bd.role);
     if (!mutating) continue;
+    const roleText = perms ? `${bd.role} (a custom role that ${describeChanges(perms)})` : bd.role;
     const expression = bd.condition?.expression;
     if (typeof expression === 'string' && expression.trim() !== '') {
       const verdict = judgeGcpCondition(expression);
       if (!verdict.confines) {
         out.push(finding(GCP_RULES.unconditionedMutation, bd.kind, bd.name, bd.conditionPath,
-          `role ${bd.role} is bound on ${bd.scope.describe} with a condition that confines nothing: "${excerpt(expression)}" (${verdict.why})`));
+          `role ${roleText} is bound on ${bd.scope.describe} with a condition that confines nothing: "${excerpt(expression)}" (${verdict.why})`));
       }
     } else if (expression !== undefined && typeof expression !== 'string') {
-      out.push(finding(GCP_RULES.unconditionedMutation, bd.kind, bd.name, bd.conditionPath, `role ${bd.role} is bound on ${bd.scope.describe} with a condition the checker cannot read`));
+      out.push(finding(GCP_RULES.unconditionedMutation, bd.kind, bd.name, bd.conditionPath, `role ${roleText} is bound on ${bd.scope.describe} with a condition the checker cannot read`));
     } else {
-      out.push(finding(GCP_RULES.unconditionedMutation, bd.kind, bd.name, bd.conditionPath, `role ${bd.role} is bound on ${bd.scope.describe} without a condition`));
+      out.push(finding(GCP_RULES.unconditionedMutation, bd.kind, bd.name, bd.conditionPath, `role ${roleText} is bound on ${bd.scope.describe} without a condition`));
     }
   }
   return out;
+}
+
+function describeChanges(perms: string[]): string {
+  const changes = perms.filter((p) => !READ_VERB.test(p));
+  return `may ${changes.slice(0, 4).join(', ')}${changes.length > 4 ? ` and ${changes.length - 4} more` : ''}`;
 }
 
 const excerpt = (s: string) => (s.length > 120 ? `${s.slice(0, 117)}...` : s);

@@ -234,4 +234,10 @@ describe('aws-* rules', () => {
       expect(f.map((x) => x.rule)).toEqual(['aws-createtags-unscoped']);
     });
   });
+
+  it('Action "*" on every instance with a condition that confines nothing is reported like any other mutation', () => {
+    const doc = tf({ aws_iam_policy: { p: { policy: policy({ Effect: 'Allow', Action: '*', Resource: 'arn:${data.aws_partition.current.partition}:ec2:eu-west-1:1:instance/*',
+      Condition: { StringLike: { 'aws:ResourceTag/kubernetes.io/cluster/prod': '*' } } }) } } });
+    expect(rulesOf(doc)).toEqual(['aws-condition-confines-nothing', 'aws-createtags-unscoped', 'aws-passrole-wildcard']);
+  });
 });
