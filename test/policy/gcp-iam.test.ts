@@ -5,20 +5,23 @@ import { checkGcpIam, GCP_RULE_LIST } from '../../src/policy/gcp-iam';
 
 const DIST = path.resolve(__dirname, '../../dist/terraform');
 const PERMISSIONS = path.resolve(__dirname, '../../../shared/data/gcp-iam/permissions.txt');
-const known = new Set((fs.existsSync(PERMISSIONS) ? fs.readFileSync(PERMISSIONS, 'utf8') : '').split('\n').map((l) => l.trim()).filter(Boolean));
+const HAVE_PERMISSIONS = fs.existsSync(PERMISSIONS);
+if (!HAVE_PERMISSIONS && process.env.CI === 'true') throw new Error(`${PERMISSIONS} is missing: CI must provide ../shared`);
+if (!HAVE_PERMISSIONS) console.log('gcp-iam: ../shared/data/gcp-iam/permissions.txt is not here; the permission-list tests skip (CI fails instead)');
+const known = new Set((HAVE_PERMISSIONS ? fs.readFileSync(PERMISSIONS, 'utf8') : '').split('\n').map((l) => l.trim()).filter(Boolean));
 
 describe('gcp-* rules', () => {
   it('rules are described', () => {
     for (const r of GCP_RULE_LIST) expect(r.id).toMatch(/^gcp-[a-z-]+$/);
   });
 
-  it('finds no error in our synthesised Terraform', () => {
+  it.skipIf(!HAVE_PERMISSIONS)('finds no error in our synthesised Terraform', () => {
     for (const d of fs.readdirSync(DIST)) {
       expect(checkGcpIam(JSON.parse(fs.readFileSync(path.join(DIST, d, 'cdk.tf.json'), 'utf8')), { knownPermissions: known })).toEqual([]);
     }
   });
 
-  it('finds an unknown permission, an unconditioned mutating binding and a key', () => {
+  it.skipIf(!HAVE_PERMISSIONS)('finds an unknown permission, an unconditioned mutating binding and a key', () => {
     const doc = { resource: {
       google_project_iam_custom_role: { r: { role_id: 'x', permissions: ['compute.instances.delete', 'compute.instances.teleport'] } },
       google_project_iam_member: {
