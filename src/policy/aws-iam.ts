@@ -141,12 +141,29 @@ const DOC_REF = /^\$\{\s*data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.(json|
 /** `data.aws_iam_policy_document.<name>` as policy JSON, and its statements with where each is written. */
 type AwsDocument = { statements: Stmt[] } | { error: string };
 
+/** Statements generated from data sources in one input, at most (a real policy holds a few dozen). */
+export const MAX_GENERATED_STATEMENTS = 100_000;
+const MAX_DOCUMENT_DEPTH = 32;
+let documentDepth = 0;
+
 function awsDocument(block: TerraformBlock, input: TerraformInput): AwsDocument {
   const cache = input.cache('aws-docs');
   const cached = cache.get(block.address) as AwsDocument | undefined;
   if (cached) return cached;
+  if (documentDepth >= MAX_DOCUMENT_DEPTH) return { error: `policy documents include each other more than ${MAX_DOCUMENT_DEPTH} deep` };
   cache.set(block.address, { error: `${block.address} refers to itself` });
-  const doc = buildDocument(block, input);
+  documentDepth++;
+  let doc: AwsDocument;
+  try {
+    doc = buildDocument(block, input);
+  } finally {
+    documentDepth--;
+  }
+  if (!('error' in doc)) {
+    const total = ((cache.get('\u0000total') as number | undefined) ?? 0) + doc.statements.length;
+    cache.set('\u0000total', total);
+    if (total > MAX_GENERATED_STATEMENTS) doc = { error: `the input's policy documents generate more than ${MAX_GENERATED_STATEMENTS} statements` };
+  }
   cache.set(block.address, doc);
   return doc;
 }
@@ -256,10 +273,14 @@ function statementsOf(policy: Obj): Obj[] {
 const GENERATORS: Record<string, DataGenerator> = {
   aws_iam_policy_document: (block, attribute, input) => {
     if (attribute !== 'json' && attribute !== 'minified_json') return undefined;
+    const cache = input.cache('aws-json');
+    const hit = cache.get(block.address) as { value: string } | { error: string } | undefined;
+    if (hit) return hit;
     const d = awsDocument(block, input);
-    if ('error' in d) return { error: `${block.address} cannot be evaluated: ${d.error}` };
     const version = typeof block.body.version === 'string' ? block.body.version : '2012-10-17';
-    return { value: toJson({ Version: version, Statement: d.statements.map((s) => s.s) }) };
+    const r = 'error' in d ? { error: `${block.address} cannot be evaluated: ${d.error}` } : { value: toJson({ Version: version, Statement: d.statements.map((s) => s.s) }) };
+    cache.set(block.address, r);
+    return r;
   },
 };
 

@@ -89,8 +89,19 @@ function confinesExpr(e: Expr): boolean {
   }
 }
 
-/** The verdict on a condition's CEL expression. */
+const verdicts = new Map<string, ConditionVerdict>();
+
+/** The verdict on a condition's CEL expression (the same expression is parsed once). */
 export function judgeGcpCondition(expression: string): ConditionVerdict {
+  let v = verdicts.get(expression);
+  if (!v) {
+    v = judge(expression);
+    if (verdicts.size < 10_000) verdicts.set(expression, v);
+  }
+  return v;
+}
+
+function judge(expression: string): ConditionVerdict {
   let expr: Expr;
   try {
     expr = parse(expression).expr;

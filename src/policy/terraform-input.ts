@@ -8,6 +8,9 @@ import { ExprContext, evaluateJsonValue, Resolved } from './terraform-expr';
 import { blocksOf, isObj, Obj, TerraformBlock } from './terraform';
 import { Manifest, TerraformContext } from './types';
 
+/** How deep references may chain (a local naming a local naming a data source...). */
+export const MAX_REFERENCE_DEPTH = 32;
+
 /** Turns a data block's attribute (`json`, `policy_data`) into a value; `undefined` when the attribute is not one it makes. */
 export type DataGenerator = (block: TerraformBlock, attribute: string, input: TerraformInput) => Resolved;
 
@@ -62,6 +65,7 @@ export class TerraformInput {
   /** Runs `f` unless `ref` is already being resolved (a cycle), which Terraform rejects too. */
   private guard(ref: string, f: () => Resolved): Resolved {
     if (this.resolving.has(ref)) return { error: `${ref} refers to itself` };
+    if (this.resolving.size >= MAX_REFERENCE_DEPTH) return { error: `references nest more than ${MAX_REFERENCE_DEPTH} deep (at ${ref})` };
     this.resolving.add(ref);
     try {
       return f();

@@ -199,4 +199,17 @@ describe('hostile and odd inputs', () => {
     expect(r.problems).toEqual([]);
     expect(r.inputs).toHaveLength(1);
   });
+
+  it('long chains of documents or locals are cut at a depth, with a finding, not a stack overflow', () => {
+    const docs: Record<string, unknown> = { d0: { statement: { actions: ['ec2:DescribeInstances'], resources: ['*'] } } };
+    for (let i = 1; i < 2000; i++) docs[`d${i}`] = { source_policy_documents: [`\${data.aws_iam_policy_document.d${i - 1}.json}`] };
+    const locals: Record<string, string> = { l0: '{"Statement": []}' };
+    for (let i = 1; i < 2000; i++) locals[`l${i}`] = `\${local.l${i - 1}}`;
+    const doc = { data: { aws_iam_policy_document: docs }, locals, resource: { aws_iam_policy: { p: { policy: '${local.l1999}' } } } };
+    const f = checkAwsIam(doc);
+    expect(f.every((x) => x.rule === 'aws-policy-unreadable')).toBe(true);
+    expect(f.find((x) => x.resource.name === 'p')!.message).toContain('nest more than');
+    expect(f.find((x) => x.resource.name === 'd1999')!.message).toMatch(/more than \d+ deep/);
+    expect(f.some((x) => x.resource.name === 'd1')).toBe(false);
+  });
 });
