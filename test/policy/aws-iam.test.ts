@@ -240,4 +240,23 @@ describe('aws-* rules', () => {
       Condition: { StringLike: { 'aws:ResourceTag/kubernetes.io/cluster/prod': '*' } } }) } } });
     expect(rulesOf(doc)).toEqual(['aws-condition-confines-nothing', 'aws-createtags-unscoped', 'aws-passrole-wildcard']);
   });
+
+  it('trust conditions are judged by what they allow: a wildcard service account, an ExternalId of "*" or IfExists do not count', () => {
+    const fed = 'arn:${data.aws_partition.current.partition}:iam::1:oidc-provider/oidc.eks.x/id/A';
+    const web = (Condition: unknown) => ({ Effect: 'Allow', Principal: { Federated: fed }, Action: 'sts:AssumeRoleWithWebIdentity', Condition });
+    const cross = (Condition: unknown) => ({ Effect: 'Allow', Principal: { AWS: 'arn:${data.aws_partition.current.partition}:iam::999988887777:root' }, Action: 'sts:AssumeRole', Condition });
+    const trust = (s: unknown) => tf({ aws_iam_role: { r: { assume_role_policy: policy(s) } } });
+    const aud = { 'oidc.eks.x/id/A:aud': 'sts.amazonaws.com' };
+    expect(rulesOf(trust(web({ StringEquals: { ...aud, 'oidc.eks.x/id/A:sub': 'system:serviceaccount:agents:optimizer' } })))).toEqual([]);
+    expect(rulesOf(trust(web({ StringEquals: aud, StringLike: { 'oidc.eks.x/id/A:sub': 'system:serviceaccount:agents:*' } })))).toEqual([]);
+    for (const c of [
+      { StringEquals: aud, StringLike: { 'oidc.eks.x/id/A:sub': 'system:serviceaccount:*:optimizer' } },
+      { StringEquals: aud, StringLike: { 'oidc.eks.x/id/A:sub': '*' } },
+      { StringEquals: aud, StringEqualsIfExists: { 'oidc.eks.x/id/A:sub': 'system:serviceaccount:agents:optimizer' } },
+      { StringEquals: aud, StringNotEquals: { 'oidc.eks.x/id/A:sub': 'system:serviceaccount:kube-system:default' } },
+    ]) expect(rulesOf(trust(web(c))), JSON.stringify(c)).toEqual(['aws-web-identity-unscoped']);
+    expect(rulesOf(trust(cross({ StringEquals: { 'sts:ExternalId': 'a1b2c3' } })))).toEqual([]);
+    expect(rulesOf(trust(cross({ StringLike: { 'sts:ExternalId': '*' } })))).toEqual(['aws-cross-account-no-external-id']);
+    expect(rulesOf(trust(cross({ StringEqualsIfExists: { 'sts:ExternalId': 'a1b2c3' } })))).toEqual(['aws-cross-account-no-external-id']);
+  });
 });
