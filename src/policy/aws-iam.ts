@@ -7,7 +7,7 @@
  * Conditions are judged by what they allow (aws-condition.ts).
  */
 import {
-  confines, ConditionEntry, conditionEntries, describeNotConfining, isResourceKey, isResourceTagKey, likeMatches, whyNotConfining,
+  confines, ConditionEntry, conditionEntries, describeNotConfining, isResourceKey, isResourceTagKey, likeMatches, matchesEverything, whyNotConfining,
 } from './aws-condition';
 import { ActionData, addsTags, conditionKeyValidFor, coversWholeType, expandAction, isMutating, isUnscopable } from './iam-data';
 import { asList, blocksOf, finding, isObj, nestedBlocks, Obj, strings, TerraformBlock } from './terraform';
@@ -484,20 +484,29 @@ function taggingProblem(entries: ConditionEntry[], scopingKeys: ReadonlySet<stri
   return undefined;
 }
 
+/** A trust condition entry that requires a value: positive, not IfExists, not ForAllValues, and not a pattern matching everything. */
+function pins(e: ConditionEntry): boolean {
+  return /^(StringEquals|StringLike|StringEqualsIgnoreCase)$/.test(e.base) && !e.ifExists && e.set !== 'ForAllValues'
+    && e.values.length > 0 && !e.values.some((v) => matchesEverything(v, e.base === 'StringLike'));
+}
+
 function checkTrust(st: Stmt, entries: ConditionEntry[]): Finding[] {
   const s = st.s;
   if (s.Effect !== 'Allow') return [];
   const out: Finding[] = [];
   const principal = isObj(s.Principal) ? s.Principal : {};
-  const keys = entries.map((e) => e.key);
   if (principal.Federated !== undefined && strings(s.Action).includes('sts:AssumeRoleWithWebIdentity')) {
-    if (!keys.some((k) => k.endsWith(':sub')) || !keys.some((k) => k.endsWith(':aud'))) {
-      out.push(hit(AWS_RULES.webIdentityUnscoped, st, 'Condition', 'web-identity trust without both :sub and :aud conditions'));
+    const sub = entries.filter((e) => e.key.endsWith(':sub') && pins(e));
+    const aud = entries.filter((e) => e.key.endsWith(':aud') && pins(e));
+    const namesAccount = sub.some((e) => e.values.every((v) => !/^system:serviceaccount:/.test(v) || /^system:serviceaccount:[^*?:]+:/.test(v)));
+    if (sub.length === 0 || aud.length === 0 || !namesAccount) {
+      const loose = entries.filter((e) => /:(sub|aud)$/.test(e.key)).map((e) => `${e.operator} ${e.key} ${JSON.stringify(e.values.length === 1 ? e.values[0] : e.values)}`);
+      out.push(hit(AWS_RULES.webIdentityUnscoped, st, 'Condition', `web-identity trust without :sub and :aud conditions that name one service account and audience${loose.length ? ` (${loose.join('; ')})` : ''}`));
     }
   }
-  if (principal.AWS !== undefined && !keys.some((k) => k.toLowerCase() === 'sts:externalid')) {
+  if (principal.AWS !== undefined && !entries.some((e) => e.key.toLowerCase() === 'sts:externalid' && pins(e))) {
     const others = strings(principal.AWS).filter((p) => !p.includes('${data.aws_caller_identity.'));
-    if (others.length > 0) out.push(hit(AWS_RULES.crossAccountNoExternalId, st, 'Principal.AWS', `${others.join(', ')} may assume the role without sts:ExternalId`));
+    if (others.length > 0) out.push(hit(AWS_RULES.crossAccountNoExternalId, st, 'Principal.AWS', `${others.join(', ')} may assume the role without an sts:ExternalId condition that requires one value`));
   }
   if (s.NotPrincipal !== undefined) out.push(hit(AWS_RULES.allowNot, st, 'NotPrincipal', 'Allow with NotPrincipal lets every principal but the listed ones assume the role'));
   return out;
