@@ -259,4 +259,12 @@ describe('aws-* rules', () => {
     expect(rulesOf(trust(cross({ StringLike: { 'sts:ExternalId': '*' } })))).toEqual(['aws-cross-account-no-external-id']);
     expect(rulesOf(trust(cross({ StringEqualsIfExists: { 'sts:ExternalId': 'a1b2c3' } })))).toEqual(['aws-cross-account-no-external-id']);
   });
+
+  it('follows an attachment to a data "aws_iam_policy" looked up by name or ARN', () => {
+    const doc = { data: { aws_iam_policy: { admin: { name: 'AdministratorAccess' }, ro: { arn: 'arn:${data.aws_partition.current.partition}:iam::aws:policy/ReadOnlyAccess' },
+      mine: { name: 'my-own-policy' } } },
+    resource: { aws_iam_role_policy_attachment: { a: { role: 'r', policy_arn: '${data.aws_iam_policy.admin.arn}' }, b: { role: 'r', policy_arn: '${data.aws_iam_policy.ro.arn}' },
+      c: { role: 'r', policy_arn: '${data.aws_iam_policy.mine.arn}' } } } };
+    expect(checkAwsIam(doc).map((f) => `${f.rule} ${f.resource.name}`).sort()).toEqual(['aws-managed-policy a', 'aws-managed-policy b']);
+  });
 });
