@@ -317,7 +317,7 @@ export function checkAwsIam(doc: Manifest, tctx?: TerraformContext): Finding[] {
   for (const b of blocksOf(doc, 'resource')) {
     if (b.type === 'aws_iam_user') findings.push(finding(AWS_RULES.iamUser, b.kind, b.name, '', `IAM user "${String(b.body.name ?? b.name)}"`));
     if (b.type === 'aws_iam_access_key') findings.push(finding(AWS_RULES.accessKey, b.kind, b.name, '', 'an IAM access key is created'));
-    findings.push(...managedPolicyFindings(b));
+    findings.push(...managedPolicyFindings(b, input));
     const sources: Array<[string, unknown, boolean]> = (POLICY_ATTRIBUTES[b.type] ?? []).map((attr) => [attr, b.body[attr], attr === 'assume_role_policy']);
     if (b.type === 'aws_iam_role') nestedBlocks(b.body, 'inline_policy').forEach((p, i) => sources.push([`inline_policy[${i}].policy`, p.policy, false]));
     for (const [path, value, trust] of sources) {
@@ -372,7 +372,25 @@ export function checkAwsIam(doc: Manifest, tctx?: TerraformContext): Finding[] {
   });
 }
 
-function managedPolicyFindings(b: TerraformBlock): Finding[] {
+const POLICY_DATA_REF = /^\$\{\s*data\.aws_iam_policy\.([A-Za-z0-9_-]+)\.arn\s*\}$/;
+
+/** The AWS managed policy an attachment names, directly or through a `data "aws_iam_policy"` looked up by ARN or name. */
+function managedPolicyName(arn: string, input: TerraformInput): { name: string; via: string } | undefined {
+  const ref = POLICY_DATA_REF.exec(arn.trim());
+  if (ref) {
+    const d = input.dataBlock('aws_iam_policy', ref[1]);
+    if (!d) return undefined;
+    if (typeof d.body.arn === 'string') {
+      const m = managedPolicyName(d.body.arn, input);
+      return m && { name: m.name, via: ` (through ${d.address})` };
+    }
+    return typeof d.body.name === 'string' && /^[\w+=,.@-]+$/.test(d.body.name) ? { name: d.body.name, via: ` (through ${d.address})` } : undefined;
+  }
+  const m = /:iam::aws:policy\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/.exec(arn);
+  return m ? { name: m[1], via: '' } : undefined;
+}
+
+function managedPolicyFindings(b: TerraformBlock, input: TerraformInput): Finding[] {
   const attr = ATTACHMENTS[b.type];
   if (!attr) return [];
   const value = b.body[attr];
@@ -380,12 +398,12 @@ function managedPolicyFindings(b: TerraformBlock): Finding[] {
   const out: Finding[] = [];
   list.forEach((arn, i) => {
     if (typeof arn !== 'string') return;
-    const m = /:iam::aws:policy\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/.exec(arn);
+    const m = managedPolicyName(arn, input);
     if (!m) return;
-    const name = m[1];
+    const name = m.name;
     const what = DANGEROUS_MANAGED_POLICIES[name] ?? (/FullAccess$/.test(name) ? 'full access to a whole service of the account' : undefined);
     if (!what) return;
-    out.push(finding(AWS_RULES.managedPolicy, b.kind, b.name, Array.isArray(value) ? `${attr}[${i}]` : attr, `AWS managed policy ${name} is attached: ${what}`));
+    out.push(finding(AWS_RULES.managedPolicy, b.kind, b.name, Array.isArray(value) ? `${attr}[${i}]` : attr, `AWS managed policy ${name} is attached${m.via}: ${what}`));
   });
   return out;
 }
