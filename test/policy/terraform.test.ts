@@ -212,4 +212,27 @@ describe('hostile and odd inputs', () => {
     expect(f.find((x) => x.resource.name === 'd1999')!.message).toMatch(/more than \d+ deep/);
     expect(f.some((x) => x.resource.name === 'd1')).toBe(false);
   });
+
+  it('a module converted by an HCL-to-JSON tool: array forms everywhere, and a dynamic block is said to be unevaluated, not read as absent', () => {
+    // The shape hcl2json writes for an IRSA module's cluster-autoscaler policy (every block an array, expressions as "${...}").
+    const converted = {
+      data: { aws_iam_policy_document: { cluster_autoscaler: [{
+        statement: [
+          { sid: 'Read', actions: ['autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeLaunchTemplateVersions'], resources: ['*'] },
+          { sid: 'Scale', actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'], resources: ['*'],
+            dynamic: { condition: [{ for_each: '${var.cluster_names}', content: [{ test: 'StringEquals', variable: 'autoscaling:ResourceTag/kubernetes.io/cluster/${condition.value}', values: ['owned'] }] }] } },
+        ],
+      }] } },
+      resource: { aws_iam_policy: { cluster_autoscaler: [{ count: '${var.create ? 1 : 0}', policy: '${data.aws_iam_policy_document.cluster_autoscaler.json}' }] } },
+    };
+    const f = checkAwsIam(converted);
+    expect(f.map((x) => `${x.rule} ${x.resource.kind}.${x.resource.name}`)).toEqual(['aws-policy-unreadable data.aws_iam_policy_document.cluster_autoscaler']);
+    expect(f[0].message).toContain('dynamic');
+    // With the condition written out, the same module is clean: the Scale statement is confined by the cluster tag.
+    const written = structuredClone(converted) as any;
+    const scale = written.data.aws_iam_policy_document.cluster_autoscaler[0].statement[1];
+    delete scale.dynamic;
+    scale.condition = [{ test: 'StringEquals', variable: 'autoscaling:ResourceTag/kubernetes.io/cluster/prod', values: ['owned'] }];
+    expect(checkAwsIam(written)).toEqual([]);
+  });
 });
