@@ -10,7 +10,7 @@ import {
   confines, ConditionEntry, conditionEntries, describeNotConfining, isResourceKey, isResourceTagKey, likeMatches, matchesEverything, whyNotConfining,
 } from './aws-condition';
 import { ActionData, addsTags, conditionKeyValidFor, coversWholeType, expandAction, isMutating, isUnscopable } from './iam-data';
-import { asList, blocksOf, finding, isObj, nestedBlocks, Obj, strings, TerraformBlock } from './terraform';
+import { asList, blocksOf, dynamicBlocksReason, dynamicBlockTypes, finding, isObj, nestedBlocks, Obj, strings, TerraformBlock } from './terraform';
 import { evaluateTemplate, toJson, tryEvaluateJsonValue } from './terraform-expr';
 import { DataGenerator, TerraformInput, terraformInput } from './terraform-input';
 import { Finding, Manifest, RuleMeta, TerraformContext } from './types';
@@ -193,6 +193,8 @@ function buildDocument(block: TerraformBlock, input: TerraformInput): AwsDocumen
     if ('error' in parsed) return `${label}: ${parsed.error}`;
     return statementsOf(parsed.policy).map((s, j) => ({ s, origin: { kind: block.kind, name: block.name, base: `${label}.Statement[${j}]${sidOf(s)}`, data: false } }));
   };
+  const generated = dynamicBlockTypes(body);
+  if (generated.length > 0) return { error: dynamicBlocksReason(generated) };
   const sources = [...strings(body.source_policy_documents).map((t, i) => [t, `source_policy_documents[${i}]`]), ...(body.source_json !== undefined ? [[body.source_json, 'source_json']] : [])];
   for (const [text, label] of sources) {
     const r = fromText(text, label as string);
@@ -201,6 +203,8 @@ function buildDocument(block: TerraformBlock, input: TerraformInput): AwsDocumen
   }
   const own: Stmt[] = [];
   for (const [i, sb] of nestedBlocks(body, 'statement').entries()) {
+    const inner = dynamicBlockTypes(sb);
+    if (inner.length > 0) return { error: `statement[${i}]: ${dynamicBlocksReason(inner)}` };
     const ev = tryEvaluateJsonValue(sb, ctx);
     if (!ev.ok) return { error: `statement[${i}]: ${ev.reason}` };
     const s = statementFromBlock(ev.value as Obj);
@@ -320,6 +324,7 @@ export function checkAwsIam(doc: Manifest, tctx?: TerraformContext): Finding[] {
     findings.push(...managedPolicyFindings(b, input));
     const sources: Array<[string, unknown, boolean]> = (POLICY_ATTRIBUTES[b.type] ?? []).map((attr) => [attr, b.body[attr], attr === 'assume_role_policy']);
     if (b.type === 'aws_iam_role') nestedBlocks(b.body, 'inline_policy').forEach((p, i) => sources.push([`inline_policy[${i}].policy`, p.policy, false]));
+    if (b.type === 'aws_iam_role' && dynamicBlockTypes(b.body).includes('inline_policy')) unreadable(b, 'dynamic', `the inline policies cannot be evaluated: ${dynamicBlocksReason(['inline_policy'])}`);
     for (const [path, value, trust] of sources) {
       if (value === undefined || value === null) continue;
       if (typeof value !== 'string') {

@@ -6,7 +6,7 @@
  * list is passed in.
  */
 import { judgeGcpCondition } from './gcp-condition-scope';
-import { asList, blocksOf, finding, isObj, nestedBlocks, Obj, strings, TerraformBlock } from './terraform';
+import { asList, blocksOf, dynamicBlocksReason, dynamicBlockTypes, finding, isObj, nestedBlocks, Obj, strings, TerraformBlock } from './terraform';
 import { evaluateTemplate, toJson, tryEvaluateJsonValue } from './terraform-expr';
 import { DataGenerator, TerraformInput, terraformInput } from './terraform-input';
 import { Finding, Manifest, RuleMeta, TerraformContext } from './types';
@@ -96,8 +96,12 @@ function iamPolicyOf(block: TerraformBlock, input: TerraformInput): { policy: Ob
   if (hit) return hit;
   const ctx = input.context(GENERATORS);
   const bindings: Obj[] = [];
-  let result: { policy: Obj } | { error: string } = { policy: { bindings } };
+  const generated = dynamicBlockTypes(block.body);
+  let result: { policy: Obj } | { error: string } = generated.length > 0 ? { error: dynamicBlocksReason(generated) } : { policy: { bindings } };
   for (const [i, b] of nestedBlocks(block.body, 'binding').entries()) {
+    if ('error' in result) break;
+    const inner = dynamicBlockTypes(b);
+    if (inner.length > 0) { result = { error: `binding[${i}]: ${dynamicBlocksReason(inner)}` }; break; }
     const ev = tryEvaluateJsonValue(b, ctx);
     if (!ev.ok) { result = { error: `binding[${i}]: ${ev.reason}` }; break; }
     const v = ev.value as Obj;
@@ -224,6 +228,10 @@ export function checkGcpIam(doc: Manifest, options: GcpIamOptions = {}, tctx?: T
         continue;
       }
       bindings.push(...bindingsFromPolicy(policy, b.kind, name, 'policy_data.bindings', scope));
+      continue;
+    }
+    if (dynamicBlockTypes(body).includes('condition')) {
+      out.push(finding(GCP_RULES.policyUnreadable, b.kind, name, 'dynamic', `the condition cannot be evaluated: ${dynamicBlocksReason(['condition'])}`));
       continue;
     }
     const cond = nestedBlocks(body, 'condition')[0];

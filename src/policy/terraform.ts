@@ -83,6 +83,16 @@ export function nestedBlocks(body: Obj, key: string): Obj[] {
   return objects(body[key]);
 }
 
+/** The block types a body generates with `dynamic "<type>" {...}` (which the checker does not expand). */
+export function dynamicBlockTypes(body: Obj): string[] {
+  return objects(body.dynamic).flatMap((d) => Object.keys(d).filter((k) => k !== '//'));
+}
+
+/** A sentence for a finding about dynamic blocks. */
+export function dynamicBlocksReason(types: readonly string[]): string {
+  return `it generates ${types.map((t) => `"${t}"`).join(', ')} blocks with dynamic, which the checker does not expand`;
+}
+
 /** The `locals` of a document, merged (a file may have several `locals` blocks). */
 export function localsOf(doc: Manifest): Obj {
   const out: Obj = {};

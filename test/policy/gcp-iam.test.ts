@@ -153,4 +153,11 @@ describe('gcp-* rules', () => {
       }
     }
   });
+
+  it('a dynamic condition or binding block is reported as unevaluated, not read as absent', () => {
+    const doc = { data: { google_iam_policy: { p: { dynamic: { binding: [{ for_each: '${var.roles}', content: [{ role: '${binding.value}', members: [SA] }] }] } } } },
+      resource: { google_project_iam_member: { m: { project: 'p', role: 'roles/compute.instanceAdmin.v1', member: SA,
+        dynamic: { condition: [{ for_each: '${var.c}', content: [{ title: 't', expression: '${condition.value}' }] }] } } } } };
+    expect(rulesAt(doc)).toEqual(['gcp-policy-unreadable data.google_iam_policy.p', 'gcp-policy-unreadable google_project_iam_member.m']);
+  });
 });
