@@ -267,4 +267,11 @@ describe('aws-* rules', () => {
       c: { role: 'r', policy_arn: '${data.aws_iam_policy.mine.arn}' } } } };
     expect(checkAwsIam(doc).map((f) => `${f.rule} ${f.resource.name}`).sort()).toEqual(['aws-managed-policy a', 'aws-managed-policy b']);
   });
+
+  it('finds a dangerous managed policy handed to a module as an input', () => {
+    const doc = { module: { irsa: [{ source: 'terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts-eks',
+      role_policy_arns: { admin: 'arn:${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess', ok: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy' } }] } };
+    const f = checkAwsIam(doc);
+    expect(f.map((x) => `${x.rule} ${x.resource.kind}.${x.resource.name} ${x.path}`)).toEqual(['aws-managed-policy module.irsa role_policy_arns.admin']);
+  });
 });
