@@ -10,7 +10,7 @@ import {
   confines, ConditionEntry, conditionEntries, describeNotConfining, isResourceKey, isResourceTagKey, likeMatches, matchesEverything, whyNotConfining,
 } from './aws-condition';
 import { ActionData, addsTags, conditionKeyValidFor, coversWholeType, expandAction, isMutating, isUnscopable } from './iam-data';
-import { asList, blocksOf, dynamicBlocksReason, dynamicBlockTypes, finding, isObj, nestedBlocks, Obj, strings, TerraformBlock } from './terraform';
+import { asList, blocksOf, dynamicBlocksReason, dynamicBlockTypes, finding, isObj, modulesOf, nestedBlocks, Obj, strings, stringsWithin, TerraformBlock } from './terraform';
 import { evaluateTemplate, toJson, tryEvaluateJsonValue } from './terraform-expr';
 import { DataGenerator, TerraformInput, terraformInput } from './terraform-input';
 import { Finding, Manifest, RuleMeta, TerraformContext } from './types';
@@ -347,6 +347,14 @@ export function checkAwsIam(doc: Manifest, tctx?: TerraformContext): Finding[] {
       units.push({ trust, statements: statementsOf(parsed.policy).map((s, i) => ({ s, origin: { kind: b.kind, name: b.name, base: `${path}.Statement[${i}]${sidOf(s)}`, data: false } })) });
     }
   }
+  // A module's inputs are not evaluated, but an AWS managed policy ARN handed to one is as dangerous as an attachment.
+  for (const m of modulesOf(doc)) {
+    for (const { path, value } of stringsWithin(m.body)) {
+      const policy = /:iam::aws:policy\//.test(value) ? managedPolicyName(value, input) : undefined;
+      const what = policy && dangerOf(policy.name);
+      if (what) findings.push(finding(AWS_RULES.managedPolicy, m.kind, m.name, path, `AWS managed policy ${policy.name} is passed to module ${m.name}: ${what}`));
+    }
+  }
   const trustDocs = trustDocuments(input);
   for (const b of blocksOf(doc, 'data')) {
     if (b.type !== 'aws_iam_policy_document') continue;
@@ -395,6 +403,11 @@ function managedPolicyName(arn: string, input: TerraformInput): { name: string; 
   return m ? { name: m[1], via: '' } : undefined;
 }
 
+function dangerOf(name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(DANGEROUS_MANAGED_POLICIES, name) ? DANGEROUS_MANAGED_POLICIES[name]
+    : /FullAccess$/.test(name) ? 'full access to a whole service of the account' : undefined;
+}
+
 function managedPolicyFindings(b: TerraformBlock, input: TerraformInput): Finding[] {
   const attr = ATTACHMENTS[b.type];
   if (!attr) return [];
@@ -406,7 +419,7 @@ function managedPolicyFindings(b: TerraformBlock, input: TerraformInput): Findin
     const m = managedPolicyName(arn, input);
     if (!m) return;
     const name = m.name;
-    const what = DANGEROUS_MANAGED_POLICIES[name] ?? (/FullAccess$/.test(name) ? 'full access to a whole service of the account' : undefined);
+    const what = dangerOf(name);
     if (!what) return;
     out.push(finding(AWS_RULES.managedPolicy, b.kind, b.name, Array.isArray(value) ? `${attr}[${i}]` : attr, `AWS managed policy ${name} is attached${m.via}: ${what}`));
   });

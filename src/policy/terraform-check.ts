@@ -9,7 +9,7 @@
  * an exemption for a rule that does not fire on the block, or that does not exist, is a warning.
  */
 import { MIN_REASON_LENGTH } from './rule-ids';
-import { blocksOf, isObj } from './terraform';
+import { blocksOf, isObj, modulesOf } from './terraform';
 import { Finding, Manifest, RuleMeta, TerraformRuleFamily } from './types';
 
 /** The key under `//` that holds this library's data. */
@@ -53,7 +53,7 @@ export function checkTerraformDocument(doc: Manifest, options: TerraformCheckOpt
   for (const family of families) {
     for (const f of family.check(doc, { documents: options.documents })) if (selected(f.rule)) raw.push(f);
   }
-  const blocks = [...blocksOf(doc, 'resource'), ...blocksOf(doc, 'data')];
+  const blocks: Array<{ kind: string; name: string; body: Record<string, unknown> }> = [...blocksOf(doc, 'resource'), ...blocksOf(doc, 'data'), ...modulesOf(doc)];
   const exemptions = new Map<string, TerraformExemption[]>();
   for (const b of blocks) {
     const list = terraformExemptionsOf(b.body);

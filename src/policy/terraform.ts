@@ -73,6 +73,27 @@ export function blocksOf(doc: Manifest, mode: 'resource' | 'data'): TerraformBlo
   return out.sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type.localeCompare(b.type)));
 }
 
+/** Every `module "<name>"` block (object or array forms); its kind in findings is `module`. */
+export function modulesOf(doc: Manifest): Array<{ name: string; body: Obj; kind: 'module'; address: string }> {
+  const out: Array<{ name: string; body: Obj; kind: 'module'; address: string }> = [];
+  for (const byName of objects(doc.module)) {
+    for (const name of Object.keys(byName)) {
+      if (name === '//') continue;
+      for (const body of objects(byName[name])) out.push({ name, body, kind: 'module', address: `module.${name}` });
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Every string inside a value, with its path (`a.b[0]`), to a bounded depth. */
+export function stringsWithin(v: unknown, path = '', depth = 0): Array<{ path: string; value: string }> {
+  if (typeof v === 'string') return [{ path, value: v }];
+  if (depth > 32) return [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => stringsWithin(x, `${path}[${i}]`, depth + 1));
+  if (isObj(v)) return Object.entries(v).filter(([k]) => k !== '//').flatMap(([k, x]) => stringsWithin(x, path ? `${path}.${k}` : k, depth + 1));
+  return [];
+}
+
 /** Every `resource.<type>.<name>` block of a Terraform JSON document (all forms). */
 export function resourcesOf(doc: Manifest): Array<{ type: string; name: string; body: Obj }> {
   return blocksOf(doc, 'resource');
