@@ -297,5 +297,9 @@ const excerpt = (s: string) => (s.length > 120 ? `${s.slice(0, 117)}...` : s);
 
 /** The family as the checker's registry takes it; `knownPermissions` enables gcp-unknown-permission. */
 export function gcpIamFamily(options: GcpIamOptions = {}) {
-  return { name: 'gcp', rules: GCP_RULE_LIST, check: (doc: Manifest, ctx?: TerraformContext) => checkGcpIam(doc, options, ctx) };
+  return {
+    name: 'gcp', rules: GCP_RULE_LIST, check: (doc: Manifest, ctx?: TerraformContext) => checkGcpIam(doc, options, ctx),
+    /** Rules of the family that do not run with these options (an exemption for them is not called stale). */
+    inactive: options.knownPermissions ? [] : [GCP_RULES.unknownPermission.id],
+  };
 }

@@ -48,7 +48,8 @@ export interface TerraformCheckOptions {
 export function checkTerraformDocument(doc: Manifest, options: TerraformCheckOptions): Finding[] {
   const { families, selected, metaById } = options;
   const [missingReason, unused] = options.exemptionRules;
-  const ran = new Set(families.flatMap((f) => f.rules.map((r) => r.id)).filter(selected));
+  const inactive = new Set(families.flatMap((f) => (f as { inactive?: readonly string[] }).inactive ?? []));
+  const ran = new Set(families.flatMap((f) => f.rules.map((r) => r.id)).filter((id) => selected(id) && !inactive.has(id)));
   const raw: Finding[] = [];
   for (const family of families) {
     for (const f of family.check(doc, { documents: options.documents })) if (selected(f.rule)) raw.push(f);

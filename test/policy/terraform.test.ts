@@ -235,4 +235,11 @@ describe('hostile and odd inputs', () => {
     scale.condition = [{ test: 'StringEquals', variable: 'autoscaling:ResourceTag/kubernetes.io/cluster/prod', values: ['owned'] }];
     expect(checkAwsIam(written)).toEqual([]);
   });
+
+  it('an exemption for gcp-unknown-permission is not called stale when no permissions list was given', () => {
+    const doc = { resource: { google_project_iam_custom_role: { r: { '//': { 'secure-agents': { exemptions: { 'gcp-unknown-permission': 'a permission newer than the list' } } },
+      role_id: 'r', permissions: ['compute.instances.get'] } } } };
+    expect(check([doc]).findings).toEqual([]);
+    expect(check([doc], { gcpPermissions: new Set(['compute.instances.get']) }).findings.map((f) => f.rule)).toEqual(['exemption-unused']);
+  });
 });
