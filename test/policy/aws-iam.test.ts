@@ -274,4 +274,20 @@ describe('aws-* rules', () => {
     const f = checkAwsIam(doc);
     expect(f.map((x) => `${x.rule} ${x.resource.kind}.${x.resource.name} ${x.path}`)).toEqual(['aws-managed-policy module.irsa role_policy_arns.admin']);
   });
+
+  describe('a pattern that covers every resource of the action\'s type, with no condition', () => {
+    const arn = (t: string) => `arn:\${data.aws_partition.current.partition}:ec2:eu-west-1:1:${t}`;
+    const one = (Action: string[], Resource: string[]) => tf({ aws_iam_policy: { p: { policy: policy({ Effect: 'Allow', Action, Resource }) } } });
+    it('is a wildcard mutation when the action changes existing resources of that type', () => {
+      const f = checkAwsIam(one(['ec2:TerminateInstances', 'ec2:CreateLaunchTemplateVersion'], [arn('instance/*'), arn('launch-template/*')]));
+      expect(f.map((x) => x.rule)).toEqual(['aws-wildcard-mutation']);
+      expect(f[0].message).toContain('ec2:TerminateInstances');
+      expect(f[0].message).toContain('every instance');
+      expect(f[0].message).toContain('ec2:CreateLaunchTemplateVersion');
+    });
+    it('is not when the action creates the resource (it cannot be named before it exists) or only uses it', () => {
+      expect(checkAwsIam(one(['ec2:RunInstances', 'ec2:CreateFleet'], [arn('instance/*'), arn('volume/*'), arn('security-group/*'), arn('subnet/*')]))).toEqual([]);
+      expect(checkAwsIam(one(['ec2:TerminateInstances'], [arn('instance/i-0123456789abcdef0')]))).toEqual([]);
+    });
+  });
 });
