@@ -9,7 +9,7 @@
 import {
   confines, ConditionEntry, conditionEntries, describeNotConfining, isResourceKey, isResourceTagKey, likeMatches, matchesEverything, whyNotConfining,
 } from './aws-condition';
-import { ActionData, addsTags, conditionKeyValidFor, coversWholeType, expandAction, isMutating, isUnscopable } from './iam-data';
+import { ActionData, addsTags, conditionKeyValidFor, coversWholeType, expandAction, isMutating, isUnscopable, wholeTypeOf } from './iam-data';
 import { asList, blocksOf, dynamicBlocksReason, dynamicBlockTypes, finding, isObj, modulesOf, nestedBlocks, Obj, strings, stringsWithin, TerraformBlock } from './terraform';
 import { evaluateTemplate, toJson, tryEvaluateJsonValue } from './terraform-expr';
 import { DataGenerator, TerraformInput, terraformInput } from './terraform-input';
@@ -476,6 +476,24 @@ function checkStatement(st: Stmt, trust: boolean, scopingKeys: ReadonlySet<strin
     if (unscopable.length > 0) {
       out.push(hit(AWS_RULES.unscopableMutation, st, 'Resource', `${unscopable.map((e) => e.a).join(', ')} cannot be confined to resources (AWS defines no resource type for it): it acts on the whole account ${how}`));
     }
+  } else if (mutating.length > 0 && !everything && entries.length === 0) {
+    // No condition: a pattern that covers every resource of a type the action changes (TerminateInstances
+    // on instance/*) is as wide as "*". Creating actions are left out: a new resource has no name yet.
+    const byType = new Map<string, string[]>();
+    for (const r of resources) {
+      const type = wholeTypeOf(r);
+      if (type === undefined) continue;
+      for (const e of mutating) {
+        if (!e.data.some((d) => !createsResource(d) && d.resourceTypes.some((rt) => type === '*' || rt.name.toLowerCase() === type.toLowerCase()))) continue;
+        const list = byType.get(type) ?? [];
+        if (!list.includes(e.a)) list.push(e.a);
+        byType.set(type, list);
+      }
+    }
+    if (byType.size > 0) {
+      const what = [...byType].map(([type, acts]) => `${acts.join(', ')} on every ${type === '*' ? 'resource' : type}`).join('; ');
+      out.push(hit(AWS_RULES.wildcardMutation, st, 'Resource', `${what} (${resources.join(', ')}) without a condition`));
+    }
   } else if (mutating.length > 0 && typeWide && entries.some((e) => isResourceKey(e.key)) && !confines(entries)) {
     out.push(hit(AWS_RULES.conditionConfinesNothing, st, 'Condition', `${mutating.map((e) => e.a).join(', ')} on ${resources.join(', ')} with ${describeNotConfining(entries.filter((e) => isResourceKey(e.key)))}`));
   }
@@ -491,6 +509,11 @@ function checkStatement(st: Stmt, trust: boolean, scopingKeys: ReadonlySet<strin
     if (wild.length > 0) out.push(hit(AWS_RULES.passRoleWildcard, st, 'Resource', `iam:PassRole on ${wild.join(', ')}`));
   }
   return out;
+}
+
+/** An action that brings a new resource into being (it cannot be named before it exists); `Create...Version` changes an existing one. */
+function createsResource(d: ActionData): boolean {
+  return /^(Create|Run|Allocate|Import|Request|Copy|Register|Launch|Purchase)/.test(d.name) && !/(Version|Tags|Permission|Association)$/.test(d.name);
 }
 
 const CLUSTER_KEY = /^kubernetes\.io\/cluster\//;

