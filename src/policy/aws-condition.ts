@@ -16,9 +16,17 @@ export interface ConditionEntry {
   readonly values: string[];
 }
 
-/** The entries of a statement's Condition block, in order. */
+const entriesCache = new WeakMap<object, ConditionEntry[]>();
+
+/** The entries of a statement's Condition block, in order (read once per Condition object). */
 export function conditionEntries(condition: unknown): ConditionEntry[] {
   if (!isObj(condition)) return [];
+  let cached = entriesCache.get(condition);
+  if (!cached) entriesCache.set(condition, (cached = readEntries(condition)));
+  return cached;
+}
+
+function readEntries(condition: Record<string, unknown>): ConditionEntry[] {
   const out: ConditionEntry[] = [];
   for (const [operator, block] of Object.entries(condition)) {
     if (!isObj(block)) continue;

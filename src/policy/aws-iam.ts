@@ -120,7 +120,7 @@ const ATTACHMENTS: Record<string, string> = {
 /** Where a statement is written: the block, and the path of the statement inside it. */
 interface Origin { kind: string; name: string; base: string; data: boolean }
 interface Stmt { s: Obj; origin: Origin }
-interface Unit { statements: Stmt[]; trust: boolean }
+interface Unit { statements: Stmt[]; trust: boolean; /** The policy's JSON text, to look for a hard-coded partition once. */ text: string }
 
 const DATA_FIELDS: Record<string, string> = {
   Action: 'actions', NotAction: 'not_actions', Resource: 'resources', NotResource: 'not_resources', Principal: 'principals',
@@ -257,7 +257,7 @@ function statementFromBlock(b: Obj): Obj {
   return s;
 }
 
-function parsePolicyText(text: string, ctx: ReturnType<TerraformInput['context']>): { policy: Obj } | { error: string } {
+function parsePolicyText(text: string, ctx: ReturnType<TerraformInput['context']>): { policy: Obj; text: string } | { error: string } {
   const ev = evaluateTemplate(text, ctx);
   if (!ev.ok) return { error: `the policy cannot be evaluated: ${ev.reason}` };
   let v: unknown;
@@ -267,7 +267,7 @@ function parsePolicyText(text: string, ctx: ReturnType<TerraformInput['context']
     return { error: `the policy is not valid JSON (${(err as Error).message})` };
   }
   if (!isObj(v)) return { error: 'the policy is not a JSON object' };
-  return { policy: v };
+  return { policy: v, text: ev.value };
 }
 
 function statementsOf(policy: Obj): Obj[] {
@@ -344,7 +344,7 @@ export function checkAwsIam(doc: Manifest, tctx?: TerraformContext): Finding[] {
         unreadable(b, path, parsed.error);
         continue;
       }
-      units.push({ trust, statements: statementsOf(parsed.policy).map((s, i) => ({ s, origin: { kind: b.kind, name: b.name, base: `${path}.Statement[${i}]${sidOf(s)}`, data: false } })) });
+      units.push({ trust, text: parsed.text, statements: statementsOf(parsed.policy).map((s, i) => ({ s, origin: { kind: b.kind, name: b.name, base: `${path}.Statement[${i}]${sidOf(s)}`, data: false } })) });
     }
   }
   // A module's inputs are not evaluated, but an AWS managed policy ARN handed to one is as dangerous as an attachment.
@@ -363,7 +363,7 @@ export function checkAwsIam(doc: Manifest, tctx?: TerraformContext): Finding[] {
       unreadable(b, '', `the policy document cannot be evaluated: ${d.error}`);
       continue;
     }
-    units.push({ statements: d.statements, trust: trustDocs.has(b.address) || looksLikeTrust(d.statements) });
+    units.push({ statements: d.statements, trust: trustDocs.has(b.address) || looksLikeTrust(d.statements), text: toJson(d.statements.map((x) => x.s)) });
   }
 
   const scopingKeys = new Set<string>();
@@ -374,7 +374,10 @@ export function checkAwsIam(doc: Manifest, tctx?: TerraformContext): Finding[] {
       }
     }
   }
-  for (const u of units) for (const st of u.statements) findings.push(...checkStatement(st, u.trust, scopingKeys));
+  for (const u of units) {
+    const partition = HARD_PARTITION.test(u.text);
+    for (const st of u.statements) findings.push(...checkStatement(st, u.trust, scopingKeys, partition));
+  }
 
   const seen = new Set<string>();
   return findings.filter((f) => {
@@ -428,10 +431,12 @@ function managedPolicyFindings(b: TerraformBlock, input: TerraformInput): Findin
 
 const hasTemplate = (a: string) => a.includes('${');
 
-function checkStatement(st: Stmt, trust: boolean, scopingKeys: ReadonlySet<string>): Finding[] {
+const HARD_PARTITION = /arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f)?:/;
+
+function checkStatement(st: Stmt, trust: boolean, scopingKeys: ReadonlySet<string>, mayHavePartition: boolean): Finding[] {
   const s = st.s;
   const out: Finding[] = [];
-  const hard = /arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f)?:/.exec(toJson(s));
+  const hard = mayHavePartition ? HARD_PARTITION.exec(toJson(s)) : null;
   if (hard) out.push(hit(AWS_RULES.hardcodedPartition, st, undefined, `hard-coded partition "${hard[0]}" in the statement`));
   const actions = strings(s.Action);
   const notActions = strings(s.NotAction);

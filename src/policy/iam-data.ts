@@ -75,8 +75,27 @@ function keyMatches(known: string, key: string): boolean {
   return slash > 0 && /(\$\{[a-z]+\}|tag-key)$/.test(k) && q.startsWith(k.slice(0, slash + 1)) && q.length > slash + 1;
 }
 
+const keyValidityCache = new Map<string, boolean>();
+const actionIds = new WeakMap<ActionData, number>();
+let nextActionId = 0;
+const actionId = (a: ActionData): number => {
+  let id = actionIds.get(a);
+  if (id === undefined) actionIds.set(a, (id = nextActionId++));
+  return id;
+};
+
 /** Whether a condition key exists for at least one of the given actions (or globally). */
 export function conditionKeyValidFor(key: string, actions: ActionData[]): boolean {
+  const cacheKey = `${key.toLowerCase()}|${actions.map(actionId).join(',')}`;
+  let v = keyValidityCache.get(cacheKey);
+  if (v === undefined) {
+    v = keyValidFor(key, actions);
+    if (keyValidityCache.size < 10_000) keyValidityCache.set(cacheKey, v);
+  }
+  return v;
+}
+
+function keyValidFor(key: string, actions: ActionData[]): boolean {
   if (globals().some((g) => keyMatches(g, key))) return true;
   const service = key.split(':')[0].toLowerCase();
   for (const a of actions) {

@@ -117,6 +117,10 @@ class Parser {
     const s = this.s;
     let out = '';
     for (;;) {
+      // Copy the run of plain characters up to the next one that means something, in one slice.
+      let j = this.i;
+      while (j < s.length && s[j] !== '$' && s[j] !== '%' && s[j] !== quote && !(escapes && (s[j] === '\\' || s[j] === '\n'))) j++;
+      if (j > this.i) { out += s.slice(this.i, j); this.i = j; }
       if (this.i >= s.length) {
         if (quote !== null) throw this.fail('an unterminated string');
         return out;
