@@ -48,6 +48,7 @@ export interface TerraformCheckOptions {
 export function checkTerraformDocument(doc: Manifest, options: TerraformCheckOptions): Finding[] {
   const { families, selected, metaById } = options;
   const [missingReason, unused] = options.exemptionRules;
+  const terraformRules = new Set(families.flatMap((f) => f.rules.map((r) => r.id)));
   const inactive = new Set(families.flatMap((f) => (f as { inactive?: readonly string[] }).inactive ?? []));
   const ran = new Set(families.flatMap((f) => f.rules.map((r) => r.id)).filter((id) => selected(id) && !inactive.has(id)));
   const raw: Finding[] = [];
@@ -77,6 +78,8 @@ export function checkTerraformDocument(doc: Manifest, options: TerraformCheckOpt
         out.push(make(missingReason, `exemption for ${ex.rule} has ${ex.reason ? `a reason of only ${ex.reason.length} characters ("${ex.reason}")` : 'no reason'}`));
       } else if (!metaById.has(ex.rule)) {
         out.push(make(unused, `exemption for ${ex.rule} names no rule of the checker (a typo?); it exempts nothing`));
+      } else if (!terraformRules.has(ex.rule) && !ex.rule.startsWith('exemption-')) {
+        out.push(make(unused, `exemption for ${ex.rule} exempts nothing here: that rule checks Kubernetes objects, not Terraform`));
       } else if (ran.has(ex.rule) && !fired.has(`${key}\u0000${ex.rule}`)) {
         out.push(make(unused, `exemption for ${ex.rule} is not needed: the rule does not fire on this block`));
       }

@@ -242,4 +242,12 @@ describe('hostile and odd inputs', () => {
     expect(check([doc]).findings).toEqual([]);
     expect(check([doc], { gcpPermissions: new Set(['compute.instances.get']) }).findings.map((f) => f.rule)).toEqual(['exemption-unused']);
   });
+
+  it('an exemption for a Kubernetes rule on a Terraform block is reported as exempting nothing', () => {
+    const doc = { resource: { aws_iam_policy: { p: { '//': { 'secure-agents': { exemptions: { 'pss-privileged': 'copied from the chart by mistake' } } },
+      policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' }] }) } } } };
+    const f = check([doc]).findings;
+    expect(f.map((x) => `${x.rule} ${x.severity}`)).toEqual(['exemption-unused warning']);
+    expect(f[0].message).toContain('Kubernetes');
+  });
 });
