@@ -5,10 +5,10 @@
  *   "//": { "secure-agents": { "exemptions": { "<rule-id>": "<reason>" }, "reasons": { "<id>": "<reason>" } } }
  *
  * An exemption covers the findings located on that block, with the same rules as the Kubernetes
- * annotation: a reason of at least MIN_REASON_LENGTH characters, or the exemption is itself an error;
+ * annotation: a reason of at least MIN_REASON_LENGTH visible characters, or the exemption is itself an error;
  * an exemption for a rule that does not fire on the block, or that does not exist, is a warning.
  */
-import { MIN_REASON_LENGTH } from './rule-ids';
+import { MIN_REASON_LENGTH, visibleLength } from './rule-ids';
 import { blocksOf, isObj, modulesOf } from './terraform';
 import { Finding, Manifest, RuleMeta, TerraformRuleFamily } from './types';
 
@@ -66,7 +66,7 @@ export function checkTerraformDocument(doc: Manifest, options: TerraformCheckOpt
     const key = `${f.resource.kind}\u0000${f.resource.name}`;
     fired.add(`${key}\u0000${f.rule}`);
     const ex = exemptions.get(key)?.find((e) => e.rule === f.rule);
-    return ex && ex.reason.length >= MIN_REASON_LENGTH ? { ...f, exempted: true, reason: ex.reason } : f;
+    return ex && visibleLength(ex.reason) >= MIN_REASON_LENGTH ? { ...f, exempted: true, reason: ex.reason } : f;
   });
   for (const b of blocks) {
     const key = `${b.kind}\u0000${b.name}`;
@@ -74,8 +74,9 @@ export function checkTerraformDocument(doc: Manifest, options: TerraformCheckOpt
       if (!selected(ex.rule) && !selected('exemption-')) continue;
       const resource = { apiVersion: 'terraform', kind: b.kind, name: b.name };
       const make = (meta: RuleMeta, message: string): Finding => ({ rule: meta.id, severity: meta.severity, resource, path: ex.where, message, fix: meta.fix, exempted: false });
-      if (ex.reason.length < MIN_REASON_LENGTH) {
-        out.push(make(missingReason, `exemption for ${ex.rule} has ${ex.reason ? `a reason of only ${ex.reason.length} characters ("${ex.reason}")` : 'no reason'}`));
+      const visible = visibleLength(ex.reason);
+      if (visible < MIN_REASON_LENGTH) {
+        out.push(make(missingReason, `exemption for ${ex.rule} has ${visible > 0 ? `a reason of only ${visible} visible characters (${JSON.stringify(ex.reason)})` : 'no reason'}`));
       } else if (!metaById.has(ex.rule)) {
         out.push(make(unused, `exemption for ${ex.rule} names no rule of the checker (a typo?); it exempts nothing`));
       } else if (!terraformRules.has(ex.rule) && !ex.rule.startsWith('exemption-')) {

@@ -250,4 +250,11 @@ describe('hostile and odd inputs', () => {
     expect(f.map((x) => `${x.rule} ${x.severity}`)).toEqual(['exemption-unused warning']);
     expect(f[0].message).toContain('Kubernetes');
   });
+
+  it('a reason padded with invisible characters is not a reason', () => {
+    const doc = { resource: { aws_iam_policy: { p: { '//': { 'secure-agents': { exemptions: { 'aws-wildcard-mutation': 'ok\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b' } } },
+      policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'ec2:TerminateInstances', Resource: '*' }] }) } } } };
+    const f = check([doc]).findings;
+    expect(f.map((x) => `${x.rule} ${x.exempted}`).sort()).toEqual(['aws-wildcard-mutation false', 'exemption-missing-reason false']);
+  });
 });
