@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GCP_PERMISSIONS_FILE } from '../helpers/shared';
 
 const ROOT = join(__dirname, '../..');
 const FIX = 'test/fixtures/checker';
@@ -11,6 +12,15 @@ const FIX = 'test/fixtures/checker';
 function cli(args: string[], input?: string) {
   const r = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/main.ts', ...args], { cwd: ROOT, input, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The JSON a run printed; when there is none, fails with the exit code and what the CLI wrote to stderr. */
+function json(r: ReturnType<typeof cli>): any {
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`secure-agents printed no JSON (exit ${r.code}); stderr: ${r.stderr.trim() || '(empty)'}; stdout: ${r.stdout.trim().slice(0, 500) || '(empty)'}`);
+  }
 }
 
 describe('secure-agents check', () => {
@@ -22,7 +32,7 @@ describe('secure-agents check', () => {
 
   it('the committed example output in dist/ has no unexempted error', () => {
     const r = cli(['check', '--format', 'json', 'dist']);
-    const out = JSON.parse(r.stdout);
+    const out = json(r);
     expect(out.summary.objects).toBeGreaterThan(0);
     expect(out.findings.filter((f: any) => f.severity === 'error' && !f.exempted)).toEqual([]);
     for (const f of out.findings.filter((x: any) => x.exempted)) expect(f.reason.length).toBeGreaterThanOrEqual(10);
@@ -38,7 +48,7 @@ describe('secure-agents check', () => {
 
   it('--format json prints the DESIGN.md shape', () => {
     const r = cli(['check', '--format', 'json', `${FIX}/exempted.json`]);
-    const out = JSON.parse(r.stdout);
+    const out = json(r);
     expect(Object.keys(out)).toEqual(['findings', 'summary']);
     expect(out.summary).toEqual({ errors: 2, warnings: 2, exempted: 1, objects: 1 });
     expect(out.findings.find((f: any) => f.rule === 'pss-hostnamespaces')).toMatchObject({
@@ -54,7 +64,7 @@ describe('secure-agents check', () => {
 
   it('--format sarif prints SARIF 2.1.0 for GitHub code scanning', () => {
     const r = cli(['check', '--format', 'sarif', `${FIX}/violating.yaml`]);
-    const s = JSON.parse(r.stdout);
+    const s = json(r);
     expect(s.version).toBe('2.1.0');
     expect(s.$schema).toMatch(/sarif-2\.1\.0/);
     const run = s.runs[0];
@@ -83,7 +93,7 @@ describe('secure-agents check', () => {
 
   it('--rules filters by prefix', () => {
     const r = cli(['check', '--rules', 'rbac-,image-', '--format', 'json', `${FIX}/violating.yaml`]);
-    const rules = new Set(JSON.parse(r.stdout).findings.map((f: any) => f.rule));
+    const rules = new Set(json(r).findings.map((f: any) => f.rule));
     expect([...rules].sort()).toEqual(['image-digest', 'rbac-bind-cluster-admin', 'rbac-bind-system-groups']);
   });
 
@@ -114,7 +124,7 @@ describe('secure-agents check', () => {
   it('walks directories for .yaml, .yml and .json, and reads - from stdin', () => {
     const dir = cli(['check', '--format', 'json', FIX]);
     expect(dir.code).toBe(2); // bad-input.yaml is among them
-    const files = new Set(JSON.parse(dir.stdout).findings.map((f: any) => f.location.file));
+    const files = new Set(json(dir).findings.map((f: any) => f.location.file));
     expect([...files].sort()).toEqual([`${FIX}/bad-input.yaml`, `${FIX}/exempted.json`, `${FIX}/violating.yaml`]);
     const stdin = cli(['check', '-'], readFileSync(join(ROOT, FIX, 'clean.yaml'), 'utf8'));
     expect(stdin.code).toBe(0);
@@ -132,8 +142,8 @@ describe('secure-agents check', () => {
 
 describe('secure-agents check on Terraform JSON', () => {
   it('runs the aws-* and gcp-* rules over dist/terraform and finds no error, with the GCP permissions list', () => {
-    const r = cli(['check', '--format', 'json', '--gcp-permissions', '../shared/data/gcp-iam/permissions.txt', 'dist/terraform']);
-    const out = JSON.parse(r.stdout);
+    const r = cli(['check', '--format', 'json', '--gcp-permissions', GCP_PERMISSIONS_FILE, 'dist/terraform']);
+    const out = json(r);
     expect(out.summary.objects).toBe(2);
     expect(out.findings.filter((f: any) => f.severity === 'error')).toEqual([]);
     expect(r.code).toBe(0);
@@ -151,8 +161,8 @@ describe('secure-agents check on Terraform JSON', () => {
       },
     };
     writeFileSync(join(dir, 'weak.tf.json'), JSON.stringify(weak));
-    const r = cli(['check', '--format', 'json', '--gcp-permissions', '../shared/data/gcp-iam/permissions.txt', join(dir, 'weak.tf.json')]);
-    const rules = new Set(JSON.parse(r.stdout).findings.map((f: any) => f.rule));
+    const r = cli(['check', '--format', 'json', '--gcp-permissions', GCP_PERMISSIONS_FILE, join(dir, 'weak.tf.json')]);
+    const rules = new Set(json(r).findings.map((f: any) => f.rule));
     for (const rule of ['aws-createtags-unscoped', 'aws-passrole-wildcard', 'aws-hardcoded-partition', 'aws-wildcard-mutation', 'gcp-unknown-permission']) {
       expect(rules, rule).toContain(rule);
     }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { describe, it } from 'vitest';
 
@@ -53,4 +53,12 @@ export function describeWithShared(title: string, folder: SharedFolder, body: (r
     console.warn(`skipped "${title}": ${folder.missing}`);
     describe.skip(`${title} (skipped: ${folder.missing})`, () => { it('needs the shared fixtures', () => undefined); });
   }
+}
+
+/** The GCP permission list the package ships (generated from the shared data by scripts/gcp-permissions.ts). */
+export const GCP_PERMISSIONS_FILE = resolve(REPO_ROOT, 'data/gcp-permissions.txt');
+
+/** The shipped GCP permission list, read as the CLI reads it (blank lines and `#` comments ignored). */
+export function gcpPermissions(): Set<string> {
+  return new Set(readFileSync(GCP_PERMISSIONS_FILE, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')));
 }

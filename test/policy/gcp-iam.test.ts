@@ -2,13 +2,20 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { checkGcpIam, GCP_RULE_LIST } from '../../src/policy/gcp-iam';
+import { gcpPermissions } from '../helpers/shared';
 
 const DIST = path.resolve(__dirname, '../../dist/terraform');
-const known = new Set(fs.readFileSync('/work/shared/data/gcp-iam/permissions.txt', 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+const known = gcpPermissions();
 
 describe('gcp-* rules', () => {
-  it('rules are described', () => {
-    for (const r of GCP_RULE_LIST) expect(r.id).toMatch(/^gcp-[a-z-]+$/);
+  it('rules are described: an ID, and a title, explanation and fix of their own', () => {
+    for (const r of GCP_RULE_LIST) {
+      expect(r.id).toMatch(/^gcp-[a-z-]+$/);
+      for (const field of ['title', 'explanation', 'fix'] as const) expect(r[field].trim().length, `${r.id} ${field}`).toBeGreaterThan(10);
+    }
+    for (const field of ['id', 'title', 'explanation', 'fix'] as const) {
+      expect(new Set(GCP_RULE_LIST.map((r) => r[field])).size, `every ${field} differs`).toBe(GCP_RULE_LIST.length);
+    }
   });
 
   it('finds no error in our synthesised Terraform', () => {

@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import { run } from '@bufbuild/cel';
 import { Testing } from 'cdktf';
 import fc from 'fast-check';
@@ -6,9 +5,10 @@ import { checkGcpIam } from '../../src/policy/gcp-iam';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors';
 import { GcpCostOptimizerStack, GcpCostOptimizerStackProps } from '../../src/stacks/gcp-cost-optimizer';
+import { gcpPermissions } from '../helpers/shared';
 import { synthStack } from '../helpers/terraform';
 
-const PERMISSIONS = new Set(fs.readFileSync('/work/shared/data/gcp-iam/permissions.txt', 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+const PERMISSIONS = gcpPermissions();
 const BASE: GcpCostOptimizerStackProps = {
   clusterName: 'prod', projectId: 'acme-prod', location: 'europe-west1', subnetwork: 'europe-west1/nodes',
   nodeServiceAccountEmail: 'gke-nodes@acme-prod.iam.gserviceaccount.com', projectNumber: '123456789012',
