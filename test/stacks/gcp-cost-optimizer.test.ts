@@ -3,7 +3,7 @@ import { Testing } from 'cdktf';
 import fc from 'fast-check';
 import { checkGcpIam } from '../../src/policy/gcp-iam';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors';
+import { expectValidationError, failsWithValidationError } from '../helpers/errors';
 import { GcpCostOptimizerStack, GcpCostOptimizerStackProps } from '../../src/stacks/gcp-cost-optimizer';
 import { gcpPermissions } from '../helpers/shared';
 import { synthStack } from '../helpers/terraform';
@@ -93,10 +93,8 @@ describe('GcpCostOptimizerStack', () => {
   });
 
   it('property: random bad GKE cluster names raise ValidationError, valid ones confine the condition', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 50 }).filter((s) => !/^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$/.test(s)), (clusterName) => {
-      try { new GcpCostOptimizerStack(Testing.app(), 'g', { ...BASE, clusterName }); } catch (e) { return e instanceof ValidationError; }
-      return false;
-    }), { numRuns: 100 });
+    fc.assert(fc.property(fc.string({ maxLength: 50 }).filter((s) => !/^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$/.test(s)),
+      (clusterName) => failsWithValidationError(() => new GcpCostOptimizerStack(Testing.app(), 'g', { ...BASE, clusterName }))), { numRuns: 100 });
     fc.assert(fc.property(fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/), (clusterName) => {
       const expr = new GcpCostOptimizerStack(Testing.app(), 'g', { ...BASE, clusterName }).condition;
       return allows(expr, `projects/acme-prod/zones/z/instances/gke-${clusterName}-p-1`)
@@ -110,9 +108,6 @@ describe('GcpCostOptimizerStack', () => {
     ['an empty namespace', { namespace: '' }, 'namespace'],
     ['a bad project id', { projectId: 'A' }, 'projectId'],
   ] as const)('fails on %s', (_n, p, prop) => {
-    let err: unknown;
-    try { make(p as Partial<GcpCostOptimizerStackProps>); } catch (e) { err = e; }
-    expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).prop).toBe(prop);
+    expectValidationError(() => make(p as Partial<GcpCostOptimizerStackProps>), { path: 'g', prop });
   });
 });
