@@ -169,6 +169,22 @@ app.synth();
       expect(fs.existsSync(path.join(app, 'node_modules/cdk8s-plus-33'))).toBe(true);
     });
 
+    it('checks Terraform JSON with the GCP permission list it ships, as docs/gcp-permissions.md says', () => {
+      fs.writeFileSync(path.join(app, 'roles.tf.json'), JSON.stringify({ resource: { google_project_iam_custom_role: { r: {
+        role_id: 'r', title: 'r', project: 'p', permissions: ['compute.instances.get', 'compute.instances.fly'],
+      } } } }));
+      const list = 'node_modules/secure-agent-constructs/data/gcp-permissions.txt';
+      const r = spawnSync(path.join(app, 'node_modules/.bin/secure-agents'), ['check', '--format', 'json', '--gcp-permissions', list, 'roles.tf.json'], {
+        cwd: app, encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(1);
+      const unknown = JSON.parse(r.stdout).findings.filter((f: { rule: string }) => f.rule === 'gcp-unknown-permission');
+      expect(unknown.map((f: { message: string }) => f.message)).toEqual([expect.stringContaining('"compute.instances.fly"')]);
+      // The export a program reads it through.
+      const resolved = execFileSync('node', ['-p', 'require.resolve("secure-agent-constructs/data/gcp-permissions.txt")'], { cwd: app, encoding: 'utf8' }).trim();
+      expect(resolved).toBe(path.join(fs.realpathSync(app), list));
+    });
+
     it('runs the validation plugin as docs/validation-plugin.md says: cdk8s synth exits 0 on a clean chart and 2 on a violating one', () => {
       const doc = fs.readFileSync(path.join(ROOT, 'docs/validation-plugin.md'), 'utf8');
       const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => b.includes('validations:'));
