@@ -70,9 +70,10 @@ function apiReports(local: boolean): string[] {
         if (m.messageId === 'console-compiler-version-notice') m.handled = true;
       },
     });
-    if (!result.succeeded) problems.push(`api-extractor failed for "${entry.subpath}" (${result.errorCount} errors, ${result.warningCount} warnings)`);
-    else if (!local && result.apiReportChanged) {
+    if (!local && result.apiReportChanged) {
       problems.push(`etc/${entry.reportName}.api.md is stale: the public API of "${entry.subpath}" changed; run npm run api, review the diff and commit it`);
+    } else if (!result.succeeded) {
+      problems.push(`api-extractor failed for "${entry.subpath}" (${result.errorCount} errors, ${result.warningCount} warnings)`);
     }
   }
   return problems;
