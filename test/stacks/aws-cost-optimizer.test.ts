@@ -3,6 +3,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/errors';
 import { expectValidationError, failsWithValidationError } from '../helpers/errors';
 import { checkAwsIam } from '../../src/policy/aws-iam';
 import { AwsCostOptimizerIdentity } from '../../src/constructs/aws/cost-optimizer-identity';
