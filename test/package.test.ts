@@ -167,6 +167,11 @@ app.synth();
       expect(yaml).toContain('name: agent');
       expect(yaml).toMatch(/image: nginx:1\.27/);
       expect(fs.existsSync(path.join(app, 'node_modules/cdk8s-plus-33'))).toBe(true);
+      // No cdk8s-plus-28 type reaches the user: the shipped declarations do not mention it.
+      const lib = path.join(app, 'node_modules/secure-agent-constructs/lib');
+      const dts = (fs.readdirSync(lib, { recursive: true }) as string[]).filter((f) => f.endsWith('.d.ts'));
+      expect(dts.length).toBeGreaterThan(10);
+      expect(dts.filter((f) => fs.readFileSync(path.join(lib, f), 'utf8').includes('cdk8s-plus-28'))).toEqual([]);
     });
 
     it('checks Terraform JSON with the GCP permission list it ships, as docs/gcp-permissions.md says', () => {
