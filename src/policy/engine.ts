@@ -6,7 +6,7 @@ import { annotationsOf, isObj, Obj, podSpecsOf, refOf, text } from './objects';
 import { EXEMPTION_PREFIX, MIN_REASON_LENGTH, visibleLength } from './rule-ids';
 import { gcpIamFamily } from './gcp-iam';
 import { KUBERNETES_FAMILIES, TERRAFORM_FAMILIES } from './registry';
-import { CheckContext, Finding, Manifest, PssLevel, ResourceRef, RuleMeta, SourceLocation } from './types';
+import { CheckContext, Finding, Manifest, PssLevel, ResourceRef, RuleMeta, SourceLocation, TerraformRuleFamily } from './types';
 
 /** Options of a check run. */
 export interface CheckOptions {
@@ -119,9 +119,29 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
     ? TERRAFORM_FAMILIES.map((f) => (f.name === 'gcp' ? gcpIamFamily({ knownPermissions: gcpPermissions }) : f))
     : TERRAFORM_FAMILIES;
 
-  const problems: CheckProblem[] = [];
+  const run = (list: readonly CheckInput[], objs: readonly Manifest[]) => checkEach(list, { ...ctx, objects: objs }, terraformFamilies, metaById, selected);
+  let result = run(inputs, ctx.objects);
+  if (result.problems.size > 1) {
+    // An index shared by every object fails for all of them when one object breaks it: the objects that
+    // cannot be checked even alone are left out of the shared context, and the others are checked again.
+    const culprits = new Set([...result.problems.keys()].filter((i) => run([i], isTerraformDocument(i.object) ? [] : [i.object]).problems.size > 0));
+    if (culprits.size > 0 && culprits.size < result.problems.size) {
+      const rest = inputs.filter((i) => !culprits.has(i));
+      const again = run(rest, rest.filter((i) => !isTerraformDocument(i.object)).map((i) => i.object));
+      for (const c of culprits) again.problems.set(c, result.problems.get(c)!);
+      result = again;
+    }
+  }
+  findings.push(...result.findings);
+  const problems = inputs.filter((i) => result.problems.has(i)).map((i) => result.problems.get(i)!);
+  return { findings, summary: summarise(findings, inputs.length - problems.length), ...(problems.length ? { problems } : {}) };
+}
+
+/** Checks each input; one object's exception is that object's problem, and the others are still checked. */
+function checkEach(inputs: readonly CheckInput[], ctx: CheckContext, terraformFamilies: readonly TerraformRuleFamily[], metaById: Map<string, RuleMeta>, selected: (id: string) => boolean): { findings: Finding[]; problems: Map<CheckInput, CheckProblem> } {
+  const findings: Finding[] = [];
+  const problems = new Map<CheckInput, CheckProblem>();
   for (const input of inputs) {
-    // One object's exception is that object's problem: the others are still checked.
     try {
       if (isTerraformDocument(input.object)) {
         const own: Finding[] = [];
@@ -137,10 +157,10 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
     } catch (err) {
       let resource: ResourceRef;
       try { resource = refOf(input.object); } catch { resource = { apiVersion: '', kind: '', name: '' }; }
-      problems.push({ resource, ...(input.location ? { location: input.location } : {}), message: `could not be checked (a field of a type the rules do not expect?): ${err instanceof Error ? `${err.name}: ${err.message}` : 'an exception'}` });
+      problems.set(input, { resource, ...(input.location ? { location: input.location } : {}), message: `could not be checked (a field of a type the rules do not expect?): ${err instanceof Error ? `${err.name}: ${err.message}` : 'an exception'}` });
     }
   }
-  return { findings, summary: summarise(findings, inputs.length - problems.length), ...(problems.length ? { problems } : {}) };
+  return { findings, problems };
 }
 
 function isCheckInput(o: Manifest | CheckInput): o is CheckInput {
