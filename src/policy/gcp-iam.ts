@@ -16,7 +16,7 @@ const meta = (id: string, title: string, explanation: string, fix: string): Rule
 export const GCP_RULES = {
   unknownPermission: meta('gcp-unknown-permission', 'A custom-role permission that does not exist',
     'Google rejects a custom role with an unknown permission, or the permission is not supported in custom roles: the apply fails or the role lacks what was intended.',
-    'Use a permission from the IAM permissions reference (the list in ../shared/data/gcp-iam/permissions.txt).'),
+    'Correct the name, or use a permission that custom roles support. The list compared with is the file given to --gcp-permissions; the package ships one (node_modules/secure-agent-constructs/data/gcp-permissions.txt, the permissions of predefined roles), and docs/gcp-permissions.md shows how to list your own project\'s with gcloud.'),
   unconditionedMutation: meta('gcp-unconditioned-mutation', 'A mutating role bound on a project, folder or organisation that no condition confines',
     'A binding above the resource level of a role that creates, changes or deletes resources reaches every cluster of the project (or of every project below the folder). A condition that is always true, or that only names the project, confines nothing.',
     'Add a condition that names this cluster\'s resources, e.g. resource.name.extract("/instances/{name}").startsWith("gke-<cluster>-"), or bind the role on the resource itself.'),

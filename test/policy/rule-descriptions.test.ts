@@ -30,3 +30,9 @@ describe('every rule the checker knows is described', () => {
     }
   });
 });
+
+describe('rule texts users read', () => {
+  it('point at nothing that exists only in the development checkout (../shared)', () => {
+    for (const r of allRules()) expect(`${r.title} ${r.explanation} ${r.fix}`, r.id).not.toContain('../shared');
+  });
+});
