@@ -6,7 +6,7 @@ import { Chart } from 'cdk8s';
 import { Client } from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditSql } from '../../../src/constructs/aiops/audit-sql';
-import { AUDIT_SECRETS_DIR, AUDIT_SQL_DIR, AuditLog } from '../../../src/constructs/aiops/audit-log';
+import { AUDIT_SECRETS_DIR, AUDIT_SQL_DIR, AuditLog, PgSslMode } from '../../../src/constructs/aiops/audit-log';
 import { NetworkPeer } from '../../../src/constructs/network';
 import { SecretSource } from '../../../src/constructs/secrets';
 import { startPostgres, TestPostgres } from '../../helpers/postgres';
@@ -19,15 +19,17 @@ const inCi = process.env.CI === 'true';
 const RETENTION_DAYS = 30;
 const PASSWORDS = { admin: 'adm:in\\pw', app: 'app-pw:1', archiver: 'arch\\pw', retention: 'ret:pw' };
 
-const objects = synth((app) => {
+/** The audit log's objects; the test server has no certificate, so the jobs here use sslmode prefer unless told otherwise. */
+const auditObjects = (sslMode: PgSslMode | undefined) => synth((app) => {
   const chart = new Chart(app, 'audit', { namespace: 'aiops' });
   new AuditLog(chart, 'audit-log', {
     retentionDays: RETENTION_DAYS,
-    database: { host: 'postgres.aiops.svc', peer: NetworkPeer.pods({ labels: { 'app.kubernetes.io/name': 'postgres' } }) },
+    database: { host: 'postgres.aiops.svc', peer: NetworkPeer.pods({ labels: { 'app.kubernetes.io/name': 'postgres' } }), sslMode },
     adminPassword: SecretSource.kubernetesSecret({ name: 'pg-admin', keys: ['password'] }),
     rolePasswords: { app: SecretSource.kubernetesSecret({ name: 'pg-app', keys: ['password'] }), archiver: SecretSource.kubernetesSecret({ name: 'pg-archiver', keys: ['password'] }), retention: SecretSource.kubernetesSecret({ name: 'pg-retention', keys: ['password'] }) },
   });
 });
+const objects = auditObjects(PgSslMode.PREFER);
 const sql = auditSql({ retentionDays: RETENTION_DAYS });
 const configMap = find(objects, 'ConfigMap', 'aiops-audit-sql');
 const container = (o: K8sObject) => podSpec(o).containers[0];
@@ -104,6 +106,18 @@ describe('audit log on a real PostgreSQL server', () => {
     for (const c of clients) await c.end().catch(() => undefined);
     server?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('by default verifies the server\'s certificate, so a server without TLS is refused', () => {
+    const strict = container(find(auditObjects(undefined), 'Job', 'aiops-audit-migration'));
+    expect(strict.env).toContainEqual({ name: 'PGSSLMODE', value: 'verify-full' });
+    let failure = '';
+    try {
+      runLikePod(strict);
+    } catch (err) {
+      failure = String((err as { stderr?: string }).stderr ?? err);
+    }
+    expect(failure).toMatch(/SSL/);
   });
 
   it('lets the application INSERT and SELECT, with the server setting the timestamp', async () => {
