@@ -1,7 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
-  AgentWorkload, AiopsChart, CA_BUNDLE_ENV, CA_BUNDLE_PATH, CostOptimizerChart, DataSource, FamilyChartProps, ObservabilityChart,
+  AgentWorkload, AiopsChart, CA_BUNDLE_ENV, ImagePolicyEngine, CA_BUNDLE_PATH, CostOptimizerChart, DataSource, FamilyChartProps, ObservabilityChart,
   SecretSource, SensorChart, TaintEffect, TolerationOperator, ValidationError, WhenUnsatisfiable, WorkloadSettings,
 } from '../../src';
 import { catchValidationError } from '../helpers/errors';
@@ -240,6 +241,26 @@ describe.each(CASES)('$name: the base props and every operational setting', (c) 
       expect(quota.spec.scopeSelector).toEqual({ matchExpressions: [{ operator: 'In', scopeName: 'PriorityClass', values: ['system-node-critical'] }] });
     });
   }
+});
+
+const PUBLIC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+describe.each(CASES)('$name: image policy and digest pinning', (c) => {
+  it('adds the image signature policy named after the namespace, for the family', () => {
+    const objects = synth((app) => {
+      c.build(app, 'chart', { namespace: 'team-a', imagePolicy: { engine: ImagePolicyEngine.KYVERNO, publicKey: PUBLIC_KEY, images: ['ghcr.io/*/**'] } }, {}, false);
+    });
+    const policy = find(objects, 'ImageValidatingPolicy', 'team-a-signed-images');
+    expect(policy.spec.matchImageReferences).toEqual([{ glob: 'ghcr.io/*/**' }]);
+    expect(policy.metadata.labels?.['app.kubernetes.io/part-of']).toBe(find(objects, c.kind, c.workload).metadata.labels?.['app.kubernetes.io/part-of']);
+  });
+
+  it('refuses an image that is not pinned by digest, naming the component, unless told not to', () => {
+    const unpinned = { image: 'ghcr.io/example/unpinned:1.0.0' } as WorkloadSettings;
+    const e = catchValidationError(() => c.build(new App(), 'chart', {}, unpinned, false));
+    expect([e.code, e.prop, e.message.startsWith(`${c.name} "chart": `)]).toEqual(['image-not-pinned', `${c.key}.image`, true]);
+    expect(() => c.build(new App(), 'chart', { requireImageDigests: false }, unpinned, false)).not.toThrow();
+  });
 });
 
 describe.each(CASES)('$name: every component takes the operational settings', (c) => {
