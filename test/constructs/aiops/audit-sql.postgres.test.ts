@@ -6,7 +6,7 @@ import { Chart } from 'cdk8s';
 import { Client } from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditSql } from '../../../src/constructs/aiops/audit-sql';
-import { AUDIT_SECRETS_DIR, AUDIT_SQL_DIR, AuditLog, PgSslMode } from '../../../src/constructs/aiops/audit-log';
+import { AUDIT_SECRETS_DIR, AUDIT_SQL_DIR, AuditLog } from '../../../src/constructs/aiops/audit-log';
 import { NetworkPeer } from '../../../src/constructs/network';
 import { SecretSource } from '../../../src/constructs/secrets';
 import { startPostgres, TestPostgres } from '../../helpers/postgres';
@@ -19,17 +19,15 @@ const inCi = process.env.CI === 'true';
 const RETENTION_DAYS = 30;
 const PASSWORDS = { admin: 'adm:in\\pw', app: 'app-pw:1', archiver: 'arch\\pw', retention: 'ret:pw' };
 
-/** The audit log's objects; the test server has no certificate, so the jobs here use sslmode prefer unless told otherwise. */
-const auditObjects = (sslMode: PgSslMode | undefined) => synth((app) => {
+const objects = synth((app) => {
   const chart = new Chart(app, 'audit', { namespace: 'aiops' });
   new AuditLog(chart, 'audit-log', {
     retentionDays: RETENTION_DAYS,
-    database: { host: 'postgres.aiops.svc', peer: NetworkPeer.pods({ labels: { 'app.kubernetes.io/name': 'postgres' } }), sslMode },
+    database: { host: 'postgres.aiops.svc', peer: NetworkPeer.pods({ labels: { 'app.kubernetes.io/name': 'postgres' } }) },
     adminPassword: SecretSource.kubernetesSecret({ name: 'pg-admin', keys: ['password'] }),
     rolePasswords: { app: SecretSource.kubernetesSecret({ name: 'pg-app', keys: ['password'] }), archiver: SecretSource.kubernetesSecret({ name: 'pg-archiver', keys: ['password'] }), retention: SecretSource.kubernetesSecret({ name: 'pg-retention', keys: ['password'] }) },
   });
 });
-const objects = auditObjects(PgSslMode.PREFER);
 const sql = auditSql({ retentionDays: RETENTION_DAYS });
 const configMap = find(objects, 'ConfigMap', 'aiops-audit-sql');
 const container = (o: K8sObject) => podSpec(o).containers[0];
@@ -49,6 +47,8 @@ function runLikePod(c: { command: string[]; env: Array<{ name: string; value: st
   const env: Record<string, string> = { PATH: `${server!.bin}:${process.env.PATH}` };
   for (const e of c.env) env[e.name] = e.value.replace('/tmp/pgpass', join(work, 'pgpass'));
   Object.assign(env, { PGHOST: server!.host, PGPORT: String(server!.port), PGDATABASE: 'postgres' });
+  // The pod trusts the system store ("system"); the test server's certificate comes from a throwaway CA.
+  if (env.PGSSLROOTCERT === 'system') env.PGSSLROOTCERT = server!.caFile!;
   return execFileSync(c.command[0], [c.command[1], script], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -76,7 +76,7 @@ describe('audit log on a real PostgreSQL server', () => {
 
   beforeAll(async () => {
     try {
-      server = await startPostgres({ superuserPassword: PASSWORDS.admin });
+      server = await startPostgres({ superuserPassword: PASSWORDS.admin, tls: true });
     } catch (err) {
       startError = (err as Error).message;
       if (inCi) throw new Error(`CI=true and no PostgreSQL server could be started: ${startError}`);
@@ -108,16 +108,13 @@ describe('audit log on a real PostgreSQL server', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('by default verifies the server\'s certificate, so a server without TLS is refused', () => {
-    const strict = container(find(auditObjects(undefined), 'Job', 'aiops-audit-migration'));
-    expect(strict.env).toContainEqual({ name: 'PGSSLMODE', value: 'verify-full' });
-    let failure = '';
-    try {
-      runLikePod(strict);
-    } catch (err) {
-      failure = String((err as { stderr?: string }).stderr ?? err);
+  it('runs the migration and the retention job over TLS with full verification (verify-full), against a server whose certificate they check', () => {
+    for (const c of [migrationJob, retentionJob]) {
+      expect(c.env).toEqual(expect.arrayContaining([{ name: 'PGSSLMODE', value: 'verify-full' }, { name: 'PGSSLROOTCERT', value: 'system' }]));
     }
-    expect(failure).toMatch(/SSL/);
+    // The migration in beforeAll connected over TLS: with no CA given, verify-full refuses the test server.
+    const noCa = { ...migrationJob, env: migrationJob.env.filter((e: { name: string }) => e.name !== 'PGSSLROOTCERT').concat([{ name: 'PGSSLROOTCERT', value: join(work, 'no-such-ca.crt') }]) };
+    expect(() => runLikePod(noCa)).toThrow(/root certificate|certificate/);
   });
 
   it('lets the application INSERT and SELECT, with the server setting the timestamp', async () => {
