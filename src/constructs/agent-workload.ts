@@ -533,8 +533,8 @@ export class AgentWorkload extends Construct {
    */
   public allowTo(peer: AgentWorkload | IEgressPeer, ports?: PolicyPort[], reason?: string): this {
     if (peer instanceof AgentWorkload) {
-      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? [], reason ?? `sends to ${peer.name}`);
-      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? [], reason ?? `receives from ${this.name}`);
+      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? [], reason ?? `sends to workload ${peer.name}`);
+      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? [], reason ?? `receives from workload ${this.name}`);
     } else {
       this.policy().allowEgressTo(peer, ports, reason);
     }
@@ -788,7 +788,11 @@ export class AgentWorkload extends Construct {
 
   private refuseDuplicateName(): void {
     const chart = Chart.of(this);
-    const twin = chart.node.findAll().find((c) => c !== this && c instanceof AgentWorkload && c.name === this.name && c.namespace === this.namespace);
+    const names = WORKLOAD_NAMES.get(chart) ?? new Map<string, AgentWorkload>();
+    WORKLOAD_NAMES.set(chart, names);
+    const key = `${this.namespace ?? ''}/${this.name}`;
+    const twin = names.get(key);
+    names.set(key, twin ?? this);
     if (twin) {
       this.validator.fail('duplicate-workload-name', 'name', this.name, `is already the name of the workload at "${twin.node.path}" in this chart (their ServiceAccounts, Services and policies would collide)`, 'give one of them another name');
     }
@@ -1038,6 +1042,9 @@ function checkIntOrPercent(v: PropValidator, prop: string, value: number | strin
 }
 
 const WARNED = new WeakSet<Construct>();
+
+/** The workloads of each chart by `<namespace>/<name>`, to refuse a second one with the same name. */
+const WORKLOAD_NAMES = new WeakMap<Chart, Map<string, AgentWorkload>>();
 
 /** A synthesis warning: kept on the construct's metadata, and printed once. */
 function warn(scope: Construct, text: string): void {
