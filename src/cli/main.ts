@@ -6,6 +6,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { runDiff } from './diff';
+import { runReport } from './report';
 import { check, CheckInput, formatJson, formatSarif, formatText, InputProblem, MAX_INPUT_BYTES, parseDocuments, PssLevel } from '../policy';
 
 export const USAGE = `usage: secure-agents check [--pss restricted|baseline] [--rules <prefix>,...] [--format text|json|sarif] <file|dir|->...
@@ -105,6 +107,8 @@ function readInputs(paths: readonly string[], io: CliIo): { inputs: CheckInput[]
 export function run(argv: readonly string[], io: CliIo): number {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') { io.stdout(USAGE + '\n'); return 0; }
+  if (command === 'report') return runReport(rest, io);
+  if (command === 'diff') return runDiff(rest, io);
   if (command !== 'check') { io.stderr(`secure-agents: ${command ? `unknown command "${command}"` : 'no command'}\n${USAGE}\n`); return 2; }
   let args: Args;
   try {

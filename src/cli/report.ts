@@ -1,0 +1,142 @@
+/**
+ * `secure-agents report [--format markdown|json|html] [--title <text>] <file|dir|->...`
+ *
+ * Exit codes: 0 the report was written, 2 unreadable input, no workload found, or bad usage.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputProblem, Manifest, MAX_INPUT_BYTES, parseDocuments } from '../policy';
+import { buildReport, PrivilegeReport, reportHtml, reportMarkdown } from '../policy/report';
+
+export const REPORT_USAGE = `usage: secure-agents report [--format markdown|json|html] [--title <text>] <file|dir|->...
+
+  --format   markdown (default; fits a pull-request comment), json (schema: docs/report.md) or html
+             (one self-contained page with a diagram of who talks to whom)
+  --title    the report's heading (default: Privilege report)
+
+Reads Kubernetes YAML and Terraform JSON (cdk.tf.json); directories are walked for .yaml, .yml and
+.json files; "-" reads standard input. Exit codes: 0 written, 2 unreadable input or no workload, or bad usage.`;
+
+export interface ReportIo {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+  readonly readStdin: () => string;
+}
+
+export class UsageError extends Error {}
+
+function walk(dir: string, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) { if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) walk(p, out); }
+    else if (/\.(ya?ml|json)$/i.test(entry.name)) out.push(p);
+  }
+}
+
+export interface ReadResult { readonly manifests: Manifest[]; readonly problems: InputProblem[] }
+
+/** Reads files, directories and stdin (`-`) as the checker does. */
+export function readPaths(paths: readonly string[], io: Pick<ReportIo, 'readStdin'>): ReadResult {
+  const manifests: Manifest[] = [];
+  const problems: InputProblem[] = [];
+  const files: string[] = [];
+  for (const p of paths) {
+    if (p === '-') { files.push(p); continue; }
+    try {
+      if (statSync(p).isDirectory()) walk(p, files); else files.push(p);
+    } catch (err) {
+      problems.push({ file: p, message: `${p}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+    }
+  }
+  for (const file of files) {
+    let text: string;
+    try {
+      if (file !== '-' && statSync(file).size > MAX_INPUT_BYTES) {
+        problems.push({ file, message: `${file}: larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB; split it into smaller files` });
+        continue;
+      }
+      text = file === '-' ? io.readStdin() : readFileSync(file, 'utf8');
+    } catch (err) {
+      problems.push({ file, message: `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+      continue;
+    }
+    add(parseDocuments(text, file), manifests, problems);
+  }
+  return { manifests, problems };
+}
+
+function add(parsed: ReturnType<typeof parseDocuments>, manifests: Manifest[], problems: InputProblem[]): void {
+  manifests.push(...parsed.inputs.map((i) => i.object));
+  problems.push(...parsed.problems);
+}
+
+/**
+ * Reads `<rev>:<path>` from git (a file, or every .yaml/.yml/.json file under a directory) with
+ * `git ls-tree` and `git show`, in the current directory's repository.
+ */
+export function readGit(spec: string, cwd?: string): ReadResult {
+  const colon = spec.indexOf(':');
+  if (colon <= 0) throw new UsageError(`--git "${spec}" is not <rev>:<path>; use e.g. --git main:dist`);
+  const rev = spec.slice(0, colon);
+  const path = spec.slice(colon + 1).replace(/\/+$/, '') || '.';
+  const git = (args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: MAX_INPUT_BYTES * 4, stdio: ['ignore', 'pipe', 'pipe'] });
+  const manifests: Manifest[] = [];
+  const problems: InputProblem[] = [];
+  let names: string[];
+  try {
+    names = git(['ls-tree', '-r', '--name-only', '--full-tree', rev, '--', path === '.' ? '' : path]).split('\n').filter((n) => n !== '');
+  } catch (err) {
+    return { manifests, problems: [{ file: spec, message: `${spec}: git cannot list it (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})` }] };
+  }
+  names = names.filter((n) => /\.(ya?ml|json)$/i.test(n)).sort();
+  if (names.length === 0) problems.push({ file: spec, message: `${spec}: no .yaml, .yml or .json file at that revision and path` });
+  for (const n of names) {
+    const file = `${rev}:${n}`;
+    try {
+      add(parseDocuments(git(['show', file]), file), manifests, problems);
+    } catch (err) {
+      problems.push({ file, message: `${file}: cannot be read (${(err as Error).message.split('\n')[0]})` });
+    }
+  }
+  return { manifests, problems };
+}
+
+/** Builds the report of the given inputs; problems go into the report and to stderr. */
+export function reportOf(read: ReadResult): PrivilegeReport {
+  return buildReport(read.manifests, read.problems.map((p) => ({ file: p.file, message: p.message })));
+}
+
+export function runReport(argv: readonly string[], io: ReportIo): number {
+  let format: 'markdown' | 'json' | 'html' = 'markdown';
+  let title: string | undefined;
+  const paths: string[] = [];
+  try {
+    for (let i = 0; i < argv.length; i++) {
+      let a = argv[i];
+      let inline: string | undefined;
+      if (a.startsWith('--') && a.includes('=')) { inline = a.slice(a.indexOf('=') + 1); a = a.slice(0, a.indexOf('=')); }
+      const take = () => { if (inline !== undefined) return inline; if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`); return argv[++i]; };
+      if (a === '--format') {
+        const v = take();
+        if (v !== 'markdown' && v !== 'json' && v !== 'html') throw new UsageError(`--format "${v}" is not a format; use markdown, json or html`);
+        format = v;
+      } else if (a === '--title') title = take();
+      else if (a === '--help' || a === '-h') { io.stdout(REPORT_USAGE + '\n'); return 0; }
+      else if (a === '-' || !a.startsWith('-')) paths.push(a);
+      else throw new UsageError(`unknown option ${a}`);
+    }
+    if (paths.length === 0) throw new UsageError('no file, directory or - given');
+  } catch (err) {
+    if (err instanceof UsageError) { io.stderr(`secure-agents report: ${err.message}\n${REPORT_USAGE}\n`); return 2; }
+    throw err;
+  }
+  const read = readPaths(paths, io);
+  const report = reportOf(read);
+  if (format === 'json') io.stdout(JSON.stringify(report, null, 2) + '\n');
+  else if (format === 'html') io.stdout(reportHtml(report, title));
+  else io.stdout(reportMarkdown(report, title));
+  for (const p of read.problems) io.stderr(`secure-agents report: ${p.message}\n`);
+  if (report.workloads.length === 0) io.stderr('secure-agents report: no workload (Pod, Deployment, DaemonSet, StatefulSet, Job, CronJob or pod template) among the inputs\n');
+  return read.problems.length > 0 || report.workloads.length === 0 ? 2 : 0;
+}
