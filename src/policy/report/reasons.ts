@@ -55,13 +55,16 @@ export function exemptionReason(o: Obj, ruleId: string): string | null {
 
 /**
  * The part of an exemption reason about one item, when the reason lists items as
- * `ITEM: why; ITEM (detail): why` (as the library's constructs write them); else the whole reason.
+ * `ITEM: why; ITEM (detail): why` (as the library's constructs write them). A list that does not name
+ * the item gives no reason for it; a reason that is not such a list applies whole.
  */
 export function reasonPart(reason: string | null, item: string): string | null {
   if (!reason) return null;
   const parts = reason.split(/;\s+/);
   const mine = parts.filter((p) => p.startsWith(`${item}:`) || p.startsWith(`${item} (`));
-  return mine.length > 0 ? mine.join('; ') : reason;
+  if (mine.length > 0) return mine.join('; ');
+  const itemised = parts.length > 1 && parts.every((p) => /^[^\s:]+( \([^)]*\))?:\s/.test(p));
+  return itemised ? null : reason;
 }
 
 /** Reasons written in a Terraform block's `"//": {"secure-agents": {"reasons": {...}}}`. */
