@@ -45,7 +45,7 @@ export function buildReport(manifests: readonly Manifest[], problems: readonly R
     network: new NetworkIndex(k8s, targets),
     accounts: new Map(k8s.filter((o) => o.kind === 'ServiceAccount').map((o) => [`${o.metadata?.namespace ?? ''}/${o.metadata?.name}`, o])),
     externalSecrets: indexExternalSecrets(k8s),
-    imagePolicies: imagePolicies(k8s),
+    imagePolicies: indexImagePolicies(imagePolicies(k8s)),
   };
   const reports = workloads.map(({ o, pod }) => workloadReport(o, pod, ctx));
   reports.sort((a, b) => compare(a.workload.namespace, b.workload.namespace) || compare(a.workload.name, b.workload.name) || compare(a.workload.kind, b.workload.kind));
@@ -67,7 +67,7 @@ interface Ctx {
   network: NetworkIndex;
   accounts: Map<string, Obj>;
   externalSecrets: Map<string, string>;
-  imagePolicies: ImagePolicy[];
+  imagePolicies: Map<string, Array<{ policy: ImagePolicy; glob: string }>>;
 }
 
 function workloadReport(o: Obj, pod: PodSpecAt, ctx: Ctx): WorkloadReport {
@@ -330,13 +330,31 @@ function imageForms(image: string): string[] {
   return forms;
 }
 
+/** Globs by their literal prefix (up to the first wildcard), so an image is matched against the few that can match. */
+function indexImagePolicies(policies: readonly ImagePolicy[]): Map<string, Array<{ policy: ImagePolicy; glob: string }>> {
+  const out = new Map<string, Array<{ policy: ImagePolicy; glob: string }>>();
+  for (const policy of policies) {
+    for (const glob of policy.globs) {
+      const prefix = glob.slice(0, glob.search(/[*?]/) < 0 ? glob.length : glob.search(/[*?]/));
+      const l = out.get(prefix);
+      if (l) l.push({ policy, glob }); else out.set(prefix, [{ policy, glob }]);
+    }
+  }
+  return out;
+}
+
 function imagesOf(pod: PodSpecAt, namespace: string, ctx: Ctx): ImageUse[] {
   return containersOf(pod).map(({ container: c }) => {
     const image = String(c.image ?? '');
     const forms = imageForms(image);
-    const policies = ctx.imagePolicies
-      .filter((p) => (p.namespace === undefined || p.namespace === namespace) && p.globs.some((g) => forms.some((f) => globRegExp(g, p.wildcardSpansSlash).test(f))))
-      .map((p) => p.name);
+    const policies: string[] = [];
+    for (const f of forms) {
+      for (let n = 0; n <= f.length; n++) {
+        for (const { policy: p, glob } of ctx.imagePolicies.get(f.slice(0, n)) ?? []) {
+          if ((p.namespace === undefined || p.namespace === namespace) && globRegExp(glob, p.wildcardSpansSlash).test(f)) policies.push(p.name);
+        }
+      }
+    }
     return { container: String(c.name ?? ''), image, pinned: parseImage(image).digest !== undefined, signaturePolicies: [...new Set(policies)].sort() };
   });
 }

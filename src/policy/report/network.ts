@@ -49,15 +49,26 @@ function portsOf(ports: unknown, cilium: boolean): string[] {
   return out.length ? [...new Set(out)].sort() : ['any'];
 }
 
+function push<T>(m: Map<string, T[]>, k: string, v: T): void {
+  const l = m.get(k);
+  if (l) l.push(v); else m.set(k, [v]);
+}
+
 export class NetworkIndex {
   private readonly policiesByNs = new Map<string, Obj[]>();
   private readonly clusterwide: Obj[] = [];
   private readonly targetsByNs = new Map<string, PodTarget[]>();
+  /** `ns\0key=value` → the targets with that label, so that matchLabels selectors do not scan a namespace. */
+  private readonly targetsByLabel = new Map<string, PodTarget[]>();
+  /** `ns\0key=value` of a policy's first matchLabels pair → policies; policies without one under `ns\0`. */
+  private readonly policiesByLabel = new Map<string, Obj[]>();
+  private readonly order = new Map<Obj, number>();
   private readonly namespaceLabels = new Map<string, Record<string, string>>();
 
   constructor(objects: readonly Obj[], targets: readonly PodTarget[]) {
     for (const o of objects) {
       if (o.kind === 'NetworkPolicy' || o.kind === 'CiliumNetworkPolicy') {
+        this.order.set(o, this.order.size);
         const ns = String(o.metadata?.namespace ?? '');
         const l = this.policiesByNs.get(ns);
         if (l) l.push(o); else this.policiesByNs.set(ns, [o]);
@@ -70,7 +81,23 @@ export class NetworkIndex {
     for (const t of targets) {
       const l = this.targetsByNs.get(t.namespace);
       if (l) l.push(t); else this.targetsByNs.set(t.namespace, [t]);
+      for (const [k, v] of Object.entries(t.labels)) push(this.targetsByLabel, `${t.namespace}\u0000${k}=${v}`, t);
     }
+    for (const [ns, list] of this.policiesByNs) {
+      for (const p of list) {
+        const sel = p.kind === 'NetworkPolicy' ? p.spec?.podSelector : ciliumLabels(p.spec?.endpointSelector);
+        const first = isObj(sel) && isObj(sel.matchLabels) ? Object.entries(sel.matchLabels)[0] : undefined;
+        push(this.policiesByLabel, `${ns}\u0000${first && !Array.isArray(p.specs) ? `${first[0]}=${first[1]}` : ''}`, p);
+      }
+    }
+  }
+
+  /** Policies of a namespace that may select pods with these labels (the rest cannot). */
+  private candidates(namespace: string, labels: Record<string, string>): Obj[] {
+    const out = [...(this.policiesByLabel.get(`${namespace}\u0000`) ?? [])];
+    for (const [k, v] of Object.entries(labels)) out.push(...(this.policiesByLabel.get(`${namespace}\u0000${k}=${v}`) ?? []));
+    // Keep the policies' order as written, so rules are listed the same way whatever the labels.
+    return [...new Set(out)].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
   }
 
   private nsLabels(ns: string): Record<string, string> {
@@ -83,7 +110,11 @@ export class NetworkIndex {
     const nsList = namespaces === 'all' ? [...this.targetsByNs.keys()]
       : Array.isArray(namespaces) ? namespaces
         : [...this.targetsByNs.keys()].filter((ns) => selectorMatches(namespaces, this.nsLabels(ns)));
-    for (const ns of nsList) for (const t of this.targetsByNs.get(ns) ?? []) if (selectorMatches(podSel ?? {}, t.labels)) out.push(t.ref);
+    const first = isObj(podSel) && isObj(podSel.matchLabels) ? Object.entries(podSel.matchLabels)[0] : undefined;
+    for (const ns of nsList) {
+      const pool = first ? this.targetsByLabel.get(`${ns}\u0000${first[0]}=${first[1]}`) ?? [] : this.targetsByNs.get(ns) ?? [];
+      for (const t of pool) if (selectorMatches(podSel ?? {}, t.labels)) out.push(t.ref);
+    }
     return out.sort();
   }
 
@@ -136,7 +167,7 @@ export class NetworkIndex {
     const policies: string[] = [];
     const rules: NetworkRule[] = [];
     const withNs = { ...labels, [CILIUM_NS]: namespace };
-    for (const p of this.policiesByNs.get(namespace) ?? []) {
+    for (const p of this.candidates(namespace, withNs)) {
       const spec = isObj(p.spec) ? p.spec : {};
       const reasons = jsonArrayAnnotation(p, dir);
       const name = `${p.kind}/${p.metadata?.name}`;
