@@ -6,7 +6,8 @@ import { buildReport, diffMarkdown, diffReports } from '../../src/policy/report'
 
 const props: ObservabilityChartProps = {
   apiServer: { cidrs: ['10.100.0.1/32'], port: 443 },
-  backend: { url: 'https://ingest.vendor.example', proxy: { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] } },
+  httpsProxy: { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] },
+  backend: { url: 'https://ingest.vendor.example' },
   agent: {
     image: 'ghcr.io/example/ebpf-agent:3.2.0@sha256:4faffc29efe42a93ad6d983ef0062b203d348d864ff4e56051c0977cd57da79a',
     runAsRoot: { reason: 'Kubernetes adds capabilities to the effective set of UID 0 only (no ambient capabilities)' },
