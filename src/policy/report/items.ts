@@ -15,6 +15,8 @@ export interface PrivilegeItem {
   readonly reason: string | null;
   /** Whether the output has a place for this item's reason (docs/reasons-in-output.md); only these warn without one. */
   readonly expectsReason: boolean;
+  /** For Kubernetes API items: the group, the verb, and what it applies to (so a listing can merge verbs). */
+  readonly api?: { readonly group: string; readonly verb: string; readonly object: string };
 }
 
 const scopeText = (scope: string) => (scope === 'cluster' ? 'cluster-wide' : `in namespace ${scope.slice('namespace:'.length)}`);
@@ -58,6 +60,7 @@ export function privilegeItems(w: WorkloadReport): PrivilegeItem[] {
         items.push({
           key: `k8s:${p.scope}:${p.apiGroup}:${p.resource}:${p.resourceNames.join(',')}:${verb}`, section: 'kubernetes-api',
           text: `[${group}] ${verb} ${resourceText(p)} ${scopeText(p.scope)}`, reason: p.reasons.length ? p.reasons.join('; ') : null, expectsReason: true,
+          api: { group, verb, object: `${resourceText(p)} ${scopeText(p.scope)}` },
         });
       }
     }

@@ -1,6 +1,6 @@
 /** Markdown renderings of the report and the diff, sized for a pull-request comment. */
 import { needsReason, PrivilegeDiff } from './diff';
-import { resourceText } from './items';
+import { PrivilegeItem, resourceText } from './items';
 import { API_GROUPS, NetworkDirection, PrivilegeReport, Reason, WorkloadReport } from './types';
 
 export const NO_REASON = 'no reason given';
@@ -85,6 +85,26 @@ export function reportMarkdown(report: PrivilegeReport, title = 'Privilege repor
   return parts.join('\n') + '\n';
 }
 
+/** Merges API items that differ only in the verb (`get, patch apps/deployments in namespace shop`). */
+function fold(items: readonly PrivilegeItem[]): PrivilegeItem[] {
+  const out: PrivilegeItem[] = [];
+  const byObject = new Map<string, { item: PrivilegeItem; verbs: string[] }>();
+  for (const i of items) {
+    if (!i.api) { out.push(i); continue; }
+    const key = `${i.api.group}\u0000${i.api.object}\u0000${i.reason ?? ''}`;
+    const seen = byObject.get(key);
+    if (seen) { seen.verbs.push(i.api.verb); continue; }
+    const entry = { item: i, verbs: [i.api.verb] };
+    byObject.set(key, entry);
+    out.push(i);
+  }
+  return out.map((i) => {
+    if (!i.api) return i;
+    const e = byObject.get(`${i.api.group}\u0000${i.api.object}\u0000${i.reason ?? ''}`)!;
+    return { ...i, text: `[${i.api.group}] ${e.verbs.join(', ')} ${i.api.object}` };
+  });
+}
+
 /** The diff as Markdown; empty when no privilege changed. */
 export function diffMarkdown(diff: PrivilegeDiff): string {
   if (diff.workloads.length === 0) return '';
@@ -94,10 +114,10 @@ export function diffMarkdown(diff: PrivilegeDiff): string {
   for (const w of diff.workloads) {
     const status = w.status === 'added' ? ' (new workload)' : w.status === 'removed' ? ' (removed workload)' : '';
     lines.push('', `### ${md(workloadTitle(w.workload))}${status}`, '');
-    for (const i of w.added) {
+    for (const i of fold(w.added)) {
       lines.push(`- ➕ ${md(i.text)}${i.reason ? `: ${md(i.reason)}` : needsReason(i) ? ` ⚠️ **${NO_REASON}**` : ''}`);
     }
-    for (const i of w.removed) lines.push(`- ➖ ${md(i.text)}`);
+    for (const i of fold(w.removed)) lines.push(`- ➖ ${md(i.text)}`);
   }
   return lines.join('\n') + '\n';
 }
