@@ -34,17 +34,28 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
-export interface ReadResult { readonly manifests: Manifest[]; readonly problems: InputProblem[] }
+export interface ReadResult {
+  readonly manifests: Manifest[];
+  /** Per manifest, its file relative to the directory (or git path) it was found under. */
+  readonly sources: string[];
+  readonly problems: InputProblem[];
+}
 
 /** Reads files, directories and stdin (`-`) as the checker does. */
 export function readPaths(paths: readonly string[], io: Pick<ReportIo, 'readStdin'>): ReadResult {
   const manifests: Manifest[] = [];
+  const sources: string[] = [];
   const problems: InputProblem[] = [];
   const files: string[] = [];
+  const relative = new Map<string, string>();
   for (const p of paths) {
     if (p === '-') { files.push(p); continue; }
     try {
-      if (statSync(p).isDirectory()) walk(p, files); else files.push(p);
+      if (statSync(p).isDirectory()) {
+        const before = files.length;
+        walk(p, files);
+        for (const f of files.slice(before)) relative.set(f, relativeTo(p, f));
+      } else files.push(p);
     } catch (err) {
       problems.push({ file: p, message: `${p}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
     }
@@ -61,13 +72,17 @@ export function readPaths(paths: readonly string[], io: Pick<ReportIo, 'readStdi
       problems.push({ file, message: `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
       continue;
     }
-    add(parseDocuments(text, file), manifests, problems);
+    add(parseDocuments(text, file), relative.get(file) ?? file, manifests, sources, problems);
   }
-  return { manifests, problems };
+  return { manifests, sources, problems };
 }
 
-function add(parsed: ReturnType<typeof parseDocuments>, manifests: Manifest[], problems: InputProblem[]): void {
-  manifests.push(...parsed.inputs.map((i) => i.object));
+function relativeTo(dir: string, file: string): string {
+  return file.slice(dir.replace(/\/+$/, '').length).replace(/^[/\\]+/, '').split('\\').join('/');
+}
+
+function add(parsed: ReturnType<typeof parseDocuments>, source: string, manifests: Manifest[], sources: string[], problems: InputProblem[]): void {
+  for (const i of parsed.inputs) { manifests.push(i.object); sources.push(source); }
   problems.push(...parsed.problems);
 }
 
@@ -82,29 +97,30 @@ export function readGit(spec: string, cwd?: string): ReadResult {
   const path = spec.slice(colon + 1).replace(/\/+$/, '') || '.';
   const git = (args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: MAX_INPUT_BYTES * 4, stdio: ['ignore', 'pipe', 'pipe'] });
   const manifests: Manifest[] = [];
+  const sources: string[] = [];
   const problems: InputProblem[] = [];
   let names: string[];
   try {
     names = git(['ls-tree', '-r', '--name-only', '--full-tree', rev, '--', path === '.' ? '' : path]).split('\n').filter((n) => n !== '');
   } catch (err) {
-    return { manifests, problems: [{ file: spec, message: `${spec}: git cannot list it (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})` }] };
+    return { manifests, sources, problems: [{ file: spec, message: `${spec}: git cannot list it (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})` }] };
   }
   names = names.filter((n) => /\.(ya?ml|json)$/i.test(n)).sort();
   if (names.length === 0) problems.push({ file: spec, message: `${spec}: no .yaml, .yml or .json file at that revision and path` });
   for (const n of names) {
     const file = `${rev}:${n}`;
     try {
-      add(parseDocuments(git(['show', file]), file), manifests, problems);
+      add(parseDocuments(git(['show', file]), file), path === '.' || n === path ? n : n.slice(path.length + 1), manifests, sources, problems);
     } catch (err) {
       problems.push({ file, message: `${file}: cannot be read (${(err as Error).message.split('\n')[0]})` });
     }
   }
-  return { manifests, problems };
+  return { manifests, sources, problems };
 }
 
 /** Builds the report of the given inputs; problems go into the report and to stderr. */
 export function reportOf(read: ReadResult): PrivilegeReport {
-  return buildReport(read.manifests, read.problems.map((p) => ({ file: p.file, message: p.message })));
+  return buildReport(read.manifests, read.problems.map((p) => ({ file: p.file, message: p.message })), { sources: read.sources });
 }
 
 export function runReport(argv: readonly string[], io: ReportIo): number {

@@ -137,3 +137,25 @@ describe('docs/privileges', () => {
     for (const [name, text] of docs) expect(readFileSync(join(ROOT, 'docs/privileges', name), 'utf8')).toBe(text);
   });
 });
+
+describe('two charts in one directory with a workload of the same kind, namespace and name', () => {
+  it('the diff tells them apart by file: a change in either one shows', () => {
+    const base = join(tmp, 'two-base');
+    const head = join(tmp, 'two-head');
+    for (const d of [base, head]) mkdirSync(d, { recursive: true });
+    // a.yaml and b.yaml both define DaemonSet acme/acme-agent; only b.yaml changes.
+    const vendor = readFileSync(VENDOR, 'utf8');
+    for (const d of [base, head]) writeFileSync(join(d, 'a.yaml'), vendor);
+    writeFileSync(join(base, 'b.yaml'), vendor);
+    writeFileSync(join(head, 'b.yaml'), vendor.replace('add: [NET_ADMIN, CAP_SYS_PTRACE]', 'add: [NET_ADMIN, CAP_SYS_PTRACE, SYS_ADMIN]'));
+    const { out, io: i } = io();
+    expect(runDiff(['--format', 'json', base, head], i)).toBe(0);
+    const d = JSON.parse(out.stdout);
+    expect(d.workloads.map((w: any) => [w.workload.name, w.source, w.added.map((x: any) => x.text)])).toEqual([
+      ['acme-agent', 'b.yaml', ['container agent adds capability SYS_ADMIN']],
+    ]);
+    const md = io();
+    runDiff([base, head], md.io);
+    expect(md.out.stdout).toContain('### DaemonSet acme/acme-agent in b.yaml');
+  });
+});

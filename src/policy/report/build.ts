@@ -18,6 +18,8 @@ import {
 export interface ReportOptions {
   /** Replaces the built-in RBAC resolution (e.g. with a shared RBAC model). */
   readonly rbac?: (objects: readonly Obj[]) => RbacResolver;
+  /** Per manifest, the file it came from (reported as each workload's `source`). */
+  readonly sources?: readonly string[];
 }
 
 /** The pod spec of a workload kind, or of any object whose `spec.template` is a pod template. */
@@ -36,7 +38,11 @@ const refString = (o: Obj) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.meta
 export function buildReport(manifests: readonly Manifest[], problems: readonly ReportProblem[] = [], options: ReportOptions = {}): PrivilegeReport {
   const k8s: Obj[] = [];
   const terraform: Obj[] = [];
-  for (const m of manifests) (isTerraformDocument(m) ? terraform : k8s).push(m as Obj);
+  const sourceOf = new Map<Obj, string>();
+  manifests.forEach((m, i) => {
+    (isTerraformDocument(m) ? terraform : k8s).push(m as Obj);
+    if (options.sources?.[i] !== undefined) sourceOf.set(m as Obj, options.sources[i]);
+  });
   const workloads = k8s.map((o) => ({ o, pod: podOf(o) })).filter((w): w is { o: Obj; pod: PodSpecAt } => w.pod !== undefined && !ownedByWorkload(w.o));
   const targets: PodTarget[] = workloads.map(({ o, pod }) => ({ ref: refString(o), namespace: String(o.metadata?.namespace ?? ''), labels: labelsOf(pod.metadata) }));
   const ctx: Ctx = {
@@ -47,8 +53,8 @@ export function buildReport(manifests: readonly Manifest[], problems: readonly R
     externalSecrets: indexExternalSecrets(k8s),
     imagePolicies: indexImagePolicies(imagePolicies(k8s)),
   };
-  const reports = workloads.map(({ o, pod }) => workloadReport(o, pod, ctx));
-  reports.sort((a, b) => compare(a.workload.namespace, b.workload.namespace) || compare(a.workload.name, b.workload.name) || compare(a.workload.kind, b.workload.kind));
+  const reports = workloads.map(({ o, pod }) => ({ ...workloadReport(o, pod, ctx), source: sourceOf.get(o) ?? null }));
+  reports.sort((a, b) => compare(a.workload.namespace, b.workload.namespace) || compare(a.workload.name, b.workload.name) || compare(a.workload.kind, b.workload.kind) || compare(a.source ?? '', b.source ?? ''));
   return { schemaVersion: REPORT_SCHEMA_VERSION, workloads: reports, problems: [...problems] };
 }
 
@@ -70,7 +76,7 @@ interface Ctx {
   imagePolicies: Map<string, Array<{ policy: ImagePolicy; glob: string }>>;
 }
 
-function workloadReport(o: Obj, pod: PodSpecAt, ctx: Ctx): WorkloadReport {
+function workloadReport(o: Obj, pod: PodSpecAt, ctx: Ctx): Omit<WorkloadReport, 'source'> {
   const namespace = String(o.metadata?.namespace ?? '');
   // Reasons are read from the workload's annotations, then its pod template's.
   const annotated: Obj = { metadata: { annotations: { ...annotationsOf(pod.metadata), ...annotationsOf(o.metadata) } } };

@@ -160,6 +160,12 @@ export interface ImageUse {
 
 export interface WorkloadReport {
   readonly workload: WorkloadRef;
+  /**
+   * The file the workload was read from, relative to the directory given (or as given); null when the
+   * report was built from objects. The diff uses it only to tell apart workloads of the same kind,
+   * namespace and name (e.g. two charts in one dist/).
+   */
+  readonly source: string | null;
   readonly identity: Identity;
   readonly kubernetesApi: ApiPermissions;
   readonly kernel: KernelAndHost;
