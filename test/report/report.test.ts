@@ -292,3 +292,42 @@ describe('classify: one group per verb on a resource, most dangerous first', () 
     expect(classify(group, resource, verb)).toBe(expected);
   });
 });
+
+describe('built-in roles and group subjects', () => {
+  const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ops', namespace: 'tools' }, spec: { template: { metadata: { labels: { app: 'ops' } }, spec: { serviceAccountName: 'ops', containers: [{ name: 'c', image: 'r.example/c:1' }] } } } };
+  const bind = (kind: 'RoleBinding' | 'ClusterRoleBinding', role: string, subject: object) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name: `to-${role}`, ...(kind === 'RoleBinding' ? { namespace: 'tools' } : {}) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [subject],
+  });
+  const sa = { kind: 'ServiceAccount', name: 'ops', namespace: 'tools' };
+  const groupsOf = (objs: Array<Record<string, unknown>>) => {
+    const api = buildReport([deploy, ...objs]).workloads[0].kubernetesApi;
+    return Object.fromEntries(Object.entries(api).map(([g, list]) => [g, list.map((p) => `${p.apiGroup}/${p.resource}:${p.verbs.join(',')}`)]));
+  };
+
+  it('edit, bound in a namespace: exec, secrets, create pods (escalate) and impersonation, all in that namespace', () => {
+    const g = groupsOf([bind('RoleBinding', 'edit', sa)]);
+    expect(g.exec).toEqual(expect.arrayContaining(['/pods/exec:create,delete,deletecollection,get,list,patch,update,watch']));
+    expect(g.secrets).toEqual(['/secrets:create,delete,deletecollection,get,list,patch,update,watch']);
+    expect(g.escalate).toEqual(expect.arrayContaining(['/pods:create', '/serviceaccounts:impersonate', '/serviceaccounts/token:create', 'apps/deployments:create']));
+    // edit does not write RBAC; admin does.
+    expect(g.escalate.filter((x) => x.startsWith('rbac.authorization.k8s.io/'))).toEqual([]);
+    const admin = groupsOf([bind('RoleBinding', 'admin', sa)]);
+    expect(admin.escalate).toEqual(expect.arrayContaining(['rbac.authorization.k8s.io/rolebindings:create,patch,update', 'rbac.authorization.k8s.io/roles:create,patch,update']));
+    for (const list of Object.values(admin)) for (const p of list) expect(p).not.toMatch(/clusterrole/);
+  });
+
+  it('cluster-admin through a group every ServiceAccount is in', () => {
+    const r = buildReport([deploy, bind('ClusterRoleBinding', 'cluster-admin', { kind: 'Group', name: 'system:serviceaccounts' })]);
+    const api = r.workloads[0].kubernetesApi;
+    expect(api.escalate.map((p) => [p.scope, p.apiGroup, p.resource, p.verbs, p.via])).toEqual([
+      ['cluster', '', '/*', ['*'], ['ClusterRole/cluster-admin via ClusterRoleBinding/to-cluster-admin']],
+      ['cluster', '*', '*', ['*'], ['ClusterRole/cluster-admin via ClusterRoleBinding/to-cluster-admin']],
+    ]);
+  });
+
+  it('a binding to a role that is neither among the inputs nor built in grants nothing known', () => {
+    const api = buildReport([deploy, bind('ClusterRoleBinding', 'vendor-missing', sa)]).workloads[0].kubernetesApi;
+    expect(Object.values(api).flat()).toEqual([]);
+  });
+});

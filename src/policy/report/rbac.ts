@@ -252,7 +252,8 @@ export function groupPermissions(rules: readonly GrantedRule[]): ApiPermissions 
   };
   for (const r of rules) {
     for (const verb of r.verbs) {
-      for (const url of r.nonResourceURLs) put(classify('', url, verb), r.scope, '', url, [], verb, r);
+      // A non-resource URL always shows with its leading slash ("*" is every URL, as "/*" is).
+      for (const url of r.nonResourceURLs.map((u) => (u.startsWith('/') ? u : `/${u}`))) put(classify('', url, verb), r.scope, '', url, [], verb, r);
       for (const apiGroup of r.apiGroups) for (const resource of r.resources) put(classify(apiGroup, resource, verb), r.scope, apiGroup, resource, r.resourceNames, verb, r);
     }
   }
