@@ -75,12 +75,20 @@ describe('secure-agents report', () => {
 });
 
 describe('secure-agents diff', () => {
-  it('--fail-on added and --fail-on unreasoned exit 1 on the executor\'s addition; without --fail-on it exits 0', () => {
-    for (const [flags, code] of [[[], 0], [['--fail-on', 'added'], 1], [['--fail-on', 'unreasoned'], 1]] as const) {
+  it('--fail-on added exits 1 on the executor\'s addition; without --fail-on it exits 0', () => {
+    for (const [flags, code] of [[[], 0], [['--fail-on', 'added'], 1]] as const) {
       const { out, io: i } = io();
       expect(runDiff([...flags, OBS, OBS_EXEC], i)).toBe(code);
       expect(out.stdout).toContain('### Deployment observability/executor (new workload)');
     }
+  });
+
+  it('--fail-on unreasoned exits 1 on a capability added without a reason, and warns', () => {
+    writeFileSync(join(tmp, 'unreasoned.yaml'), readFileSync(VENDOR, 'utf8').replace('add: [NET_ADMIN, CAP_SYS_PTRACE]', 'add: [NET_ADMIN, CAP_SYS_PTRACE, SYS_ADMIN]'));
+    const { out, io: i } = io();
+    expect(runDiff(['--fail-on', 'unreasoned', VENDOR, join(tmp, 'unreasoned.yaml')], i)).toBe(1);
+    expect(out.stdout).toContain('➕ container agent adds capability SYS\\_ADMIN ⚠️ **no reason given**');
+    expect(out.stderr).toContain('warning: 1 added privilege(s) without a reason');
   });
 
   it('removing privileges never fails --fail-on added', () => {

@@ -2,13 +2,16 @@
 // expressions given as environment variables: a real git worktree, the real CLI, and a stand-in `gh`
 // that records its arguments (the GitHub API itself is not tested).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const ROOT = join(__dirname, '../..');
+// Base: a vendor-style chart; head: the same with one capability added and no reason for it.
+const VENDOR = readFileSync(join(__dirname, 'fixtures/vendor-chart.yaml'), 'utf8');
+const VENDOR_HEAD = VENDOR.replace('add: [NET_ADMIN, CAP_SYS_PTRACE]', 'add: [NET_ADMIN, CAP_SYS_PTRACE, SYS_ADMIN]');
 const workflow = parse(readFileSync(join(ROOT, '.github/workflows/privilege-diff.yml'), 'utf8'));
 const steps: Array<{ id?: string; run?: string; env?: Record<string, string> }> = workflow.jobs['privilege-diff'].steps;
 const script = (id: string) => {
@@ -42,18 +45,18 @@ describe('privilege-diff workflow', () => {
     mkdirSync(join(repo, 'dist'), { recursive: true });
     const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
     git('init', '-q');
-    copyFileSync(join(ROOT, 'dist/k8s/observability.k8s.yaml'), join(repo, 'dist/chart.yaml'));
+    writeFileSync(join(repo, 'dist/chart.yaml'), VENDOR);
     git('add', '.');
     git('commit', '-qm', 'base');
     const baseSha = git('rev-parse', 'HEAD').trim();
-    copyFileSync(join(ROOT, 'dist/k8s/observability-executor.k8s.yaml'), join(repo, 'dist/chart.yaml'));
+    writeFileSync(join(repo, 'dist/chart.yaml'), VENDOR_HEAD);
     git('commit', '-qam', 'head');
     const r = bash(script('checkout-base').run!, { BASE_SHA: baseSha, BASE_DIR: join(tmp, 'base') }, repo);
     expect(r.code).toBe(0);
-    expect(readFileSync(join(tmp, 'base/dist/chart.yaml'), 'utf8')).toBe(readFileSync(join(ROOT, 'dist/k8s/observability.k8s.yaml'), 'utf8'));
+    expect(readFileSync(join(tmp, 'base/dist/chart.yaml'), 'utf8')).toBe(VENDOR);
   });
 
-  it('diff writes the Markdown of the added executor and sets changed=true', () => {
+  it('diff writes the Markdown of the added capability, warns that it has no reason, and sets changed=true', () => {
     const out = join(tmp, 'diff.md');
     const gh = join(tmp, 'gh-output-1');
     writeFileSync(gh, '');
@@ -61,8 +64,8 @@ describe('privilege-diff workflow', () => {
     expect(r.stderr).toContain('added privilege(s) without a reason');
     expect(r.code).toBe(0);
     const md = readFileSync(out, 'utf8');
-    expect(md).toContain('### Deployment observability/executor (new workload)');
-    expect(md).toContain('delete pods in namespace shop');
+    expect(md).toContain('### DaemonSet acme/acme-agent');
+    expect(md).toContain('➕ container agent adds capability SYS\\_ADMIN ⚠️ **no reason given**');
     expect(outputs(gh)).toEqual({ unreasoned: 'true', changed: 'true' });
   });
 

@@ -87,23 +87,31 @@ export function reportMarkdown(report: PrivilegeReport, title = 'Privilege repor
   return parts.join('\n') + '\n';
 }
 
-/** Merges API items that differ only in the verb (`get, patch apps/deployments in namespace shop`). */
+/**
+ * Merges API items on the same resource, scope and reason into one line, labelled with the most
+ * dangerous group among their verbs (`[delete] get, delete pods in namespace shop`).
+ */
 function fold(items: readonly PrivilegeItem[]): PrivilegeItem[] {
+  const danger = ['read', 'write', 'delete', 'secrets', 'exec', 'escalate'];
+  const rank = (g: string) => danger.indexOf(g);
   const out: PrivilegeItem[] = [];
-  const byObject = new Map<string, { item: PrivilegeItem; verbs: string[] }>();
+  const merged = new Map<string, { verbs: string[]; group: string }>();
+  const keyOf = (i: PrivilegeItem) => `${i.api!.object}\u0000${i.reason ?? ''}`;
   for (const i of items) {
     if (!i.api) { out.push(i); continue; }
-    const key = `${i.api.group}\u0000${i.api.object}\u0000${i.reason ?? ''}`;
-    const seen = byObject.get(key);
-    if (seen) { seen.verbs.push(i.api.verb); continue; }
-    const entry = { item: i, verbs: [i.api.verb] };
-    byObject.set(key, entry);
+    const m = merged.get(keyOf(i));
+    if (m) {
+      m.verbs.push(i.api.verb);
+      if (rank(i.api.group) > rank(m.group)) m.group = i.api.group;
+      continue;
+    }
+    merged.set(keyOf(i), { verbs: [i.api.verb], group: i.api.group });
     out.push(i);
   }
   return out.map((i) => {
     if (!i.api) return i;
-    const e = byObject.get(`${i.api.group}\u0000${i.api.object}\u0000${i.reason ?? ''}`)!;
-    return { ...i, text: `[${i.api.group}] ${e.verbs.join(', ')} ${i.api.object}` };
+    const m = merged.get(keyOf(i))!;
+    return { ...i, text: `[${m.group}] ${m.verbs.join(', ')} ${i.api.object}` };
   });
 }
 
