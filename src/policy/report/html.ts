@@ -13,7 +13,7 @@ export function esc(s: string): string {
 const refOf = (w: WorkloadReport['workload']) => `${w.kind}/${w.namespace}/${w.name}`;
 const label = (ref: string) => { const [kind, ns, name] = ref.split('/'); return `${name} (${kind}${ns ? `, ${ns}` : ''})`; };
 
-interface Edge { from: string; to: string; ports: string; open: boolean }
+interface Edge { from: string; to: string; ports: string; open: boolean; reason: string | null }
 
 /** Senders on the left, receivers on the right (workloads and outside peers); one line per allowed path. */
 export function diagramSvg(report: PrivilegeReport): string {
@@ -21,11 +21,11 @@ export function diagramSvg(report: PrivilegeReport): string {
   for (const w of report.workloads) {
     const from = refOf(w.workload);
     const eg = w.network.egress;
-    if (eg.status !== 'restricted') { edges.push({ from, to: eg.status === 'everything' ? 'anywhere (no policy)' : 'anywhere (host network)', ports: 'any', open: true }); continue; }
+    if (eg.status !== 'restricted') { edges.push({ from, to: eg.status === 'everything' ? 'anywhere (no policy)' : 'anywhere (host network)', ports: 'any', open: true, reason: null }); continue; }
     for (const r of eg.rules) {
       for (const p of r.peers) {
         const targets = p.type === 'pods' || p.type === 'namespace' ? (p.workloads.length ? p.workloads : [p.description]) : [p.description];
-        for (const t of targets) edges.push({ from, to: t, ports: r.ports.join(', '), open: p.type === 'any' });
+        for (const t of targets) edges.push({ from, to: t, ports: r.ports.join(', '), open: p.type === 'any', reason: r.reason });
       }
     }
   }
@@ -52,7 +52,7 @@ export function diagramSvg(report: PrivilegeReport): string {
     const a = senders.indexOf(e.from);
     const b = receivers.indexOf(e.to);
     const stroke = e.open ? '#c0392b' : '#555';
-    parts.push(`<line x1="${10 + boxW}" y1="${y(a) + 12}" x2="${width - boxW - 10}" y2="${y(b) + 12}" stroke="${stroke}"${e.open ? ' stroke-dasharray="5,3"' : ''} marker-end="url(#arrow)"><title>${esc(`${label(e.from)} → ${e.to}: ${e.ports}`)}</title></line>`);
+    parts.push(`<line x1="${10 + boxW}" y1="${y(a) + 12}" x2="${width - boxW - 10}" y2="${y(b) + 12}" stroke="${stroke}"${e.open ? ' stroke-dasharray="5,3"' : ''} marker-end="url(#arrow)"><title>${esc(`${label(e.from)} → ${e.to}: ${e.ports}${e.reason ? ` (${e.reason})` : ''}`)}</title></line>`);
   }
   parts.push('</svg>');
   return parts.join('\n');
