@@ -4,9 +4,10 @@
  * Exit codes: 0 the report was written, 2 unreadable input, no workload found, or bad usage.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputProblem, Manifest, MAX_INPUT_BYTES, parseDocuments } from '../policy';
+import { readInputs } from './inputs';
 import { buildReport, PrivilegeReport, reportHtml, reportMarkdown } from '../policy/report';
 
 export const REPORT_USAGE = `usage: secure-agents report [--format markdown|json|html] [--title <text>] <file|dir|->...
@@ -21,60 +22,35 @@ Reads Kubernetes YAML and Terraform JSON (cdk.tf.json); directories are walked f
 export interface ReportIo {
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
-  readonly readStdin: () => string;
+  /** Reads standard input, at most `maxBytes + 1` bytes. @default fd 0, bounded */
+  readonly readStdin?: (maxBytes: number) => Buffer | string;
 }
 
 export class UsageError extends Error {}
-
-function walk(dir: string, out: string[]): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) { if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) walk(p, out); }
-    else if (/\.(ya?ml|json)$/i.test(entry.name)) out.push(p);
-  }
-}
 
 export interface ReadResult {
   readonly manifests: Manifest[];
   /** Per manifest, its file relative to the directory (or git path) it was found under. */
   readonly sources: string[];
   readonly problems: InputProblem[];
+  /** Files skipped on purpose (see ./inputs.ts). */
+  readonly notes: string[];
 }
 
-/** Reads files, directories and stdin (`-`) as the checker does. */
+/** Reads files, directories and stdin (`-`) with the checker's reader (bounded, links followed once). */
 export function readPaths(paths: readonly string[], io: Pick<ReportIo, 'readStdin'>): ReadResult {
-  const manifests: Manifest[] = [];
-  const sources: string[] = [];
-  const problems: InputProblem[] = [];
-  const files: string[] = [];
-  const relative = new Map<string, string>();
-  for (const p of paths) {
-    if (p === '-') { files.push(p); continue; }
-    try {
-      if (statSync(p).isDirectory()) {
-        const before = files.length;
-        walk(p, files);
-        for (const f of files.slice(before)) relative.set(f, relativeTo(p, f));
-      } else files.push(p);
-    } catch (err) {
-      problems.push({ file: p, message: `${p}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
-    }
-  }
-  for (const file of files) {
-    let text: string;
-    try {
-      if (file !== '-' && statSync(file).size > MAX_INPUT_BYTES) {
-        problems.push({ file, message: `${file}: larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB; split it into smaller files` });
-        continue;
-      }
-      text = file === '-' ? io.readStdin() : readFileSync(file, 'utf8');
-    } catch (err) {
-      problems.push({ file, message: `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
-      continue;
-    }
-    add(parseDocuments(text, file), relative.get(file) ?? file, manifests, sources, problems);
-  }
-  return { manifests, sources, problems };
+  const read = readInputs(paths, io.readStdin ? { readStdin: io.readStdin } : {});
+  const dirs = paths.filter((p) => p !== '-' && isDirectory(p)).map((d) => d.replace(/[/\\]+$/, ''));
+  const sources = read.inputs.map((i) => {
+    const file = i.location?.file ?? '-';
+    const dir = dirs.find((d) => file.startsWith(`${d}/`) || file.startsWith(`${d}\\`));
+    return dir ? relativeTo(dir, file) : file;
+  });
+  return { manifests: read.inputs.map((i) => i.object), sources, problems: read.problems, notes: read.notes };
+}
+
+function isDirectory(p: string): boolean {
+  try { return statSync(p).isDirectory(); } catch { return false; }
 }
 
 function relativeTo(dir: string, file: string): string {
@@ -99,11 +75,12 @@ export function readGit(spec: string, cwd?: string): ReadResult {
   const manifests: Manifest[] = [];
   const sources: string[] = [];
   const problems: InputProblem[] = [];
+  const notes: string[] = [];
   let names: string[];
   try {
     names = git(['ls-tree', '-r', '--name-only', '--full-tree', rev, '--', path === '.' ? '' : path]).split('\n').filter((n) => n !== '');
   } catch (err) {
-    return { manifests, sources, problems: [{ file: spec, message: `${spec}: git cannot list it (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})` }] };
+    return { manifests, sources, notes, problems: [{ file: spec, message: `${spec}: git cannot list it (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})` }] };
   }
   names = names.filter((n) => /\.(ya?ml|json)$/i.test(n)).sort();
   if (names.length === 0) problems.push({ file: spec, message: `${spec}: no .yaml, .yml or .json file at that revision and path` });
@@ -115,7 +92,7 @@ export function readGit(spec: string, cwd?: string): ReadResult {
       problems.push({ file, message: `${file}: cannot be read (${(err as Error).message.split('\n')[0]})` });
     }
   }
-  return { manifests, sources, problems };
+  return { manifests, sources, problems, notes };
 }
 
 /** Builds the report of the given inputs; problems go into the report and to stderr. */
@@ -152,6 +129,7 @@ export function runReport(argv: readonly string[], io: ReportIo): number {
   if (format === 'json') io.stdout(JSON.stringify(report, null, 2) + '\n');
   else if (format === 'html') io.stdout(reportHtml(report, title));
   else io.stdout(reportMarkdown(report, title));
+  for (const n of read.notes) io.stderr(`secure-agents report: note: ${n}\n`);
   for (const p of read.problems) io.stderr(`secure-agents report: ${p.message}\n`);
   if (report.workloads.length === 0) io.stderr('secure-agents report: no workload (Pod, Deployment, DaemonSet, StatefulSet, Job, CronJob or pod template) among the inputs\n');
   return read.problems.length > 0 || report.workloads.length === 0 ? 2 : 0;
@@ -169,7 +147,7 @@ export function privilegeDocs(distDir: string): Map<string, string> {
   for (const file of readdirSync(k8sDir).filter((f) => f.endsWith('.k8s.yaml')).sort()) {
     const example = file.slice(0, -'.k8s.yaml'.length);
     const tf = stacks.filter((s) => s === example || s.startsWith(`${example}-`)).map((s) => join(tfDir, s));
-    const read = readPaths([join(k8sDir, file), ...tf], { readStdin: () => '' });
+    const read = readPaths([join(k8sDir, file), ...tf], {});
     if (read.problems.length) throw new Error(`privilege docs: ${read.problems.map((p) => p.message).join('; ')}`);
     const sources = [`dist/k8s/${file}`, ...tf.map((t) => `dist/terraform/${t.slice(tfDir.length + 1)}/`)];
     const body = reportMarkdown(buildReport(read.manifests), `Privileges of the ${example} example`);
