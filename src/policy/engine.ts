@@ -110,7 +110,15 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
   const prefixes = options.rules?.map((r) => r.trim()).filter((r) => r !== '') ?? [];
   const selected = (id: string) => prefixes.length === 0 || prefixes.some((p) => id.startsWith(p));
   const pss = options.pss ?? 'restricted';
-  const k8s = inputs.filter((i) => !isTerraformDocument(i.object));
+  const problems: CheckProblem[] = [];
+  // An object that cannot even be read (a throwing getter, from an API caller) is its own problem and
+  // stays out of the cross-object indexes, which would otherwise fail for every other object.
+  const unreadable = new Set<CheckInput>();
+  for (const input of inputs) {
+    const err = readFailure(input.object);
+    if (err !== undefined) { unreadable.add(input); problems.push(problemOf(input, err)); }
+  }
+  const k8s = inputs.filter((i) => !unreadable.has(i) && !isTerraformDocument(i.object));
   const ctx: CheckContext = { objects: k8s.map((i) => i.object), pss };
   const metaById = new Map<string, RuleMeta>(allRules().map((r) => [r.id, r]));
   const findings: Finding[] = [];
@@ -119,8 +127,8 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
     ? TERRAFORM_FAMILIES.map((f) => (f.name === 'gcp' ? gcpIamFamily({ knownPermissions: gcpPermissions }) : f))
     : TERRAFORM_FAMILIES;
 
-  const problems: CheckProblem[] = [];
   for (const input of inputs) {
+    if (unreadable.has(input)) continue;
     // One object's exception is that object's problem: the others are still checked.
     try {
       if (isTerraformDocument(input.object)) {
@@ -135,12 +143,33 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
       }
       findings.push(...checkObject(input, ctx, metaById, selected));
     } catch (err) {
-      let resource: ResourceRef;
-      try { resource = refOf(input.object); } catch { resource = { apiVersion: '', kind: '', name: '' }; }
-      problems.push({ resource, ...(input.location ? { location: input.location } : {}), message: `could not be checked (a field of a type the rules do not expect?): ${err instanceof Error ? `${err.name}: ${err.message}` : 'an exception'}` });
+      problems.push(problemOf(input, err));
     }
   }
   return { findings, summary: summarise(findings, inputs.length - problems.length), ...(problems.length ? { problems } : {}) };
+}
+
+function problemOf(input: CheckInput, err: unknown): CheckProblem {
+  let resource: ResourceRef;
+  try { resource = refOf(input.object); } catch { resource = { apiVersion: '', kind: '', name: '' }; }
+  return { resource, ...(input.location ? { location: input.location } : {}), message: `could not be checked (a field of a type the rules do not expect?): ${err instanceof Error ? `${err.name}: ${err.message}` : 'an exception'}` };
+}
+
+/** Reads every property of an object once, without recursion; returns what a read threw, if anything. */
+function readFailure(root: unknown): unknown {
+  const stack: unknown[] = [root];
+  const seen = new Set<object>();
+  try {
+    while (stack.length > 0) {
+      const v = stack.pop();
+      if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+      seen.add(v);
+      for (const key of Object.keys(v)) stack.push((v as Record<string, unknown>)[key]);
+    }
+    return undefined;
+  } catch (err) {
+    return err ?? new Error('an exception');
+  }
 }
 
 function isCheckInput(o: Manifest | CheckInput): o is CheckInput {
