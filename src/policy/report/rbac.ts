@@ -1,11 +1,12 @@
 /**
  * Effective Kubernetes API permissions of a ServiceAccount, for the report: bindings → roles → rules,
- * with aggregated ClusterRoles and the built-in admin, edit, view and cluster-admin ClusterRoles.
+ * with aggregated ClusterRoles and the built-in admin, edit, view and cluster-admin ClusterRoles (the
+ * checker's RBAC model, ../rbac-model.ts), grouped by what they allow.
  *
- * The report reads RBAC only through `RbacResolver`, so that a shared RBAC model can replace
- * `resolverFromObjects` without touching the rest of the report.
+ * The report reads RBAC only through `RbacResolver` (ReportOptions.rbac can supply another).
  */
-import { isObj, labelsOf, Obj, selectorMatches } from '../objects';
+import { Obj } from '../objects';
+import { RbacIndex } from '../rbac-model';
 import { ApiGroupName, ApiPermission, ApiPermissions, API_GROUPS } from './types';
 import { exemptionReason, jsonArrayAnnotation } from './reasons';
 
@@ -32,167 +33,49 @@ export interface RbacResolver {
   rulesFor(namespace: string, name: string): GrantedRule[];
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string' || typeof x === 'number').map(String) : []);
-const RBAC_LABEL = 'rbac.authorization.k8s.io/';
-
-interface RoleRule { apiGroups: string[]; resources: string[]; resourceNames: string[]; nonResourceURLs: string[]; verbs: string[]; reason: string | null }
-interface Role { key: string; labels: Record<string, string>; rules: RoleRule[]; aggregation: unknown[] | undefined; exemptions: Record<string, string> }
-
-const R = (apiGroups: string[], resources: string[], verbs: string[]): RoleRule => ({ apiGroups, resources, verbs, resourceNames: [], nonResourceURLs: [], reason: null });
-const READ = ['get', 'list', 'watch'];
-const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
-const VIEW_RULES: RoleRule[] = [
-  R([''], ['configmaps', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'pods', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/status',
-    'bindings', 'events', 'limitranges', 'namespaces/status', 'pods/log', 'pods/status', 'replicationcontrollers/status', 'resourcequotas', 'resourcequotas/status', 'namespaces'], READ),
-  R(['apps'], ['controllerrevisions', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'statefulsets', 'statefulsets/scale', 'statefulsets/status'], READ),
-  R(['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status'], READ),
-  R(['batch'], ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status'], READ),
-  R(['discovery.k8s.io'], ['endpointslices'], READ),
-  R(['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status'], READ),
-  R(['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies'], READ),
-];
-const EDIT_RULES: RoleRule[] = [
-  R([''], ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy'], READ),
-  R([''], ['serviceaccounts'], ['impersonate']),
-  R([''], ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy'], WRITE),
-  R([''], ['pods/eviction'], ['create']),
-  R([''], ['configmaps', 'events', 'persistentvolumeclaims', 'replicationcontrollers', 'replicationcontrollers/scale', 'secrets', 'serviceaccounts', 'services', 'services/proxy'], WRITE),
-  R([''], ['serviceaccounts/token'], ['create']),
-  R(['apps'], ['daemonsets', 'deployments', 'deployments/rollback', 'deployments/scale', 'replicasets', 'replicasets/scale', 'statefulsets', 'statefulsets/scale'], WRITE),
-  R(['autoscaling'], ['horizontalpodautoscalers'], WRITE),
-  R(['batch'], ['cronjobs', 'jobs'], WRITE),
-  R(['networking.k8s.io'], ['ingresses', 'networkpolicies'], WRITE),
-  R(['policy'], ['poddisruptionbudgets'], WRITE),
-];
-const ADMIN_RULES: RoleRule[] = [
-  R(['authorization.k8s.io'], ['localsubjectaccessreviews'], ['create']),
-  R(['rbac.authorization.k8s.io'], ['rolebindings', 'roles'], [...WRITE, ...READ]),
-];
+/** Reasons and exemptions of a role object, read once. */
+function roleReasons(role: Obj | undefined): { reasons: Array<string | null>; exemptions: Record<string, string> } {
+  if (!role) return { reasons: [], exemptions: {} };
+  const exemptions: Record<string, string> = {};
+  for (const id of ['rbac-read-secrets', 'rbac-create-pods', 'rbac-pods-exec', 'rbac-nodes-proxy', 'rbac-escalation-verbs', 'rbac-serviceaccount-token', 'rbac-delete-broad', 'rbac-wildcard-verbs', 'rbac-wildcard-resources']) {
+    const r = exemptionReason(role, id);
+    if (r) exemptions[id] = r;
+  }
+  return { reasons: jsonArrayAnnotation(role, 'rules'), exemptions };
+}
 
 /**
- * The built-in ClusterRoles a binding may name without defining them (Kubernetes 1.33 bootstrap policy,
- * abridged to the rules that decide the report's groups). Their aggregation works as on a cluster: a
- * ClusterRole labelled `rbac.authorization.k8s.io/aggregate-to-view: "true"` adds its rules to view,
- * and through view to edit and admin.
+ * The report's RBAC resolution on the checker's RBAC model (`RbacIndex`): bindings by subject (the
+ * ServiceAccount and the groups it is in), roles with their aggregated ClusterRoles, and the built-in
+ * admin, edit, view and cluster-admin roles. Indexed once; each lookup is proportional to its answer.
  */
-function builtInRoles(): Role[] {
-  const agg = (label: string) => [{ matchLabels: { [`${RBAC_LABEL}${label}`]: 'true' } }];
-  const role = (name: string, rules: RoleRule[], labels: Record<string, string>, aggregation?: unknown[]): Role =>
-    ({ key: `ClusterRole//${name}`, labels, rules, aggregation, exemptions: {} });
-  return [
-    role('cluster-admin', [R(['*'], ['*'], ['*']), { ...R([], [], ['*']), nonResourceURLs: ['*'] }], {}),
-    role('admin', [], {}, agg('aggregate-to-admin')),
-    role('edit', [], { [`${RBAC_LABEL}aggregate-to-admin`]: 'true' }, agg('aggregate-to-edit')),
-    role('view', [], { [`${RBAC_LABEL}aggregate-to-edit`]: 'true' }, agg('aggregate-to-view')),
-    role('system:aggregate-to-admin', ADMIN_RULES, { [`${RBAC_LABEL}aggregate-to-admin`]: 'true' }),
-    role('system:aggregate-to-edit', EDIT_RULES, { [`${RBAC_LABEL}aggregate-to-edit`]: 'true' }),
-    role('system:aggregate-to-view', VIEW_RULES, { [`${RBAC_LABEL}aggregate-to-view`]: 'true' }),
-  ];
-}
-
-function readRole(o: Obj): Role {
-  const reasons = jsonArrayAnnotation(o, 'rules');
-  const rules = (Array.isArray(o.rules) ? o.rules : []).map((r: unknown, i: number): RoleRule | undefined => (isObj(r)
-    ? { apiGroups: strings(r.apiGroups), resources: strings(r.resources), resourceNames: strings(r.resourceNames), nonResourceURLs: strings(r.nonResourceURLs), verbs: strings(r.verbs), reason: reasons[i] ?? null }
-    : undefined)).filter((r: RoleRule | undefined): r is RoleRule => r !== undefined);
-  const aggregation = isObj(o.aggregationRule) && Array.isArray(o.aggregationRule.clusterRoleSelectors) ? o.aggregationRule.clusterRoleSelectors : undefined;
-  const ns = o.kind === 'Role' ? String(o.metadata?.namespace ?? '') : '';
-  return { key: `${o.kind}/${ns}/${o.metadata?.name}`, labels: labelsOf(o.metadata), rules, aggregation, exemptions: exemptionsOf(o) };
-}
-
-function exemptionsOf(o: Obj): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const id of ['rbac-read-secrets', 'rbac-create-pods', 'rbac-pods-exec', 'rbac-nodes-proxy', 'rbac-escalation-verbs', 'rbac-serviceaccount-token', 'rbac-delete-broad', 'rbac-wildcard-verbs', 'rbac-wildcard-resources']) {
-    const r = exemptionReason(o, id);
-    if (r) out[id] = r;
-  }
-  return out;
-}
-
-/** Builds a resolver over the input objects: one pass to index roles and bindings by subject. */
 export function resolverFromObjects(objects: readonly Obj[]): RbacResolver {
-  const roles = new Map<string, Role>();
-  for (const r of builtInRoles()) roles.set(r.key, r);
-  const defined: Role[] = [];
-  for (const o of objects) {
-    if (o.kind !== 'Role' && o.kind !== 'ClusterRole') continue;
-    const role = readRole(o);
-    roles.set(role.key, role);
-    defined.push(role);
-  }
-  const clusterRoles = [...roles.values()].filter((r) => r.key.startsWith('ClusterRole/'));
-  // Index ClusterRoles by label, so that matchLabels selectors do not scan every role.
-  const byLabel = new Map<string, Role[]>();
-  for (const r of clusterRoles) {
-    for (const [k, v] of Object.entries(r.labels)) {
-      const key = `${k}=${v}`;
-      const list = byLabel.get(key);
-      if (list) list.push(r); else byLabel.set(key, [r]);
-    }
-  }
-  const effective = new Map<string, Array<RoleRule & { exemptions: Record<string, string> }>>();
-  const resolving = new Set<string>();
-  const rulesOf = (role: Role): Array<RoleRule & { exemptions: Record<string, string> }> => {
-    const done = effective.get(role.key);
-    if (done) return done;
-    const own = role.rules.map((r) => ({ ...r, exemptions: role.exemptions }));
-    if (!role.aggregation || resolving.has(role.key)) return own;
-    resolving.add(role.key);
-    const out = [...own];
-    const seen = new Set<string>([role.key]);
-    for (const sel of role.aggregation) {
-      if (!isObj(sel)) continue;
-      const ml = isObj(sel.matchLabels) ? Object.entries(sel.matchLabels) : [];
-      const candidates = ml.length > 0 ? byLabel.get(`${ml[0][0]}=${ml[0][1]}`) ?? [] : clusterRoles;
-      for (const c of candidates) {
-        if (seen.has(c.key) || !selectorMatches(sel, c.labels)) continue;
-        seen.add(c.key);
-        out.push(...rulesOf(c));
-      }
-    }
-    resolving.delete(role.key);
-    effective.set(role.key, out);
-    return out;
+  const index = new RbacIndex(objects);
+  const cache = new Map<Obj, ReturnType<typeof roleReasons>>();
+  const info = (role: Obj | undefined) => {
+    if (!role) return roleReasons(undefined);
+    let i = cache.get(role);
+    if (!i) { i = roleReasons(role); cache.set(role, i); }
+    return i;
   };
-
-  const bySubject = new Map<string, Obj[]>();
-  const add = (key: string, b: Obj) => {
-    const list = bySubject.get(key);
-    if (list) list.push(b); else bySubject.set(key, [b]);
-  };
-  for (const b of objects) {
-    if ((b.kind !== 'RoleBinding' && b.kind !== 'ClusterRoleBinding') || !isObj(b.roleRef) || !Array.isArray(b.subjects)) continue;
-    for (const s of b.subjects) {
-      if (!isObj(s)) continue;
-      if (s.kind === 'ServiceAccount') add(`sa:${s.namespace ?? (b.kind === 'RoleBinding' ? b.metadata?.namespace ?? '' : '')}/${s.name}`, b);
-      else if (s.kind === 'Group') add(`group:${s.name}`, b);
-    }
-  }
-
   return {
     rulesFor(namespace: string, name: string): GrantedRule[] {
-      const bindings = [
-        ...(bySubject.get(`sa:${namespace}/${name}`) ?? []),
-        ...(bySubject.get('group:system:serviceaccounts') ?? []),
-        ...(bySubject.get(`group:system:serviceaccounts:${namespace}`) ?? []),
-        ...(bySubject.get('group:system:authenticated') ?? []),
-      ];
       const out: GrantedRule[] = [];
-      const seen = new Set<Obj>();
-      for (const b of bindings) {
-        if (seen.has(b)) continue;
-        seen.add(b);
+      for (const g of index.grantsOf({ kind: 'ServiceAccount', name, namespace })) {
+        const b = g.binding;
+        if (g.role.kind === 'Role' && b.kind !== 'RoleBinding') continue; // a ClusterRoleBinding cannot name a Role
         const bns = String(b.metadata?.namespace ?? '');
-        const ref = b.roleRef as Obj;
-        if (ref.kind === 'Role' && b.kind !== 'RoleBinding') continue; // a ClusterRoleBinding cannot name a Role
-        const role = roles.get(ref.kind === 'Role' ? `Role/${bns}/${ref.name}` : `ClusterRole//${ref.name}`);
-        const via = `${ref.kind}/${ref.name} via ${b.kind}/${b.kind === 'RoleBinding' ? `${bns}/` : ''}${b.metadata?.name}`;
-        if (!role) continue; // the role is not among the inputs and is not built in: nothing known
-        const scope = b.kind === 'ClusterRoleBinding' ? 'cluster' : `namespace:${bns}`;
-        for (const r of rulesOf(role)) {
+        const via = `${g.role.kind}/${g.role.name} via ${b.kind}/${b.kind === 'RoleBinding' ? `${bns}/` : ''}${b.metadata?.name}`;
+        const scope = g.scope === 'cluster' ? 'cluster' : `namespace:${g.namespace ?? bns}`;
+        for (const e of g.rules) {
+          const nonResourceURLs = e.rule.nonResourceURLs ?? [];
           // Non-resource URLs are granted only through ClusterRoleBindings.
-          if (r.nonResourceURLs.length > 0 && scope !== 'cluster') continue;
-          out.push({ scope, apiGroups: r.apiGroups, resources: r.resources, resourceNames: r.resourceNames, nonResourceURLs: r.nonResourceURLs, verbs: r.verbs, via, reason: r.reason, exemptions: r.exemptions });
+          if (nonResourceURLs.length > 0 && scope !== 'cluster') continue;
+          const from = info(index.role({ kind: e.from.kind, name: e.from.name, ...(e.from.namespace !== undefined ? { namespace: e.from.namespace } : {}) }));
+          out.push({
+            scope, apiGroups: e.rule.apiGroups ?? [], resources: e.rule.resources ?? [], resourceNames: e.rule.resourceNames ?? [],
+            nonResourceURLs, verbs: e.rule.verbs, via, reason: from.reasons[e.index] ?? null, exemptions: from.exemptions,
+          });
         }
       }
       return out;
