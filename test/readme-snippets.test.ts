@@ -33,7 +33,7 @@ declare const policy: WorkloadNetworkPolicy;
 
 /** The library's import specifiers, pointed at the sources. */
 function localise(code: string): string {
-  return code.replace(/from 'secure-agent-constructs(\/(aws|gcp|policy))?'/g, (_m, sub: string | undefined) => `from '../../src${sub ?? ''}'`);
+  return code.replace(/from 'secure-agent-constructs(\/[a-z/]+)?'/g, (_m, sub: string | undefined) => `from '../../src${sub ?? ''}'`);
 }
 
 function fragment(code: string): string {
