@@ -81,6 +81,13 @@ describe('README code', () => {
       expect(lines.filter((l) => !l.includes('file capabilities')), 'unannounced warnings').toEqual([]);
       const written = (fs.readdirSync(cwd, { recursive: true }) as string[]).filter((p) => /\.(k8s\.yaml|tf\.json)$/.test(p));
       expect(written.length, 'files synthesised').toBeGreaterThan(0);
+      // A chart and an AWS stack in one example must name the same identity mechanism: the IRSA
+      // annotation on the ServiceAccount exactly when the stack makes no Pod Identity association.
+      const read = (re: RegExp) => written.filter((p) => re.test(p)).map((p) => fs.readFileSync(path.join(cwd, p), 'utf8')).join('\n');
+      const [k8s, tf] = [read(/\.k8s\.yaml$/), read(/\.tf\.json$/)];
+      if (k8s && tf.includes('"aws_iam_role"')) {
+        expect(k8s.includes('eks.amazonaws.com/role-arn'), 'IRSA on the chart').toBe(!tf.includes('"aws_eks_pod_identity_association"'));
+      }
     } finally {
       fs.rmSync(cwd, { recursive: true, force: true });
     }
