@@ -28,6 +28,13 @@ export interface SensorInterceptorProps extends WorkloadOptions {
    */
   readonly privileged?: Reason;
   /**
+   * Run as UID 0, with its reason. Kubernetes makes added capabilities effective for root only, so at
+   * the default UID 1000 the six capabilities work only if the vendor's binary carries them as file
+   * capabilities (synthesis warns); give this when it does not.
+   * @default - UID 1000, relying on the binary's file capabilities
+   */
+  readonly runAsRoot?: Reason;
+  /**
    * Host paths it reads (e.g. `/sys/fs/bpf`), read-only unless said otherwise, each with its reason.
    * @default - none
    */
