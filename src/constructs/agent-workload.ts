@@ -1,8 +1,9 @@
-import { ApiObject, Chart, Cron, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Chart, Cron, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BASELINE_CAPABILITIES, EXEMPTION_PREFIX, PSS, RESTRICTED_CAPABILITIES } from '../policy/rule-ids';
 import { ClusterScopedObject, selectorLabels, standardLabels, StandardLabelProps } from './labels';
+import { REASON_ANNOTATIONS, reasonMap } from './reasons';
 import { PropValidator, ImageRef, parseCpu, parseMemory } from './validation';
 
 /** The Kubernetes object that runs a workload's pods. */
@@ -260,6 +261,13 @@ export class AgentWorkload extends Construct {
   private containerCount = 0;
   private initContainerCount = 0;
   private tokenNeeded = false;
+  /** Reasons written to the workload's `reasons.secure-agents.io/*` annotations (docs/reasons-in-output.md). */
+  private readonly reasonsOf = {
+    capabilities: new Map<string, string>(),
+    hostPaths: new Map<string, string>(),
+    hostNamespaces: new Map<string, string>(),
+    token: [] as string[],
+  };
 
   constructor(scope: Construct, id: string, props: AgentWorkloadProps) {
     super(scope, id);
@@ -279,8 +287,10 @@ export class AgentWorkload extends Construct {
 
     // Identity: root only with a reason; a fixed non-root UID/GID otherwise.
     this.root = props.runAsRoot !== undefined;
+    let rootReason: string | undefined;
+    let privilegedReason: string | undefined;
     if (this.root) {
-      const reason = v.reason('runAsRoot.reason', props.runAsRoot?.reason);
+      const reason = rootReason = v.reason('runAsRoot.reason', props.runAsRoot?.reason);
       this.exempt(PSS.runAsNonRoot, reason);
       this.exempt(PSS.runAsUser, reason);
     }
@@ -290,7 +300,7 @@ export class AgentWorkload extends Construct {
 
     this.privileged = props.privileged !== undefined;
     if (this.privileged) {
-      const reason = v.reason('privileged.reason', props.privileged?.reason);
+      const reason = privilegedReason = v.reason('privileged.reason', props.privileged?.reason);
       for (const rule of [PSS.privileged, PSS.allowPrivilegeEscalation, PSS.capabilitiesBaseline, PSS.capabilitiesRestricted]) {
         this.exempt(rule, reason);
       }
@@ -302,6 +312,7 @@ export class AgentWorkload extends Construct {
       const reason = v.reason(`capabilities[${i}].reason`, grant?.reason);
       if (caps.includes(cap)) v.fail('duplicate-capability', `capabilities[${i}].capability`, cap, 'is listed twice', 'list each capability once');
       caps.push(cap);
+      this.reasonsOf.capabilities.set(cap, reason);
       if (!RESTRICTED_CAPABILITIES.includes(cap)) this.exempt(PSS.capabilitiesRestricted, `${cap}: ${reason}`);
       if (!BASELINE_CAPABILITIES.includes(cap)) this.exempt(PSS.capabilitiesBaseline, `${cap}: ${reason}`);
     });
@@ -310,7 +321,9 @@ export class AgentWorkload extends Construct {
     const hostNs = (key: 'hostNetwork' | 'hostPid' | 'hostIpc'): boolean => {
       const asked = props[key];
       if (asked === undefined) return false;
-      this.exempt(PSS.hostNamespaces, `${key}: ${v.reason(`${key}.reason`, asked.reason)}`);
+      const reason = v.reason(`${key}.reason`, asked.reason);
+      this.exempt(PSS.hostNamespaces, `${key}: ${reason}`);
+      this.reasonsOf.hostNamespaces.set(key === 'hostPid' ? 'hostPID' : key === 'hostIpc' ? 'hostIPC' : key, reason);
       return true;
     };
     this.hostNetwork = hostNs('hostNetwork');
@@ -365,6 +378,18 @@ export class AgentWorkload extends Construct {
     this.apiObject.addJsonPatch(lateAdd(`${spec}/automountServiceAccountToken`, () => this.tokenNeeded));
     ApiObject.of(this.serviceAccount).addJsonPatch(lateAdd('/automountServiceAccountToken', () => this.tokenNeeded));
     for (const [k, val] of Object.entries(this.exemptionAnnotations())) this.workload.metadata.addAnnotation(k, val);
+    // Every reason this workload holds, next to the privilege (docs/reasons-in-output.md). Computed at
+    // synthesis, so that host mounts and grants added after the constructor are included.
+    const lazy = (produce: () => string | undefined) => Lazy.any({ produce }) as unknown as string;
+    const wm = this.workload.metadata;
+    wm.addAnnotation(REASON_ANNOTATIONS.capabilities, lazy(() => reasonMap(this.reasonsOf.capabilities)));
+    wm.addAnnotation(REASON_ANNOTATIONS.hostPaths, lazy(() => reasonMap(this.reasonsOf.hostPaths)));
+    wm.addAnnotation(REASON_ANNOTATIONS.hostNamespaces, lazy(() => reasonMap(this.reasonsOf.hostNamespaces)));
+    if (privilegedReason) wm.addAnnotation(REASON_ANNOTATIONS.privileged, privilegedReason);
+    if (rootReason) wm.addAnnotation(REASON_ANNOTATIONS.runAsRoot, rootReason);
+    const tokenReason = lazy(() => (this.tokenNeeded && this.reasonsOf.token.length > 0 ? this.reasonsOf.token.join('; ') : undefined));
+    wm.addAnnotation(REASON_ANNOTATIONS.token, tokenReason);
+    ApiObject.of(this.serviceAccount).metadata.addAnnotation(REASON_ANNOTATIONS.token, tokenReason);
 
     const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', {
       sizeLimit: this.sizeOf('tmpSizeLimit', props.tmpSizeLimit ?? '64Mi'),
@@ -395,10 +420,19 @@ export class AgentWorkload extends Construct {
     return out;
   }
 
-  /** Mounts the ServiceAccount token: only for a workload that calls the Kubernetes API. */
-  public enableApiAccess(): this {
+  /**
+   * Mounts the ServiceAccount token: only for a workload that calls the Kubernetes API.
+   * @param reason why it calls the API without a role of ours (e.g. TokenReview); written to
+   * `reasons.secure-agents.io/token`.
+   */
+  public enableApiAccess(reason?: string): this {
     this.tokenNeeded = true;
+    if (reason !== undefined) this.addTokenReason(this.validator.reason('enableApiAccess reason', reason));
     return this;
+  }
+
+  private addTokenReason(reason: string): void {
+    if (!this.reasonsOf.token.includes(reason)) this.reasonsOf.token.push(reason);
   }
 
   /** Whether the pod mounts a ServiceAccount token (set by role bindings or enableApiAccess()). */
@@ -410,12 +444,12 @@ export class AgentWorkload extends Construct {
    * Binds this workload's ServiceAccount to a new ClusterRole with exactly these rules, and mounts its
    * token. The ClusterRole and its binding are named after the workload.
    */
-  public grantClusterRole(rules: PolicyRule[], options: { name?: string } = {}): ClusterScopedObject {
+  public grantClusterRole(rules: PolicyRule[], options: GrantOptions = {}): ClusterScopedObject {
     const name = this.validator.dnsSubdomain('grantClusterRole name', options.name ?? this.name);
     const role = new ClusterScopedObject(this, `cluster-role-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
-      metadata: { name, labels: this.labels },
+      metadata: { name, labels: this.labels, annotations: this.roleAnnotations(rules, options) },
       rules: rules.map((r, i) => this.validateRule(r, `rules[${i}]`)),
     });
     new ClusterScopedObject(this, `cluster-role-binding-${name}`, {
@@ -426,17 +460,18 @@ export class AgentWorkload extends Construct {
       subjects: [this.subject()],
     });
     this.tokenNeeded = true;
+    this.addTokenReason(`calls the Kubernetes API with the rules of ${kind(role)} "${name}"`);
     return role;
   }
 
   /** Binds this workload's ServiceAccount to a new Role in one namespace, and mounts its token. */
-  public grantRole(namespace: string, rules: PolicyRule[], options: { name?: string } = {}): ApiObject {
+  public grantRole(namespace: string, rules: PolicyRule[], options: GrantOptions = {}): ApiObject {
     const ns = this.validator.dnsLabel('grantRole namespace', namespace);
     const name = this.validator.dnsSubdomain('grantRole name', options.name ?? this.name);
     const role = new ApiObject(this, `role-${ns}-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
-      metadata: { name, namespace: ns, labels: this.labels },
+      metadata: { name, namespace: ns, labels: this.labels, annotations: this.roleAnnotations(rules, options) },
       rules: rules.map((r, i) => this.validateRule(r, `rules[${i}]`)),
     });
     new ApiObject(this, `role-binding-${ns}-${name}`, {
@@ -447,6 +482,7 @@ export class AgentWorkload extends Construct {
       subjects: [this.subject()],
     });
     this.tokenNeeded = true;
+    this.addTokenReason(`calls the Kubernetes API with the rules of ${kind(role)} "${name}"`);
     return role;
   }
 
@@ -510,6 +546,7 @@ export class AgentWorkload extends Construct {
       type: mount.type ?? kplus.HostPathVolumeType.DIRECTORY,
     });
     this.mainContainer.mount(mountPath, volume, { readOnly });
+    this.reasonsOf.hostPaths.set(hostPath, reason);
     const text = `${hostPath}${readOnly ? ' (read-only)' : ' (read-write)'}: ${reason}`;
     this.exempt(PSS.hostPathVolumes, text);
     this.exempt(PSS.restrictedVolumes, text);
@@ -621,6 +658,18 @@ export class AgentWorkload extends Construct {
     }
   }
 
+  /** The reasons of a role's rules (index-aligned) and its exemptions, as annotations. */
+  private roleAnnotations(rules: PolicyRule[], options: GrantOptions): Record<string, string> | undefined {
+    const v = this.validator;
+    const out: Record<string, string> = {};
+    const reasons = (Array.isArray(rules) ? rules : []).map((r, i) => (r?.reason !== undefined ? v.reason(`rules[${i}].reason`, r.reason) : undefined));
+    if (reasons.length > 0 && reasons.every((r) => r !== undefined)) out[REASON_ANNOTATIONS.rules] = JSON.stringify(reasons);
+    for (const [rule, reason] of Object.entries(options.exemptions ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      out[`${EXEMPTION_PREFIX}${v.labelValue('exemptions key', rule)}`] = v.reason(`exemptions["${rule}"]`, reason);
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+
   private validateRule(rule: PolicyRule, prop: string): Record<string, unknown> {
     const v = this.validator;
     if (!rule || !Array.isArray(rule.verbs) || rule.verbs.length === 0) {
@@ -641,8 +690,29 @@ export class AgentWorkload extends Construct {
   }
 }
 
-/** One RBAC rule, emitted exactly as given. */
+/** Options of `grantClusterRole` and `grantRole`. */
+export interface GrantOptions {
+  /**
+   * Name of the role and its binding.
+   * @default - the workload's name
+   */
+  readonly name?: string;
+  /**
+   * Checker rules that fire on this role, each with its reason; written as
+   * `exemptions.secure-agents.io/<rule-id>` on the role.
+   * @default - none
+   */
+  readonly exemptions?: Record<string, string>;
+}
+
+/** One RBAC rule, emitted exactly as given (the reason goes to the role's annotations, not its rules). */
 export interface PolicyRule {
+  /**
+   * Why the workload needs this rule; written to the role's `reasons.secure-agents.io/rules`
+   * annotation, index-aligned with its rules. The annotation is written when every rule has one.
+   * @default - none
+   */
+  readonly reason?: string;
   /**
    * API groups of the resources.
    * @default [""] (the core group), when resources are given
@@ -652,6 +722,10 @@ export interface PolicyRule {
   readonly resourceNames?: string[];
   readonly nonResourceURLs?: string[];
   readonly verbs: string[];
+}
+
+function kind(o: ApiObject): string {
+  return o.kind;
 }
 
 function parseCron(v: PropValidator, schedule: string): Record<string, string> {

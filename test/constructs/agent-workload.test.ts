@@ -143,6 +143,10 @@ describe('AgentWorkload overrides', () => {
       'exemptions.secure-agents.io/pss-hostnamespaces': 'hostNetwork: captures traffic on host interfaces; hostPid: reads /proc of other processes',
       'exemptions.secure-agents.io/pss-hostpathvolumes': '/sys/fs/cgroup (read-only): reads container cgroup stats',
       'exemptions.secure-agents.io/pss-restrictedvolumes': '/sys/fs/cgroup (read-only): reads container cgroup stats',
+      // The reasons themselves, keyed by privilege (docs/reasons-in-output.md).
+      'reasons.secure-agents.io/capabilities': JSON.stringify({ BPF: 'loads eBPF programs', NET_BIND_SERVICE: 'listens on port 80' }),
+      'reasons.secure-agents.io/host-namespaces': JSON.stringify({ hostNetwork: 'captures traffic on host interfaces', hostPID: 'reads /proc of other processes' }),
+      'reasons.secure-agents.io/host-paths': JSON.stringify({ '/sys/fs/cgroup': 'reads container cgroup stats' }),
     });
   });
 
@@ -155,7 +159,9 @@ describe('AgentWorkload overrides', () => {
     expect(Object.keys(d.metadata.annotations ?? {}).sort()).toEqual([
       'pss-allowprivilegeescalation', 'pss-capabilities-baseline', 'pss-capabilities-restricted',
       'pss-privileged', 'pss-runasnonroot', 'pss-runasuser',
-    ].map((r) => `exemptions.secure-agents.io/${r}`));
+    ].map((r) => `exemptions.secure-agents.io/${r}`).concat(['reasons.secure-agents.io/privileged', 'reasons.secure-agents.io/run-as-root']));
+    expect(d.metadata.annotations['reasons.secure-agents.io/privileged']).toBe('kernel older than 5.8');
+    expect(d.metadata.annotations['reasons.secure-agents.io/run-as-root']).toBe('vendor image needs root');
   });
 
   it('mounts the token and binds exactly the given rules when granted a ClusterRole', () => {
@@ -170,6 +176,33 @@ describe('AgentWorkload overrides', () => {
       { nonResourceURLs: ['/metrics'], verbs: ['get'] },
     ]);
     expect(find(objects, 'ClusterRoleBinding', 'agent').subjects).toEqual([{ kind: 'ServiceAccount', name: 'agent', namespace: 'agents' }]);
+  });
+
+  it('writes each rule\'s reason to the role, index-aligned, and the token\'s reason to the workload and ServiceAccount', () => {
+    const objects = synth((app) => {
+      const chart = new Chart(app, 'test', { namespace: 'agents' });
+      const w = new AgentWorkload(chart, 'agent', { component: 'agent', partOf: 'tests', image: IMAGE });
+      w.grantClusterRole([
+        { resources: ['nodes'], verbs: ['get', 'list'], reason: 'labels metrics with node names' },
+        { nonResourceURLs: ['/metrics'], verbs: ['get'], reason: 'scrapes the API server metrics' },
+      ], { exemptions: { 'rbac-delete-broad': 'not firing here, only written through' } });
+      w.grantRole('agents', [{ resources: ['configmaps'], verbs: ['get'] }], { name: 'agent-config' });
+    });
+    const role = find(objects, 'ClusterRole', 'agent');
+    expect(JSON.parse(role.metadata.annotations!['reasons.secure-agents.io/rules'])).toEqual(['labels metrics with node names', 'scrapes the API server metrics']);
+    expect(role.metadata.annotations!['exemptions.secure-agents.io/rbac-delete-broad']).toBe('not firing here, only written through');
+    expect(role.rules[0]).not.toHaveProperty('reason');
+    // A role with a rule that gives no reason gets no partial, misaligned annotation.
+    expect(find(objects, 'Role', 'agent-config').metadata.annotations).toBeUndefined();
+    const d = find(objects, 'Deployment', 'agent');
+    expect(d.metadata.annotations!['reasons.secure-agents.io/token']).toBe('calls the Kubernetes API with the rules of ClusterRole "agent"; calls the Kubernetes API with the rules of Role "agent-config"');
+    expect(find(objects, 'ServiceAccount', 'agent').metadata.annotations!['reasons.secure-agents.io/token']).toBe(d.metadata.annotations!['reasons.secure-agents.io/token']);
+  });
+
+  it('fails on a rule reason that says nothing', () => {
+    const chart = new Chart(new App(), 'test');
+    const w = new AgentWorkload(chart, 'agent', { component: 'agent', partOf: 'tests', image: IMAGE });
+    expect(() => w.grantClusterRole([{ resources: ['nodes'], verbs: ['get'], reason: 'x' }])).toThrow(/rules\[0\]\.reason.*at least 10/);
   });
 
   it.each(Object.values(WorkloadKind))('synthesises a valid, hardened %s', (kind) => {

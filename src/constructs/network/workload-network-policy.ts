@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { AlignedReasons, REASON_ANNOTATIONS } from '../reasons';
 import { PropValidator } from '../validation';
 import { IEgressPeer, IIngressPeer, IPolicyTarget, KubeDnsOptions, NetworkPeer, PeerContext, PolicyPort, RenderedPeer } from './peers';
 
@@ -31,7 +32,14 @@ export interface AllowedPeer {
   readonly description: string;
   /** Ports as `<port>[-<endPort>]/<protocol>`. */
   readonly ports: string[];
+  /** Why the rule is there; written to `reasons.secure-agents.io/egress` or `/ingress`. */
+  readonly reason?: string;
 }
+
+/** The reason of the DNS rule that `allowDns()` adds. */
+export const DNS_REASON = 'resolves Service and host names through the cluster DNS';
+/** The reason of the CiliumNetworkPolicy's DNS rule, which lets Cilium learn the addresses of allowed host names. */
+export const CILIUM_DNS_VISIBILITY_REASON = 'sends DNS lookups through Cilium\'s DNS proxy, so that toFQDNs learns the addresses of the allowed host names';
 
 /**
  * A default-deny NetworkPolicy for one workload's pods, opened peer by peer.
@@ -66,6 +74,9 @@ export class WorkloadNetworkPolicy extends Construct {
   private readonly egressRules: Array<Record<string, unknown>> = [];
   private readonly ingressRules: Array<Record<string, unknown>> = [];
   private readonly ciliumRules: Array<Record<string, unknown>> = [];
+  private readonly egressReasons = new AlignedReasons<Record<string, unknown>>();
+  private readonly ingressReasons = new AlignedReasons<Record<string, unknown>>();
+  private readonly ciliumReasons = new AlignedReasons<Record<string, unknown>>();
   private ciliumObject?: ApiObject;
 
   constructor(scope: Construct, id: string, props: WorkloadNetworkPolicyProps) {
@@ -106,6 +117,9 @@ export class WorkloadNetworkPolicy extends Construct {
         egress: Lazy.any({ produce: () => [...this.egressRules] }),
       },
     });
+    // Reasons index-aligned with the rules (docs/reasons-in-output.md); written once every rule has one.
+    this.networkPolicy.metadata.addAnnotation(REASON_ANNOTATIONS.egress, Lazy.any({ produce: () => this.egressReasons.annotation() }) as unknown as string);
+    this.networkPolicy.metadata.addAnnotation(REASON_ANNOTATIONS.ingress, Lazy.any({ produce: () => this.ingressReasons.annotation() }) as unknown as string);
   }
 
   /** The CiliumNetworkPolicy, once a host-name peer has been allowed. */
@@ -115,40 +129,47 @@ export class WorkloadNetworkPolicy extends Construct {
 
   /** Allows DNS lookups: egress to the cluster DNS on UDP and TCP 53. */
   public allowDns(): this {
-    return this.allowEgressTo(NetworkPeer.kubeDns(this.dns));
+    return this.allowEgressTo(NetworkPeer.kubeDns(this.dns), undefined, DNS_REASON);
   }
 
   /**
    * Allows the pods to open connections to `peer` on `ports`.
    * @param ports the destination ports; default: the ports the peer implies (DNS 53, the API
    * server's or proxy's port). Required for other peers: a rule without ports allows every port.
+   * @param reason why the pods need this peer (at least 10 characters); written to the policy's
+   * `reasons.secure-agents.io/egress` annotation, index-aligned with its egress rules.
    */
-  public allowEgressTo(peer: IEgressPeer, ports?: PolicyPort[]): this {
+  public allowEgressTo(peer: IEgressPeer, ports?: PolicyPort[], reason?: string): this {
     const ctx = this.context(`egress[${this.egress.length}]`);
     if (!peer || typeof peer.renderEgress !== 'function') {
       this.validator.fail('invalid-peer', `${ctx.prop}.peer`, peer, 'is not an egress peer', 'use a NetworkPeer factory, e.g. NetworkPeer.kubeDns()');
     }
     const rendered = peer.renderEgress(ctx);
     const resolved = this.ports(ctx, rendered, ports);
+    const why = reason !== undefined ? this.validator.reason(`${ctx.prop}.reason`, reason) : undefined;
     if (rendered.cilium) {
-      this.addCiliumRule(ctx, rendered, resolved);
+      this.addCiliumRule(ctx, rendered, resolved, why);
     } else {
-      this.addRule(this.egressRules, { to: rendered.peers, ports: resolved.map(toNetworkPolicyPort) });
+      this.addRule(this.egressRules, this.egressReasons, { to: rendered.peers, ports: resolved.map(toNetworkPolicyPort) }, why);
     }
-    this.egress.push({ description: rendered.description, ports: resolved.map(describePort) });
+    this.egress.push({ description: rendered.description, ports: resolved.map(describePort), ...(why ? { reason: why } : {}) });
     return this;
   }
 
-  /** Allows `peer` to open connections to the pods' `ports`. */
-  public allowIngressFrom(peer: IIngressPeer, ports: PolicyPort[]): this {
+  /**
+   * Allows `peer` to open connections to the pods' `ports`.
+   * @param reason why the peer connects (at least 10 characters); written to `reasons.secure-agents.io/ingress`.
+   */
+  public allowIngressFrom(peer: IIngressPeer, ports: PolicyPort[], reason?: string): this {
     const ctx = this.context(`ingress[${this.ingress.length}]`);
     if (!peer || typeof peer.renderIngress !== 'function') {
       this.validator.fail('invalid-peer', `${ctx.prop}.peer`, peer, 'is not an ingress peer', 'use NetworkPeer.workload(), NetworkPeer.pods() or NetworkPeer.cidrs()');
     }
     const rendered = peer.renderIngress(ctx);
     const resolved = this.ports(ctx, { ...rendered, defaultPorts: undefined }, ports);
-    this.addRule(this.ingressRules, { from: rendered.peers, ports: resolved.map(toNetworkPolicyPort) });
-    this.ingress.push({ description: rendered.description, ports: resolved.map(describePort) });
+    const why = reason !== undefined ? this.validator.reason(`${ctx.prop}.reason`, reason) : undefined;
+    this.addRule(this.ingressRules, this.ingressReasons, { from: rendered.peers, ports: resolved.map(toNetworkPolicyPort) }, why);
+    this.ingress.push({ description: rendered.description, ports: resolved.map(describePort), ...(why ? { reason: why } : {}) });
     return this;
   }
 
@@ -156,9 +177,9 @@ export class WorkloadNetworkPolicy extends Construct {
     return { validator: this.validator, prop, namespace: this.namespace };
   }
 
-  private addRule(rules: Array<Record<string, unknown>>, rule: Record<string, unknown>): void {
-    const text = JSON.stringify(rule);
-    if (!rules.some((r) => JSON.stringify(r) === text)) rules.push(rule);
+  private addRule(rules: Array<Record<string, unknown>>, reasons: AlignedReasons<Record<string, unknown>>, rule: Record<string, unknown>, reason: string | undefined): void {
+    // A rule given twice is kept once, with both reasons.
+    if (reasons.add(rule, reason)) rules.push(rule);
   }
 
   private ports(ctx: PeerContext, rendered: RenderedPeer, given: PolicyPort[] | undefined): PolicyPort[] {
@@ -182,15 +203,15 @@ export class WorkloadNetworkPolicy extends Construct {
     });
   }
 
-  private addCiliumRule(ctx: PeerContext, rendered: RenderedPeer, ports: PolicyPort[]): void {
+  private addCiliumRule(ctx: PeerContext, rendered: RenderedPeer, ports: PolicyPort[], reason: string | undefined): void {
     if (!this.cilium) {
       this.validator.fail('fqdn-needs-cilium', `${ctx.prop}.peer`, rendered.description, 'names hosts, which a Kubernetes NetworkPolicy cannot express', 'set cilium: true on a cluster running Cilium, or reach the hosts through NetworkPeer.httpsProxy() (see NetworkPeer for which is weaker)');
     }
     if (!this.ciliumObject) this.ciliumObject = this.createCiliumPolicy();
-    this.addRule(this.ciliumRules, {
+    this.addRule(this.ciliumRules, this.ciliumReasons, {
       ...rendered.cilium,
       toPorts: [{ ports: ports.map((p) => ({ port: String(p.port), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol })) }],
-    });
+    }, reason);
   }
 
   private createCiliumPolicy(): ApiObject {
@@ -203,7 +224,7 @@ export class WorkloadNetworkPolicy extends Construct {
       toEndpoints: [{ matchLabels: endpointLabels }],
       toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
     };
-    return new ApiObject(this, 'cilium-network-policy', {
+    const policy = new ApiObject(this, 'cilium-network-policy', {
       apiVersion: 'cilium.io/v2',
       kind: 'CiliumNetworkPolicy',
       metadata: { name: this.name, namespace: this.namespace, labels: { ...this.target.labels } },
@@ -213,6 +234,13 @@ export class WorkloadNetworkPolicy extends Construct {
         egress: Lazy.any({ produce: () => [dnsVisibility, ...this.ciliumRules] }),
       },
     });
+    policy.metadata.addAnnotation(REASON_ANNOTATIONS.egress, Lazy.any({
+      produce: () => {
+        const rest = this.ciliumReasons.annotation();
+        return rest === undefined ? undefined : JSON.stringify([CILIUM_DNS_VISIBILITY_REASON, ...JSON.parse(rest)]);
+      },
+    }) as unknown as string);
+    return policy;
   }
 }
 
