@@ -160,8 +160,8 @@ describe('AgentWorkload overrides', () => {
       'pss-allowprivilegeescalation', 'pss-capabilities-baseline', 'pss-capabilities-restricted',
       'pss-privileged', 'pss-runasnonroot', 'pss-runasuser',
     ].map((r) => `exemptions.secure-agents.io/${r}`).concat(['reasons.secure-agents.io/privileged', 'reasons.secure-agents.io/run-as-root']));
-    expect(d.metadata.annotations['reasons.secure-agents.io/privileged']).toBe('kernel older than 5.8');
-    expect(d.metadata.annotations['reasons.secure-agents.io/run-as-root']).toBe('vendor image needs root');
+    expect(d.metadata.annotations!['reasons.secure-agents.io/privileged']).toBe('kernel older than 5.8');
+    expect(d.metadata.annotations!['reasons.secure-agents.io/run-as-root']).toBe('vendor image needs root');
   });
 
   it('mounts the token and binds exactly the given rules when granted a ClusterRole', () => {
