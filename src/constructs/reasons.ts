@@ -29,6 +29,9 @@ export const REASON_ANNOTATIONS = {
   token: `${REASON_PREFIX}token`,
 } as const;
 
+/** The reason of the DNS rule that `WorkloadNetworkPolicy.allowDns()` adds. */
+export const DNS_REASON = 'resolves Service and host names through the cluster DNS';
+
 /**
  * Reasons kept next to a list of rules that may be deduplicated: `add(rule, reason)` returns the
  * rule's index, and a rule added twice keeps one entry whose reasons are joined with "; ".

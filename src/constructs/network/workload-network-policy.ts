@@ -1,7 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AlignedReasons, REASON_ANNOTATIONS } from '../reasons';
+import { AlignedReasons, DNS_REASON, REASON_ANNOTATIONS } from '../reasons';
 import { PropValidator } from '../validation';
 import { IEgressPeer, IIngressPeer, IPolicyTarget, KubeDnsOptions, NetworkPeer, PeerContext, PolicyPort, RenderedPeer } from './peers';
 
@@ -36,8 +36,6 @@ export interface AllowedPeer {
   readonly reason?: string;
 }
 
-/** The reason of the DNS rule that `allowDns()` adds. */
-export const DNS_REASON = 'resolves Service and host names through the cluster DNS';
 /** The reason of the CiliumNetworkPolicy's DNS rule, which lets Cilium learn the addresses of allowed host names. */
 export const CILIUM_DNS_VISIBILITY_REASON = 'sends DNS lookups through Cilium\'s DNS proxy, so that toFQDNs learns the addresses of the allowed host names';
 
