@@ -29,7 +29,9 @@ export type NeedGrant =
   /** A network peer, described for people (`the API server`, `the message bus`); matched in the output by its reason. */
   | { readonly kind: 'egress' | 'ingress'; readonly peer: string; readonly ports: string }
   /** A credential delivered as a file from a SecretSource. */
-  | { readonly kind: 'credential'; readonly credential: string };
+  | { readonly kind: 'credential'; readonly credential: string }
+  /** Running as UID 0 (with only the listed capabilities, never privileged). */
+  | { readonly kind: 'run-as-root' };
 
 /** One need of a component. */
 export interface Need {
@@ -47,6 +49,12 @@ export interface Need {
    * @default - always
    */
   readonly when?: string;
+  /**
+   * Why no object in the output can grant or limit this need (e.g. the egress of a host-network pod,
+   * which no NetworkPolicy selects); the test does not look for it, and the docs say why.
+   * @default - the output grants it
+   */
+  readonly notInOutput?: string;
 }
 
 /** The needs table of one component. */

@@ -25,6 +25,7 @@ export function describeNeed(g: NeedGrant): string {
     case 'egress': return `connections to ${g.peer} on ${g.ports}`;
     case 'ingress': return `connections from ${g.peer} on ${g.ports}`;
     case 'credential': return `credential: ${g.credential}`;
+    case 'run-as-root': return 'UID 0';
   }
 }
 
@@ -41,6 +42,7 @@ export function describeGrant(g: NeedGrant): string {
     case 'egress': return 'NetworkPolicy egress rule; reason in `reasons.secure-agents.io/egress`';
     case 'ingress': return 'NetworkPolicy ingress rule; reason in `reasons.secure-agents.io/ingress`';
     case 'credential': return 'a read-only file from a `SecretSource` (never an env var)';
+    case 'run-as-root': return '`runAsUser: 0`; reason in `reasons.secure-agents.io/run-as-root`';
   }
 }
 
@@ -60,7 +62,8 @@ export function renderNeedsMarkdown(family: string, tables: readonly ComponentNe
   for (const t of tables) {
     lines.push(`## ${t.component}`, '', t.summary, '', '| does | needs | granted by | reason | when |', '|---|---|---|---|---|');
     for (const n of t.needs) {
-      lines.push(`| ${cell(n.does)} | ${cell(describeNeed(n.grant))} | ${cell(describeGrant(n.grant))} | ${cell(n.reason)} | ${cell(n.when ?? 'always')} |`);
+      const granted = n.notInOutput ? `not in the output: ${n.notInOutput}` : describeGrant(n.grant);
+      lines.push(`| ${cell(n.does)} | ${cell(describeNeed(n.grant))} | ${cell(granted)} | ${cell(n.reason)} | ${cell(n.when ?? 'always')} |`);
     }
     lines.push('');
   }

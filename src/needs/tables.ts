@@ -1,0 +1,16 @@
+/** Every needs table, by family, in the order the docs list them. */
+import { CLUSTER_CONTROLLER_NEEDS, OPTIMIZER_AGENT_NEEDS } from '../constructs/optimizer/needs';
+import { AGENT_NEEDS } from '../constructs/observability/needs';
+import { CRAWLER_NEEDS, DETECTION_TOOL_NEEDS, DIGGER_NEEDS, INTERCEPTOR_NEEDS, MESSAGE_BUS_NEEDS, PROMETHEUS_AGENT_NEEDS } from '../constructs/sensor/needs';
+import { ComponentNeeds } from './model';
+
+export const NEEDS_TABLES: Readonly<Record<string, readonly ComponentNeeds[]>> = {
+  'cost-optimizer': [OPTIMIZER_AGENT_NEEDS, CLUSTER_CONTROLLER_NEEDS],
+  observability: [AGENT_NEEDS],
+  sensor: [INTERCEPTOR_NEEDS, DIGGER_NEEDS, DETECTION_TOOL_NEEDS, MESSAGE_BUS_NEEDS, PROMETHEUS_AGENT_NEEDS, CRAWLER_NEEDS],
+};
+
+/** The table of a component, by `part-of` and `component` labels. */
+export function needsOf(family: string, component: string): ComponentNeeds | undefined {
+  return (NEEDS_TABLES[family] ?? []).find((t) => t.component === component);
+}
