@@ -6,6 +6,7 @@ export * from './constructs/labels';
 export * from './constructs/validation';
 export * from './constructs/agent-workload';
 export * from './constructs/reasons';
+export * from './constructs/capability-identity';
 export * from './constructs/policy-check';
 export { SecureAgentsValidation, SecureAgentsValidationProps, PluginContext } from './policy/cdk8s-plugin';
 export { check, CheckOptions, CheckInput, CheckResult, CheckSummary } from './policy/engine';

@@ -1,4 +1,5 @@
 import { ComponentNeeds } from '../../needs/model';
+import { ROOT_FOR_CAPABILITIES_REASON } from '../capability-identity';
 import { DNS_REASON } from '../reasons';
 
 /** The eBPF node agent's needs, by tier. */
@@ -7,7 +8,7 @@ export const AGENT_NEEDS: ComponentNeeds = {
   component: 'agent',
   summary: 'A DaemonSet that loads eBPF programs to trace the node\'s processes and network, maps what it sees to pods and services, reads node metrics from the kubelet, and sends to the mediator and VictoriaMetrics. Never privileged unless `AgentTier.PRIVILEGED` is chosen with a reason.',
   needs: [
-    { id: 'root', does: 'uses its capabilities with the vendor\'s stock image on every container runtime', grant: { kind: 'run-as-root' }, reason: 'uses the added capabilities without file capabilities on its binary: a non-root process gets them only from file capabilities, and only on containerd and CRI-O (Docker clears the permitted set of a non-root container); never privileged, allowPrivilegeEscalation false', when: 'identity: root (the default)' },
+    { id: 'root', does: 'uses its capabilities with the vendor\'s stock image on every container runtime', grant: { kind: 'run-as-root' }, reason: ROOT_FOR_CAPABILITIES_REASON, when: 'identity: root (the default)' },
     { id: 'cap-bpf', does: 'loads eBPF programs and maps', grant: { kind: 'capability', capability: 'BPF' }, reason: 'loads eBPF programs and creates BPF maps (kernel 5.8 and later)', when: 'tier bpf (the default)' },
     { id: 'cap-perfmon', does: 'attaches eBPF programs to kprobes and tracepoints', grant: { kind: 'capability', capability: 'PERFMON' }, reason: 'attaches eBPF programs to kprobes, tracepoints and perf events (kernel 5.8 and later)', when: 'tier bpf (the default)' },
     { id: 'cap-sys-admin', does: 'loads eBPF programs on old kernels', grant: { kind: 'capability', capability: 'SYS_ADMIN' }, reason: 'loads and attaches eBPF programs on kernels older than 5.8, which have no BPF or PERFMON capability', when: 'tier sys-admin' },

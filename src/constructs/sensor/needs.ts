@@ -1,4 +1,5 @@
 import { ComponentNeeds } from '../../needs/model';
+import { ROOT_FOR_CAPABILITIES_REASON } from '../capability-identity';
 import { DNS_REASON } from '../reasons';
 
 const SENSOR_FAMILY = 'sensor';
@@ -23,7 +24,7 @@ export const INTERCEPTOR_NEEDS: ComponentNeeds = {
   needs: [
     { id: 'host-network', does: 'captures traffic on the node\'s virtual interfaces', grant: { kind: 'host-namespace', namespace: 'hostNetwork' }, reason: 'captures traffic on the node\'s virtual interfaces, which only the host network namespace sees' },
     { id: 'host-pid', does: 'maps connections to the processes that own them', grant: { kind: 'host-namespace', namespace: 'hostPID' }, reason: 'maps captured connections to the processes, and so the pods, that own them' },
-    { id: 'root', does: 'uses its capabilities with the vendor\'s stock image on every container runtime', grant: { kind: 'run-as-root' }, reason: 'uses the added capabilities without file capabilities on its binary: a non-root process gets them only from file capabilities, and only on containerd and CRI-O (Docker clears the permitted set of a non-root container); never privileged, allowPrivilegeEscalation false', when: 'identity: root (the default)' },
+    { id: 'root', does: 'uses its capabilities with the vendor\'s stock image on every container runtime', grant: { kind: 'run-as-root' }, reason: ROOT_FOR_CAPABILITIES_REASON, when: 'identity: root (the default)' },
     { id: 'cap-net-admin', does: 'sets capture interfaces into promiscuous mode and attaches filters', grant: { kind: 'capability', capability: 'NET_ADMIN' }, reason: 'puts the capture interfaces into promiscuous mode and attaches traffic-control filters' },
     { id: 'cap-sys-admin', does: 'enters pods\' network namespaces', grant: { kind: 'capability', capability: 'SYS_ADMIN' }, reason: 'enters the network namespaces of pods (setns) to see their virtual interfaces' },
     { id: 'cap-bpf', does: 'loads eBPF socket filters', grant: { kind: 'capability', capability: 'BPF' }, reason: 'loads the eBPF socket filters that copy packet metadata' },
