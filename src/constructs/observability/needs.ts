@@ -28,3 +28,36 @@ export const AGENT_NEEDS: ComponentNeeds = {
     { id: 'victoria-metrics', does: 'writes metrics to VictoriaMetrics', grant: { kind: 'egress', peer: 'VictoriaMetrics', ports: 'its port' }, reason: 'writes the metrics it collects to VictoriaMetrics' },
   ],
 };
+
+const READ = ['get', 'list', 'watch'] as const;
+
+/** The mediator's needs. */
+export const MEDIATOR_NEEDS: ComponentNeeds = {
+  family: 'observability',
+  component: 'mediator',
+  summary: 'A Deployment that receives the agents\' traces and events, enriches them with cluster metadata, forwards them to the vendor\'s backend, and hands remediation tasks to the executor.',
+  needs: [
+    { id: 'read-core', does: 'enriches telemetry with pods, nodes and services', grant: { kind: 'rbac', scope: 'cluster', apiGroups: [''], resources: ['events', 'nodes', 'pods', 'replicationcontrollers', 'services'], verbs: READ }, reason: 'enriches traces and events with the pods, nodes, services and owners they come from, and follows events' },
+    { id: 'read-apps', does: 'resolves pods to workloads', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: READ }, reason: 'resolves pods to the workloads that own them' },
+    { id: 'read-batch', does: 'resolves job pods', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: READ }, reason: 'resolves job pods to their jobs and cron jobs' },
+    { id: 'read-applications', does: 'groups workloads into applications', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['app.k8s.io'], resources: ['applications'], verbs: READ }, reason: 'groups workloads into the applications that app.k8s.io Application objects declare' },
+    { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
+    { id: 'api-server', does: 'watches the cluster', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'watches pods, workloads and events to enrich telemetry' },
+    { id: 'backend', does: 'forwards telemetry to the vendor', grant: { kind: 'egress', peer: 'the backend (its CIDRs, its host name on Cilium, or the proxy)', ports: 'the backend\'s or the proxy\'s port' }, reason: 'forwards telemetry to the vendor\'s backend' },
+    { id: 'victoria-metrics', does: 'reads and writes metrics', grant: { kind: 'egress', peer: 'VictoriaMetrics', ports: '8428/TCP' }, reason: 'writes and queries metrics in VictoriaMetrics' },
+    { id: 'from-agents', does: 'receives the agents\' data', grant: { kind: 'ingress', peer: 'the agents', ports: '8443/TCP' }, reason: 'receives traces and events from the agents' },
+    { id: 'from-executor', does: 'hands tasks to the executor', grant: { kind: 'ingress', peer: 'the executor', ports: '8443/TCP' }, reason: 'hands remediation tasks to the executor, which polls for them', when: 'executor' },
+  ],
+};
+
+/** VictoriaMetrics' needs. */
+export const VICTORIA_METRICS_NEEDS: ComponentNeeds = {
+  family: 'observability',
+  component: 'victoria-metrics',
+  summary: 'Single-node VictoriaMetrics (StatefulSet with a PersistentVolumeClaim) that stores the metrics. No Kubernetes API access.',
+  needs: [
+    { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
+    { id: 'from-agents', does: 'stores the agents\' metrics', grant: { kind: 'ingress', peer: 'the agents', ports: '8428/TCP' }, reason: 'stores the metrics the agents write' },
+    { id: 'from-mediator', does: 'serves the mediator', grant: { kind: 'ingress', peer: 'the mediator', ports: '8428/TCP' }, reason: 'stores and serves the metrics the mediator writes and queries' },
+  ],
+};
