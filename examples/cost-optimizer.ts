@@ -1,14 +1,20 @@
 import { App, Chart } from 'cdk8s';
-import { CostOptimizerChart } from '../src';
+import { CostOptimizerChart, SecretSource } from '../src';
 import { awsExample, costOptimizerIdentity } from './cost-optimizer-props';
 
 /** The optimiser's in-cluster agent on EKS with IRSA; the role it names is made by cost-optimizer-aws. */
 export function costOptimizer(app: App): Chart {
   return new CostOptimizerChart(app, 'cost-optimizer', {
     ...costOptimizerIdentity,
-    image: 'ghcr.io/example/optimizer-agent:2.3.0@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae',
-    redactPatterns: ['apikey'],
-    binding: { kind: 'eks-irsa', accountId: awsExample.accountId },
     apiServer: { cidrs: ['10.100.0.1/32'] },
+    // Cloud APIs and the vendor's upload endpoint through the corporate proxy, on the proxy's port.
+    httpsProxy: { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] },
+    imagePullSecrets: ['vendor-registry'],
+    agent: {
+      image: 'ghcr.io/example/optimizer-agent:2.3.0@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae',
+      redactPatterns: ['apikey'],
+      binding: { kind: 'eks-irsa', accountId: awsExample.accountId },
+      vendorCredential: SecretSource.kubernetesSecret({ name: 'optimizer-upload-key', keys: ['api-key'] }),
+    },
   });
 }

@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { ObservabilityChart, ObservabilityChartProps, RemediationAction } from '../src';
+import { ObservabilityChart, ObservabilityChartProps, RemediationAction, SecretSource } from '../src';
 
 // Placeholder images: the digests are well-formed examples, not real images' digests.
 const IMAGES = {
@@ -13,13 +13,25 @@ const common: ObservabilityChartProps = {
   // `kubectl get endpoints kubernetes -n default` on the target cluster, and the service IP.
   apiServer: { cidrs: ['10.100.0.1/32', '172.31.10.25/32', '172.31.42.7/32'], port: 443 },
   // The backend is reached through the corporate proxy, which allow-lists its host name.
-  backend: { url: 'https://ingest.vendor.example', proxy: { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] } },
+  httpsProxy: { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] },
+  backend: { url: 'https://ingest.vendor.example' },
+  imagePullSecrets: ['vendor-registry'],
+  createNamespace: true,
   agent: {
     image: IMAGES.agent,
+    // Node agents tolerate every taint (control plane, GPU pools) and run as system-node-critical by
+    // default, each with its reason in the output; `tolerations` narrows it, `nodeSelector` restricts the nodes.
+    resources: { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
     // The default `bpf` tier: BPF, PERFMON and SYS_RESOURCE, each with its reason.
     runAsRoot: { reason: 'Kubernetes adds capabilities to the effective set of UID 0 only (no ambient capabilities, kubernetes#56374); BPF and PERFMON are unusable otherwise' },
   },
-  mediator: { image: IMAGES.mediator },
+  mediator: {
+    image: IMAGES.mediator,
+    // The vendor's API key, mounted as a file; VENDOR_CREDENTIAL_FILE holds its path.
+    vendorCredential: SecretSource.kubernetesSecret({ name: 'vendor-api-key', keys: ['api-key'] }),
+    replicas: 2,
+    topologySpread: [{ topologyKey: 'topology.kubernetes.io/zone' }],
+  },
   victoriaMetrics: { image: IMAGES.victoriaMetrics, storageSize: '50Gi', retention: '30d' },
 };
 

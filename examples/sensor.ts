@@ -53,6 +53,7 @@ export function sensor(app: App): Chart {
     crawler: {
       image: `${registry}/crawler:4.2.0@${digest('5e')}`,
       scanInterval: '12h',
+      vendorCredential: SecretSource.kubernetesSecret({ name: 'sensor-license', keys: ['license-key'] }),
       sources: [
         DataSource.postgresql({
           name: 'orders', host: 'orders.db.corp.example', databases: ['orders', 'invoices'], cidrs: ['10.20.1.0/24'],
@@ -85,11 +86,13 @@ export function sensor(app: App): Chart {
     digger: {
       image: `${registry}/digger:4.2.0@${digest('2b')}`,
       vendor: { url: 'https://ingest.vendor.example' },
-      vendorToken: vaultToken('digger-token', 'sensor-digger'),
+      vendorCredential: vaultToken('digger-token', 'sensor-digger'),
     },
     detectionTool: {
       image: `${registry}/detection-tool:4.2.0@${digest('3c')}`,
       resources: { cpuRequest: '200m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '2Gi' },
+      // The vendor's licence key, from a Secret created outside the chart, mounted as a file.
+      vendorCredential: SecretSource.kubernetesSecret({ name: 'sensor-license', keys: ['license-key'] }),
       updates: {
         endpoint: { url: 'https://updates.vendor.example' },
         bucket: { url: 'https://models.vendor-cdn.example' },

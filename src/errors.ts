@@ -15,6 +15,10 @@ export class ValidationError extends Error {
   public readonly value: unknown;
   /** What to do instead. */
   public readonly fix: string;
+  /** What rejected the value, e.g. `SensorChart`. */
+  public readonly owner: string;
+  /** What is wrong with the value. */
+  public readonly problem: string;
 
   constructor(opts: {
     code: string;
@@ -33,6 +37,8 @@ export class ValidationError extends Error {
     this.prop = opts.prop;
     this.value = opts.value;
     this.fix = opts.fix;
+    this.owner = opts.owner;
+    this.problem = opts.problem;
   }
 }
 

@@ -2,9 +2,20 @@ import { ApiObject, Chart, Cron, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BASELINE_CAPABILITIES, EXEMPTION_PREFIX, PSS, RESTRICTED_CAPABILITIES } from '../policy/rule-ids';
+import { VaultServer, VendorEndpoint } from './endpoints';
 import { ClusterScopedObject, selectorLabels, standardLabels, StandardLabelProps } from './labels';
 import { REASON_ANNOTATIONS, reasonMap } from './reasons';
+import { checkCidr } from './network/cidr';
+import { ApiServerOptions, IEgressPeer, IIngressPeer, NetworkPeer, PolicyPort, Ports } from './network/peers';
+import { WorkloadNetworkPolicy } from './network/workload-network-policy';
+import { chartWorkloadDefaults, withRegistry } from './private/chart-defaults';
+import type { OutboundProxy } from './proxy/outbound-proxy';
+import { SecretMount, SecretMountOptions, SecretSource, VaultSecretSource } from './secrets';
 import { PropValidator, ImageRef, parseCpu, parseMemory } from './validation';
+import {
+  CA_BUNDLE_ENV, CA_BUNDLE_PATH, CaBundle, DisruptionBudget, DnsPolicy, HostPathType, NODE_CRITICAL_PRIORITY_CLASS, Protocol,
+  ResourceSizing, TaintEffect, TOLERATE_ALL_REASON, Toleration, TolerationOperator, WhenUnsatisfiable, WorkloadSettings,
+} from './workload-settings';
 
 /** The Kubernetes object that runs a workload's pods. */
 export enum WorkloadKind {
@@ -45,23 +56,11 @@ export interface HostMount {
   readonly readOnly?: boolean;
   /**
    * Expected type of the host path.
-   * @default kplus.HostPathVolumeType.DIRECTORY
+   * @default HostPathType.DIRECTORY
    */
-  readonly type?: kplus.HostPathVolumeType;
+  readonly type?: HostPathType;
   /** Why the workload needs this part of the host. */
   readonly reason: string;
-}
-
-/** Requests and limits; sized for an agent rather than cdk8s-plus's 1 CPU / 2 GiB defaults. */
-export interface ResourceSizing {
-  /** @default "50m" */
-  readonly cpuRequest?: string;
-  /** @default "500m" */
-  readonly cpuLimit?: string;
-  /** @default "64Mi" */
-  readonly memoryRequest?: string;
-  /** @default "256Mi" */
-  readonly memoryLimit?: string;
 }
 
 /** A port the main container listens on. */
@@ -69,8 +68,8 @@ export interface WorkloadPort {
   /** @default - unnamed */
   readonly name?: string;
   readonly port: number;
-  /** @default kplus.Protocol.TCP */
-  readonly protocol?: kplus.Protocol;
+  /** @default Protocol.TCP */
+  readonly protocol?: Protocol;
 }
 
 /** Options for a container of the workload; every container gets the hardening profile. */
@@ -99,14 +98,25 @@ export interface AgentContainerOptions {
   readonly resources?: ResourceSizing;
 }
 
-export interface AgentWorkloadProps extends Omit<AgentContainerOptions, 'name'> {
+/**
+ * What every single-workload construct of the library takes: the image and the operational settings.
+ * Each family's props extend it (`ObservabilityAgentProps`, `SensorDiggerProps`, ...), and each ready
+ * chart takes them under the component's key.
+ */
+export interface WorkloadOptions extends WorkloadSettings {
+  /** `repository:tag`, `repository@sha256:<hex>` or both. `latest` or no tag is refused. */
+  readonly image: string;
   /**
-   * Object kind.
-   * @default WorkloadKind.DEPLOYMENT
+   * Digest to pin the image to, when `image` does not carry one.
+   * @default - none
    */
-  readonly kind?: WorkloadKind;
+  readonly imageDigest?: string;
+  /** @default - the image's entrypoint */
+  readonly command?: string[];
+  /** @default - the image's arguments */
+  readonly args?: string[];
   /**
-   * Name of the workload, its ServiceAccount and its main container's `app.kubernetes.io/name`.
+   * Name of the workload and its ServiceAccount.
    * @default - the construct id
    */
   readonly name?: string;
@@ -115,6 +125,51 @@ export interface AgentWorkloadProps extends Omit<AgentContainerOptions, 'name'> 
    * @default - the chart's namespace
    */
   readonly namespace?: string;
+  /**
+   * UID of every container.
+   * @default - the family's (10001 for most)
+   */
+  readonly runAsUser?: number;
+  /**
+   * GID of every container.
+   * @default - the same as runAsUser
+   */
+  readonly runAsGroup?: number;
+  /**
+   * Group that owns mounted volumes.
+   * @default - the same as runAsGroup
+   */
+  readonly fsGroup?: number;
+  /**
+   * The cluster runs Cilium (host-name egress through a CiliumNetworkPolicy).
+   * @default - the chart's setting, else false
+   */
+  readonly cilium?: boolean;
+  /**
+   * The outbound proxy; a workload that talks out gets HTTPS_PROXY and NO_PROXY on every container,
+   * and egress to the proxy on its port instead of the outside.
+   * @default - the chart's proxy, else none
+   */
+  readonly proxy?: OutboundProxy;
+  /**
+   * The Vault server, required when a secret of this workload comes from Vault.
+   * @default - the chart's, else none
+   */
+  readonly vaultServer?: VaultServer;
+  /**
+   * Registry that replaces the registry of every image of the workload (an air-gapped mirror),
+   * e.g. `mirror.corp.example/vendor`; the image's path, tag and digest are kept.
+   * @default - the chart's, else each image's own registry
+   */
+  readonly imageRegistry?: string;
+}
+
+export interface AgentWorkloadProps extends WorkloadOptions, Omit<AgentContainerOptions, 'name'> {
+  /**
+   * Object kind.
+   * @default WorkloadKind.DEPLOYMENT
+   */
+  readonly kind?: WorkloadKind;
   /** `app.kubernetes.io/component`, e.g. `agent`. */
   readonly component: string;
   /** `app.kubernetes.io/part-of`: the family, e.g. `observability`. */
@@ -130,40 +185,10 @@ export interface AgentWorkloadProps extends Omit<AgentContainerOptions, 'name'> 
    */
   readonly containerName?: string;
   /**
-   * Extra labels on every object of this workload.
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
-  /**
-   * Extra annotations on the pod template (e.g. Vault Agent annotations).
-   * @default - none
-   */
-  readonly podAnnotations?: Record<string, string>;
-  /**
-   * Replicas of a Deployment or StatefulSet.
-   * @default 1
-   */
-  readonly replicas?: number;
-  /**
    * Schedule of a CronJob (required for `WorkloadKind.CRON_JOB`).
    * @default - none
    */
   readonly schedule?: string;
-  /**
-   * UID of every container.
-   * @default 10001
-   */
-  readonly runAsUser?: number;
-  /**
-   * GID of every container.
-   * @default - the same as runAsUser
-   */
-  readonly runAsGroup?: number;
-  /**
-   * Group that owns mounted volumes.
-   * @default - the same as runAsGroup
-   */
-  readonly fsGroup?: number;
   /**
    * Run as root (UID 0). Exempts `pss-runasnonroot` and `pss-runasuser` with the reason.
    * @default - never root
@@ -176,7 +201,9 @@ export interface AgentWorkloadProps extends Omit<AgentContainerOptions, 'name'> 
    */
   readonly privileged?: Reason;
   /**
-   * Capabilities added to the main container (ALL is always dropped first).
+   * Capabilities added to the main container (ALL is always dropped first). A non-root container
+   * holds them only in its bounding set: they take effect only where the binary carries file
+   * capabilities, so the construct warns at synthesis when the workload does not run as root.
    * @default - none
    */
   readonly capabilities?: CapabilityGrant[];
@@ -193,19 +220,20 @@ export interface AgentWorkloadProps extends Omit<AgentContainerOptions, 'name'> 
   readonly hostMounts?: HostMount[];
   /**
    * DNS policy; a hostNetwork pod that resolves cluster names needs CLUSTER_FIRST_WITH_HOST_NET.
-   * @default kplus.DnsPolicy.CLUSTER_FIRST, or CLUSTER_FIRST_WITH_HOST_NET with hostNetwork
+   * @default DnsPolicy.CLUSTER_FIRST, or CLUSTER_FIRST_WITH_HOST_NET with hostNetwork
    */
-  readonly dnsPolicy?: kplus.DnsPolicy;
-  /**
-   * Names of Secrets of type kubernetes.io/dockerconfigjson for pulling images.
-   * @default - none
-   */
-  readonly imagePullSecrets?: string[];
+  readonly dnsPolicy?: DnsPolicy;
   /**
    * Size limit of the `/tmp` emptyDir that the read-only root filesystem needs.
    * @default "64Mi"
    */
   readonly tmpSizeLimit?: string;
+  /**
+   * Create the workload's default-deny NetworkPolicy (`networkPolicy`), which selects its pods and
+   * allows nothing until opened. A host-network workload gets none: no NetworkPolicy applies to it.
+   * @default true
+   */
+  readonly defaultDenyPolicy?: boolean;
 }
 
 const DEFAULT_UID = 10001;
@@ -216,17 +244,29 @@ const DEFAULT_RESOURCES: Required<ResourceSizing> = {
   memoryLimit: '256Mi',
 };
 
+/** Annotation prefix of the reasons written next to a privilege (docs/reasons-in-output.md). */
+const REASONS_PREFIX = 'reasons.secure-agents.io/';
+
 /** A JSON patch whose value is computed at synthesis, after every construct has had its say. */
 function lateAdd(path: string, produce: () => unknown): JsonPatch {
   return { _toJson: () => ({ op: 'add', path, value: produce() }) } as unknown as JsonPatch;
 }
 
+/** An int-or-string as the cdk8s-plus L1 mapper reads it (patches run before the mapper). */
+function intOrString(value: number | string): { value: number | string } {
+  return { value };
+}
+
 /**
  * The hardened base of every workload the library makes: a Deployment, DaemonSet, StatefulSet, Job
- * or CronJob with its own ServiceAccount, the hardening profile of DESIGN.md and the standard labels.
+ * or CronJob with its own ServiceAccount, the hardening profile of DESIGN.md, the standard labels,
+ * the operational settings (`WorkloadSettings`) and its own default-deny NetworkPolicy.
  *
  * Privileges beyond the restricted Pod Security Standard are asked for by typed props that carry a
  * reason; each reason lands on the workload as `exemptions.secure-agents.io/<rule-id>`.
+ *
+ * Connections are wired with one vocabulary: `allowTo(peer, ports)` and `allowFrom(peer, ports)`;
+ * when the peer is another workload of the library, both sides' policies are written.
  */
 export class AgentWorkload extends Construct {
   public readonly kind: WorkloadKind;
@@ -249,15 +289,42 @@ export class AgentWorkload extends Construct {
   public readonly hostIpc: boolean;
   public readonly resources: Required<ResourceSizing>;
   public readonly image: ImageRef;
-  /** The cdk8s-plus workload; changes to it bypass the library's checks. */
+  /** Replicas of a Deployment or StatefulSet (1 for other kinds). */
+  public readonly replicas: number;
+  /** The tolerations written into the pod spec. */
+  public readonly tolerations: readonly Toleration[];
+  /** The PriorityClass of the pods, or undefined for none. */
+  public readonly priorityClassName?: string;
+  /** The image pull Secrets of the pods (the chart's, then the workload's own). */
+  public readonly imagePullSecrets: readonly string[];
+  /** The default-deny NetworkPolicy selecting the pods; undefined on the host network, where none applies. */
+  public readonly networkPolicy?: WorkloadNetworkPolicy;
+  /** The PodDisruptionBudget, for a Deployment or StatefulSet with more than one replica. */
+  public readonly disruptionBudget?: ApiObject;
+  /** The outbound proxy this workload uses when it talks out. */
+  public readonly proxy?: OutboundProxy;
+  /** The NO_PROXY value set on the workload's containers, once it uses the proxy. */
+  public noProxy?: string;
+  /** Whether the cluster runs Cilium. */
+  public readonly cilium: boolean;
+
+  /** @internal the cdk8s-plus workload; changes to it bypass the library's checks. */
   public readonly workload: kplus.Workload;
+  /** @internal */
   public readonly serviceAccount: kplus.ServiceAccount;
+  /** @internal */
   public readonly mainContainer: kplus.Container;
 
+  /** Validator naming this workload's path, for the family constructs built on it. */
+  protected readonly v: PropValidator;
   private readonly validator: PropValidator;
   private readonly templatePath: string;
   private readonly exemptions = new Map<string, string[]>();
   private readonly apiObject: ApiObject;
+  private readonly vaultServer?: VaultServer;
+  private readonly imageRegistry?: string;
+  private readonly sharedMounts: Array<{ path: string; volume: kplus.Volume }> = [];
+  private readonly sharedEnv: Record<string, string> = {};
   private containerCount = 0;
   private initContainerCount = 0;
   private tokenNeeded = false;
@@ -268,10 +335,15 @@ export class AgentWorkload extends Construct {
     hostNamespaces: new Map<string, string>(),
     token: [] as string[],
   };
+  private proxyAllowed = false;
+  private vaultAllowed = false;
 
   constructor(scope: Construct, id: string, props: AgentWorkloadProps) {
     super(scope, id);
-    const v = (this.validator = new PropValidator('AgentWorkload', this.node.path));
+    const v = (this.validator = new PropValidator(new.target.name, this.node.path));
+    this.v = v;
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'give at least { image }');
+    const defaults = chartWorkloadDefaults(this);
     this.kind = v.oneOf('invalid-kind', 'kind', props.kind ?? WorkloadKind.DEPLOYMENT, WorkloadKind, 'a workload kind');
     this.name = v.dnsLabel('name', props.name ?? id);
     const chartNamespace = Chart.of(this).namespace;
@@ -284,6 +356,14 @@ export class AgentWorkload extends Construct {
     };
     this.labels = { ...v.labels('labels', props.labels), ...standardLabels(this.labelProps) };
     this.selector = selectorLabels(this.labelProps);
+    this.refuseDuplicateName();
+    this.cilium = props.cilium ?? defaults?.cilium ?? false;
+    this.proxy = props.proxy ?? defaults?.proxy;
+    this.vaultServer = props.vaultServer ?? defaults?.vaultServer;
+    this.imageRegistry = props.imageRegistry ?? defaults?.imageRegistry;
+    if (this.imageRegistry !== undefined && (typeof this.imageRegistry !== 'string' || !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(this.imageRegistry))) {
+      v.fail('invalid-registry', 'imageRegistry', this.imageRegistry, 'is not a registry host with an optional path', 'use e.g. "mirror.corp.example/vendor"');
+    }
 
     // Identity: root only with a reason; a fixed non-root UID/GID otherwise.
     this.root = props.runAsRoot !== undefined;
@@ -317,6 +397,10 @@ export class AgentWorkload extends Construct {
       if (!BASELINE_CAPABILITIES.includes(cap)) this.exempt(PSS.capabilitiesBaseline, `${cap}: ${reason}`);
     });
     this.capabilities = caps;
+    if (caps.length > 0 && !this.root && !this.privileged) {
+      warn(this, `${new.target.name} "${this.node.path}": capabilities ${caps.join(', ')} are added to a container that does not run as root; `
+        + 'Kubernetes puts them in its bounding set only, so they take effect only if the binary carries them as file capabilities (setcap)');
+    }
 
     const hostNs = (key: 'hostNetwork' | 'hostPid' | 'hostIpc'): boolean => {
       const asked = props[key];
@@ -334,10 +418,20 @@ export class AgentWorkload extends Construct {
     if (this.kind === WorkloadKind.CRON_JOB && !props.schedule) {
       v.fail('missing-schedule', 'schedule', props.schedule, 'is required for a CronJob', 'give a cron expression such as "0 3 * * *"');
     }
-    if (props.replicas !== undefined) v.positiveInt('replicas', props.replicas, 100);
-    const podAnnotations = { ...(props.podAnnotations ?? {}) };
+    const scalable = this.kind === WorkloadKind.DEPLOYMENT || this.kind === WorkloadKind.STATEFUL_SET;
+    this.replicas = scalable ? v.positiveInt('replicas', props.replicas ?? 1, 100) : 1;
+    const podAnnotations = { ...(props.annotations ?? {}), ...(props.podAnnotations ?? {}) };
     Object.keys(podAnnotations).forEach((k) => v.labelKey('podAnnotations key', k));
-    const imagePullSecrets = (props.imagePullSecrets ?? []).map((s, i) => v.dnsSubdomain(`imagePullSecrets[${i}]`, s));
+    Object.keys(props.annotations ?? {}).forEach((k) => v.labelKey('annotations key', k));
+    const ownSecrets = (props.imagePullSecrets ?? []).map((s, i) => v.dnsSubdomain(`imagePullSecrets[${i}]`, s));
+    const chartSecrets = defaults?.imagePullSecrets ?? [];
+    this.imagePullSecrets = [...chartSecrets, ...ownSecrets.filter((s) => !chartSecrets.includes(s))];
+    const daemon = this.kind === WorkloadKind.DAEMON_SET;
+    this.tolerations = props.tolerations !== undefined
+      ? props.tolerations.map((t, i) => checkToleration(v, `tolerations[${i}]`, t))
+      : daemon ? [{ operator: TolerationOperator.EXISTS }] : [];
+    const priority = props.priorityClassName ?? (daemon ? NODE_CRITICAL_PRIORITY_CLASS : '');
+    this.priorityClassName = priority === '' ? undefined : v.dnsSubdomain('priorityClassName', priority);
 
     const metadata = { name: this.name, namespace: this.namespace, labels: this.labels };
     this.serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
@@ -345,7 +439,7 @@ export class AgentWorkload extends Construct {
       automountToken: false,
     });
     const podProps: kplus.WorkloadProps = {
-      metadata,
+      metadata: { ...metadata, annotations: { ...(props.annotations ?? {}) } },
       select: false,
       podMetadata: { labels: this.labels, annotations: podAnnotations },
       serviceAccount: this.serviceAccount,
@@ -358,7 +452,7 @@ export class AgentWorkload extends Construct {
         fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
       },
       hostNetwork: this.hostNetwork,
-      dns: { policy: props.dnsPolicy ?? (this.hostNetwork ? kplus.DnsPolicy.CLUSTER_FIRST_WITH_HOST_NET : kplus.DnsPolicy.CLUSTER_FIRST) },
+      dns: { policy: v.oneOf('invalid-dns-policy', 'dnsPolicy', props.dnsPolicy ?? (this.hostNetwork ? DnsPolicy.CLUSTER_FIRST_WITH_HOST_NET : DnsPolicy.CLUSTER_FIRST), DnsPolicy, 'a DNS policy') as unknown as kplus.DnsPolicy },
     };
     this.templatePath = this.kind === WorkloadKind.CRON_JOB ? '/spec/jobTemplate/spec/template' : '/spec/template';
     this.workload = this.createWorkload(props, podProps);
@@ -372,9 +466,10 @@ export class AgentWorkload extends Construct {
     this.apiObject.addJsonPatch(JsonPatch.add(`${spec}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
     if (this.hostPid) this.apiObject.addJsonPatch(JsonPatch.add(`${spec}/hostPid`, true));
     if (this.hostIpc) this.apiObject.addJsonPatch(JsonPatch.add(`${spec}/hostIpc`, true));
-    if (imagePullSecrets.length > 0) {
-      this.apiObject.addJsonPatch(JsonPatch.add(`${spec}/imagePullSecrets`, imagePullSecrets.map((name) => ({ name }))));
+    if (this.imagePullSecrets.length > 0) {
+      this.apiObject.addJsonPatch(JsonPatch.add(`${spec}/imagePullSecrets`, this.imagePullSecrets.map((name) => ({ name }))));
     }
+    this.applyScheduling(props, spec);
     this.apiObject.addJsonPatch(lateAdd(`${spec}/automountServiceAccountToken`, () => this.tokenNeeded));
     ApiObject.of(this.serviceAccount).addJsonPatch(lateAdd('/automountServiceAccountToken', () => this.tokenNeeded));
     for (const [k, val] of Object.entries(this.exemptionAnnotations())) this.workload.metadata.addAnnotation(k, val);
@@ -390,7 +485,9 @@ export class AgentWorkload extends Construct {
     const tokenReason = lazy(() => (this.tokenNeeded && this.reasonsOf.token.length > 0 ? this.reasonsOf.token.join('; ') : undefined));
     wm.addAnnotation(REASON_ANNOTATIONS.token, tokenReason);
     ApiObject.of(this.serviceAccount).metadata.addAnnotation(REASON_ANNOTATIONS.token, tokenReason);
+    if (props.tolerations === undefined && daemon) this.workload.metadata.addAnnotation(`${REASONS_PREFIX}tolerations`, TOLERATE_ALL_REASON);
 
+    this.prepareSharedVolumes(props);
     const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', {
       sizeLimit: this.sizeOf('tmpSizeLimit', props.tmpSizeLimit ?? '64Mi'),
     });
@@ -399,6 +496,11 @@ export class AgentWorkload extends Construct {
     this.image = v.image('image', props.image);
 
     (props.hostMounts ?? []).forEach((m, i) => this.mountHostPath(m, `hostMounts[${i}]`));
+
+    if (scalable && this.replicas > 1) this.disruptionBudget = this.createDisruptionBudget(props.disruptionBudget);
+    if (!this.hostNetwork && (props.defaultDenyPolicy ?? true)) {
+      this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this, cilium: this.cilium });
+    }
   }
 
   /** Records an exemption for a rule; the reasons of one rule are joined into one annotation. */
@@ -441,11 +543,53 @@ export class AgentWorkload extends Construct {
   }
 
   /**
+   * Allows this workload to open connections to `peer` on `ports`. When the peer is another workload
+   * of the library, its policy admits this one on the same ports: one call writes both sides.
+   */
+  public allowTo(peer: AgentWorkload | IEgressPeer, ports?: PolicyPort[]): this {
+    if (peer instanceof AgentWorkload) {
+      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? []);
+      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? []);
+    } else {
+      this.policy().allowEgressTo(peer, ports);
+    }
+    return this;
+  }
+
+  /**
+   * Allows `peer` to open connections to this workload's `ports`. When the peer is another workload
+   * of the library, its policy may send to this one on the same ports: one call writes both sides.
+   */
+  public allowFrom(peer: AgentWorkload | IIngressPeer, ports: PolicyPort[]): this {
+    if (peer instanceof AgentWorkload) {
+      peer.allowTo(this, ports);
+    } else {
+      this.policy().allowIngressFrom(peer, ports);
+    }
+    return this;
+  }
+
+  /** Allows DNS lookups (egress to the cluster DNS on UDP and TCP 53). */
+  public allowDns(): this {
+    this.policy().allowDns();
+    return this;
+  }
+
+  /** Allows egress to the Kubernetes API server on its port. */
+  public allowApiServer(apiServer: ApiServerOptions): this {
+    this.policy().allowEgressTo(NetworkPeer.apiServer(apiServer));
+    return this;
+  }
+
+  /**
    * Binds this workload's ServiceAccount to a new ClusterRole with exactly these rules, and mounts its
-   * token. The ClusterRole and its binding are named after the workload.
+   * token. The ClusterRole and its binding are named `<namespace>-<name>` (the workload's name unless
+   * given), so two installations in two namespaces do not collide.
    */
   public grantClusterRole(rules: PolicyRule[], options: GrantOptions = {}): ClusterScopedObject {
-    const name = this.validator.dnsSubdomain('grantClusterRole name', options.name ?? this.name);
+    const prefix = `${this.namespace ?? 'default'}-`;
+    const given = this.validator.dnsSubdomain('grantClusterRole name', options.name ?? this.name);
+    const name = given.startsWith(prefix) ? given : `${prefix}${given}`;
     const role = new ClusterScopedObject(this, `cluster-role-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
@@ -523,34 +667,225 @@ export class AgentWorkload extends Construct {
     return { kind: 'ServiceAccount', name: this.name, namespace: this.namespace ?? 'default' };
   }
 
-  /** Adds a container with the hardening profile (same UID, no capabilities, read-only root). */
+  /** @internal Adds a container with the hardening profile (same UID, no capabilities, read-only root). */
   public addContainer(options: AgentContainerOptions): kplus.Container {
     return this.hardenedContainer(options, false);
   }
 
-  /** Adds an init container with the hardening profile. */
+  /** @internal Adds an init container with the hardening profile. */
   public addInitContainer(options: AgentContainerOptions): kplus.Container {
     return this.hardenedContainer(options, true);
   }
 
+  /** The images of every container of the workload, as synthesised (registry override and digest applied). */
+  public get images(): string[] {
+    return [...this.workload.initContainers, ...this.workload.containers].map((c) => c.image);
+  }
+
   /** Mounts a host path into the main container; read-only unless `readOnly: false`. */
-  public mountHostPath(mount: HostMount, prop = 'hostMount'): kplus.Volume {
+  public mountHostPath(mount: HostMount, prop = 'hostMount'): void {
     const v = this.validator;
     const hostPath = v.absolutePath(`${prop}.hostPath`, mount?.hostPath);
     const mountPath = v.absolutePath(`${prop}.mountPath`, mount.mountPath ?? hostPath);
     const reason = v.reason(`${prop}.reason`, mount.reason);
     const readOnly = mount.readOnly ?? true;
+    const type = v.oneOf('invalid-host-path-type', `${prop}.type`, mount.type ?? HostPathType.DIRECTORY, HostPathType, 'a host path type');
     const volumeName = `host${hostPath === '/' ? '-root' : hostPath.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.slice(0, 63).replace(/-+$/, '');
     const volume = kplus.Volume.fromHostPath(this, `host-path-${volumeName}`, volumeName, {
       path: hostPath,
-      type: mount.type ?? kplus.HostPathVolumeType.DIRECTORY,
+      type: type as unknown as kplus.HostPathVolumeType,
     });
     this.mainContainer.mount(mountPath, volume, { readOnly });
     this.reasonsOf.hostPaths.set(hostPath, reason);
     const text = `${hostPath}${readOnly ? ' (read-only)' : ' (read-write)'}: ${reason}`;
     this.exempt(PSS.hostPathVolumes, text);
     this.exempt(PSS.restrictedVolumes, text);
-    return volume;
+  }
+
+
+  /**
+   * Opens the way to a vendor endpoint: through the proxy when there is one (the endpoint must then
+   * give no CIDRs), otherwise to its CIDRs (or, on Cilium with `fqdn`, its host name) on its port.
+   * Returns the checked URL.
+   */
+  protected reachVendor(prop: string, endpoint: VendorEndpoint | undefined, options: { fqdn?: boolean } = {}): URL {
+    const v: PropValidator = this.v;
+    if (!endpoint || typeof endpoint !== 'object') v.fail('missing-endpoint', prop, endpoint, 'is missing', 'give { url: "https://..." } (and cidrs when there is no proxy)');
+    const url = v.url(`${prop}.url`, endpoint.url, ['https:']);
+    const port = url.port ? Number(url.port) : 443;
+    if (this.proxy) {
+      if (endpoint.cidrs !== undefined) {
+        v.fail('cidrs-with-proxy', `${prop}.cidrs`, endpoint.cidrs, 'are given while an outbound proxy is set; the proxy is then the only way out', 'leave cidrs out, or drop httpsProxy');
+      }
+      this.useProxy();
+    } else if (options.fqdn && endpoint.cidrs === undefined) {
+      if (!this.cilium) v.fail('fqdn-needs-cilium', prop, endpoint.url, 'has no CIDRs and no proxy, and only Cilium can allow a host name', 'give cidrs, set httpsProxy, or set cilium: true');
+      this.policy().allowEgressTo(NetworkPeer.fqdns([url.hostname]), [Ports.tcp(port)]);
+    } else {
+      if (!Array.isArray(endpoint.cidrs) || endpoint.cidrs.length === 0) {
+        v.fail('missing-cidrs', `${prop}.cidrs`, endpoint.cidrs, 'are required without an outbound proxy', 'give the endpoint\'s CIDRs, e.g. ["203.0.113.0/24"], or set httpsProxy');
+      }
+      endpoint.cidrs.forEach((c, i) => checkCidr(v, `${prop}.cidrs[${i}]`, c));
+      this.policy().allowEgressTo(NetworkPeer.cidrs(endpoint.cidrs), [Ports.tcp(port)]);
+    }
+    return url;
+  }
+
+  /**
+   * Opens the way to the outside in general (cloud APIs, an LLM provider): through the proxy when there
+   * is one, otherwise to `peer` (default: `NetworkPeer.internet()`) on `ports`.
+   */
+  protected reachOutside(peer: IEgressPeer | undefined, ports: PolicyPort[]): void {
+    if (this.proxy) this.useProxy();
+    else this.policy().allowEgressTo(peer ?? NetworkPeer.internet(), ports);
+  }
+
+  /** Mounts a secret; one from Vault opens egress to the Vault server for the injected agent. */
+  protected mountSecret(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): SecretMount {
+    const v: PropValidator = this.v;
+    if (!(source instanceof SecretSource)) {
+      const literal = typeof source === 'string';
+      v.fail(literal ? 'secret-as-literal' : 'missing-secret', prop, literal ? '(a literal string, not shown)' : source,
+        literal ? 'is a literal value; credentials must come from outside the manifests' : 'is not a SecretSource',
+        'give SecretSource.kubernetesSecret({...}), SecretSource.externalSecret({...}) or SecretSource.vault({...})');
+    }
+    if (source instanceof VaultSecretSource && !this.vaultAllowed) {
+      const vault = this.vaultServer ?? v.fail('missing-vault-server', 'vaultServer', this.vaultServer,
+        `is required because ${prop} comes from Vault: the injected Vault Agent needs egress to the server`, 'give { cidrs: ["10.0.5.10/32"], port: 8200 }');
+      if (!Array.isArray(vault.cidrs) || vault.cidrs.length === 0) v.fail('empty-cidrs', 'vaultServer.cidrs', vault.cidrs, 'lists no address', 'give e.g. ["10.0.5.10/32"]');
+      vault.cidrs.forEach((c, i) => checkCidr(v, `vaultServer.cidrs[${i}]`, c));
+      this.policy().allowEgressTo(NetworkPeer.cidrs(vault.cidrs, { label: 'Vault server' }), [Ports.tcp(v.port('vaultServer.port', vault.port ?? 8200))]);
+      this.vaultAllowed = true;
+    }
+    return source.mountInto(this, options);
+  }
+
+  /** Mounts a secret that holds one value (a token, a password) and returns its file path. */
+  protected mountSecretFile(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): string {
+    const files = Object.values(this.mountSecret(prop, source, options).files);
+    if (files.length !== 1) {
+      this.v.fail('secret-not-one-file', prop, source === undefined ? undefined : '(a SecretSource)', `mounts ${files.length === 0 ? 'every key of the Secret' : `${files.length} files`}, not the one file a credential is`, 'name the key, e.g. SecretSource.kubernetesSecret({ name: "vendor-token", keys: ["token"] })');
+    }
+    return files[0];
+  }
+
+  /**
+   * Mounts the vendor credential (a token or key file) and points `VENDOR_CREDENTIAL_FILE` at it.
+   * Returns the file path.
+   */
+  protected mountVendorCredential(prop: string, source: SecretSource): string {
+    const file = this.mountSecretFile(prop, source);
+    this.mainContainer.env.addVariable(VENDOR_CREDENTIAL_ENV, kplus.EnvValue.fromValue(file));
+    return file;
+  }
+
+  /** Sets the proxy's environment on every container and allows egress to the proxy on its port (once). */
+  protected useProxy(extraNoProxy: readonly string[] = []): void {
+    if (!this.proxy || this.proxyAllowed) return;
+    this.noProxy = this.proxy.applyTo(this, { noProxy: [...extraNoProxy] });
+    this.policy().allowEgressTo(this.proxy.peer());
+    this.proxyAllowed = true;
+  }
+
+  /** The network policy, which a host-network workload does not have. */
+  protected policy(): WorkloadNetworkPolicy {
+    if (!this.networkPolicy) {
+      this.v.fail('host-network-policy', 'networkPolicy', this.name, this.hostNetwork ? 'runs in the host network, where no NetworkPolicy applies' : 'was built with defaultDenyPolicy: false',
+        this.hostNetwork ? 'restrict it with a node firewall or a Cilium host policy' : 'write its NetworkPolicy yourself');
+    }
+    return this.networkPolicy;
+  }
+
+  private refuseDuplicateName(): void {
+    const chart = Chart.of(this);
+    const twin = chart.node.findAll().find((c) => c !== this && c instanceof AgentWorkload && c.name === this.name && c.namespace === this.namespace);
+    if (twin) {
+      this.validator.fail('duplicate-workload-name', 'name', this.name, `is already the name of the workload at "${twin.node.path}" in this chart (their ServiceAccounts, Services and policies would collide)`, 'give one of them another name');
+    }
+  }
+
+  private applyScheduling(props: AgentWorkloadProps, spec: string): void {
+    const v = this.validator;
+    const add = (field: string, value: unknown) => this.apiObject.addJsonPatch(JsonPatch.add(`${spec}/${field}`, value));
+    if (this.tolerations.length > 0) add('tolerations', this.tolerations.map((t) => ({ ...t })));
+    if (props.nodeSelector !== undefined) add('nodeSelector', v.labels('nodeSelector', props.nodeSelector));
+    if (props.affinity !== undefined) {
+      if (props.affinity === null || typeof props.affinity !== 'object') v.fail('invalid-affinity', 'affinity', props.affinity, 'is not an object', 'give { nodeAffinity: {...} } as in the Kubernetes Affinity object');
+      for (const k of Object.keys(props.affinity)) {
+        if (!['nodeAffinity', 'podAffinity', 'podAntiAffinity'].includes(k)) v.fail('invalid-affinity', `affinity.${k}`, k, 'is not a field of the Kubernetes Affinity object', 'use nodeAffinity, podAffinity or podAntiAffinity');
+      }
+      add('affinity', JSON.parse(JSON.stringify(props.affinity)));
+    }
+    if (props.topologySpread !== undefined) {
+      add('topologySpreadConstraints', props.topologySpread.map((t, i) => ({
+        topologyKey: v.labelKey(`topologySpread[${i}].topologyKey`, t?.topologyKey),
+        maxSkew: v.positiveInt(`topologySpread[${i}].maxSkew`, t.maxSkew ?? 1, 1000),
+        whenUnsatisfiable: v.oneOf('invalid-when-unsatisfiable', `topologySpread[${i}].whenUnsatisfiable`, t.whenUnsatisfiable ?? WhenUnsatisfiable.SCHEDULE_ANYWAY, WhenUnsatisfiable, 'a whenUnsatisfiable value'),
+        labelSelector: { matchLabels: { ...this.selector } },
+      })));
+    }
+    if (this.priorityClassName !== undefined) add('priorityClassName', this.priorityClassName);
+    if (this.kind === WorkloadKind.DAEMON_SET) {
+      const s = props.updateStrategy ?? {};
+      const strategy = s.onDelete
+        ? { type: 'OnDelete' }
+        : {
+          type: 'RollingUpdate',
+          rollingUpdate: {
+            maxUnavailable: intOrString(checkIntOrPercent(v, 'updateStrategy.maxUnavailable', s.maxUnavailable ?? 1)),
+            maxSurge: intOrString(checkIntOrPercent(v, 'updateStrategy.maxSurge', s.maxSurge ?? 0)),
+          },
+        };
+      this.apiObject.addJsonPatch(JsonPatch.add('/spec/updateStrategy', strategy));
+    } else if (props.updateStrategy !== undefined) {
+      v.fail('update-strategy-not-daemon-set', 'updateStrategy', props.updateStrategy, `applies to a DaemonSet, and this workload is a ${this.kind}`, 'leave updateStrategy out');
+    }
+  }
+
+  private createDisruptionBudget(budget: DisruptionBudget | undefined): ApiObject {
+    const v = this.validator;
+    if (budget?.maxUnavailable !== undefined && budget?.minAvailable !== undefined) {
+      v.fail('conflicting-props', 'disruptionBudget', budget, 'gives both maxUnavailable and minAvailable', 'give one of them');
+    }
+    const field = budget?.minAvailable !== undefined
+      ? { minAvailable: checkIntOrPercent(v, 'disruptionBudget.minAvailable', budget.minAvailable) }
+      : { maxUnavailable: checkIntOrPercent(v, 'disruptionBudget.maxUnavailable', budget?.maxUnavailable ?? 1) };
+    return new ApiObject(this, 'disruption-budget', {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: this.name, namespace: this.namespace, labels: this.labels },
+      spec: { selector: { matchLabels: { ...this.selector } }, ...field },
+    });
+  }
+
+  /** The extra read-only volumes and the CA bundle, mounted into every container as it is added. */
+  private prepareSharedVolumes(props: AgentWorkloadProps): void {
+    const v = this.validator;
+    const names = new Set<string>();
+    (props.extraVolumes ?? []).forEach((ev, i) => {
+      const p = `extraVolumes[${i}]`;
+      const name = v.dnsLabel(`${p}.name`, ev?.name);
+      if (names.has(name) || ['tmp', 'ca-bundle'].includes(name)) v.fail('duplicate-volume', `${p}.name`, name, 'is already a volume of this workload', 'give another name');
+      names.add(name);
+      const path = v.absolutePath(`${p}.mountPath`, ev.mountPath);
+      const sources = [ev.configMap, ev.persistentVolumeClaim].filter((s) => s !== undefined).length;
+      if (sources !== 1) v.fail('volume-source', p, ev, `gives ${sources} sources`, 'give exactly one of configMap and persistentVolumeClaim');
+      const volume = ev.configMap !== undefined
+        ? kplus.Volume.fromConfigMap(this, `extra-volume-${name}`, kplus.ConfigMap.fromConfigMapName(this, `extra-config-map-${name}`, v.dnsSubdomain(`${p}.configMap`, ev.configMap)), { name, defaultMode: 0o444 })
+        : kplus.Volume.fromPersistentVolumeClaim(this, `extra-volume-${name}`, kplus.PersistentVolumeClaim.fromClaimName(this, `extra-claim-${name}`, v.dnsSubdomain(`${p}.persistentVolumeClaim`, ev.persistentVolumeClaim!)), { name, readOnly: true });
+      this.sharedMounts.push({ path, volume });
+    });
+    if (props.caBundle !== undefined) {
+      const ca: CaBundle = props.caBundle;
+      const key = ca?.key ?? 'ca.crt';
+      if (typeof key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(key)) v.fail('invalid-key', 'caBundle.key', key, 'is not a ConfigMap key', 'use e.g. "ca.crt"');
+      const configMap = kplus.ConfigMap.fromConfigMapName(this, 'ca-bundle-config-map', v.dnsSubdomain('caBundle.configMap', ca?.configMap));
+      const dir = CA_BUNDLE_PATH.slice(0, CA_BUNDLE_PATH.lastIndexOf('/'));
+      const file = CA_BUNDLE_PATH.slice(dir.length + 1);
+      const volume = kplus.Volume.fromConfigMap(this, 'ca-bundle-volume', configMap, { name: 'ca-bundle', defaultMode: 0o444, items: { [key]: { path: file } } });
+      this.sharedMounts.push({ path: dir, volume });
+      for (const name of CA_BUNDLE_ENV) this.sharedEnv[name] = CA_BUNDLE_PATH;
+    }
   }
 
   private hardenedContainer(options: AgentContainerOptions, init: boolean): kplus.Container {
@@ -567,16 +902,18 @@ export class AgentWorkload extends Construct {
       }
       if (!ref.digest) image = `${options.image}@${digest}`;
     }
+    image = withRegistry(image, this.imageRegistry);
     const env: Record<string, kplus.EnvValue> = {};
-    for (const [k, val] of Object.entries(options.env ?? {})) {
+    for (const [k, val] of Object.entries({ ...this.sharedEnv, ...(options.env ?? {}) })) {
       if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(k)) v.fail('invalid-env-name', p(`env key`), k, 'is not a valid environment variable name', 'use letters, digits, "_", "-" and "."');
+      if (typeof val !== 'string') v.fail('invalid-env-value', p(`env["${k}"]`), val, 'is not a string', 'give plain text; secrets go through SecretSource as files');
       env[k] = kplus.EnvValue.fromValue(val);
     }
     const isMain = !init && this.containerCount === 0;
     const ports = (options.ports ?? []).map((port, i) => ({
       number: v.port(p(`ports[${i}].port`), port?.port),
       ...(port.name !== undefined ? { name: v.dnsLabel(p(`ports[${i}].name`), port.name) } : {}),
-      protocol: port.protocol ?? kplus.Protocol.TCP,
+      protocol: v.oneOf('invalid-protocol', p(`ports[${i}].protocol`), port.protocol ?? Protocol.TCP, Protocol, 'a protocol') as unknown as kplus.Protocol,
     }));
     const resources = isMain ? this.resources : this.resolveResources(p('resources'), options.resources);
     const spec: kplus.ContainerProps = {
@@ -603,6 +940,7 @@ export class AgentWorkload extends Construct {
     };
     const index = init ? this.initContainerCount++ : this.containerCount++;
     const container = init ? this.workload.addInitContainer(spec) : this.workload.addContainer(spec);
+    for (const m of this.sharedMounts) container.mount(m.path, m.volume, { readOnly: true });
     const list = init ? 'initContainers' : 'containers';
     // Exact quantity strings: cdk8s-plus would rewrite "1Gi" as "1024Mi". The patch runs before the
     // L1 mapper, which reads a Quantity's `value`, so each quantity is given in that shape.
@@ -637,19 +975,19 @@ export class AgentWorkload extends Construct {
   private createWorkload(props: AgentWorkloadProps, podProps: kplus.WorkloadProps): kplus.Workload {
     switch (this.kind) {
       case WorkloadKind.DEPLOYMENT:
-        return new kplus.Deployment(this, 'workload', { ...podProps, replicas: props.replicas ?? 1 });
+        return new kplus.Deployment(this, 'workload', { ...podProps, replicas: this.replicas });
       case WorkloadKind.DAEMON_SET:
         return new kplus.DaemonSet(this, 'workload', podProps);
       case WorkloadKind.STATEFUL_SET: {
         const service = new kplus.Service(this, 'headless-service', {
           metadata: { name: this.name, namespace: this.namespace, labels: this.labels },
           clusterIP: 'None',
-          ports: (props.ports ?? []).map((p) => ({ port: p.port, name: p.name, protocol: p.protocol })),
+          ports: (props.ports ?? []).map((p) => ({ port: p.port, name: p.name, protocol: p.protocol as unknown as kplus.Protocol | undefined })),
         });
         for (const [k, val] of Object.entries(this.selector)) service.selectLabel(k, val);
         // cdk8s-plus makes the StatefulSet select its service by the hashed address label too.
         ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/selector/cdk8s.io~1metadata.addr'));
-        return new kplus.StatefulSet(this, 'workload', { ...podProps, service, replicas: props.replicas ?? 1 });
+        return new kplus.StatefulSet(this, 'workload', { ...podProps, service, replicas: this.replicas });
       }
       case WorkloadKind.JOB:
         return new kplus.Job(this, 'workload', { ...podProps, backoffLimit: 3 });
@@ -687,6 +1025,47 @@ export class AgentWorkload extends Construct {
       ...(hasUrls ? { nonResourceURLs: rule.nonResourceURLs } : {}),
       verbs: rule.verbs,
     };
+  }
+}
+
+/** The env var that holds the path of the vendor credential file, on every component that talks to the vendor. */
+export const VENDOR_CREDENTIAL_ENV = 'VENDOR_CREDENTIAL_FILE';
+
+function checkToleration(v: PropValidator, prop: string, t: Toleration): Toleration {
+  if (!t || typeof t !== 'object') v.fail('invalid-toleration', prop, t, 'is not a toleration', 'give e.g. { key: "nvidia.com/gpu", operator: TolerationOperator.EXISTS, effect: TaintEffect.NO_SCHEDULE }');
+  const operator = v.oneOf('invalid-toleration', `${prop}.operator`, t.operator ?? (t.value !== undefined ? TolerationOperator.EQUAL : TolerationOperator.EXISTS), TolerationOperator, 'a toleration operator');
+  if (operator === TolerationOperator.EXISTS && t.value !== undefined) v.fail('invalid-toleration', `${prop}.value`, t.value, 'is given with operator Exists, which matches any value', 'drop value, or use TolerationOperator.EQUAL');
+  if (t.key === undefined && operator !== TolerationOperator.EXISTS) v.fail('invalid-toleration', `${prop}.key`, t.key, 'is required with operator Equal', 'give the taint key');
+  if (t.key !== undefined) v.labelKey(`${prop}.key`, t.key);
+  if (t.value !== undefined) v.labelValue(`${prop}.value`, t.value);
+  const effect = t.effect !== undefined ? v.oneOf('invalid-toleration', `${prop}.effect`, t.effect, TaintEffect, 'a taint effect') : undefined;
+  if (t.tolerationSeconds !== undefined) {
+    if (effect !== TaintEffect.NO_EXECUTE) v.fail('invalid-toleration', `${prop}.tolerationSeconds`, t.tolerationSeconds, 'applies only to effect NoExecute', 'set effect: TaintEffect.NO_EXECUTE, or drop tolerationSeconds');
+    v.positiveInt(`${prop}.tolerationSeconds`, t.tolerationSeconds, 2 ** 31);
+  }
+  return {
+    ...(t.key !== undefined ? { key: t.key } : {}),
+    operator,
+    ...(t.value !== undefined ? { value: t.value } : {}),
+    ...(effect !== undefined ? { effect } : {}),
+    ...(t.tolerationSeconds !== undefined ? { tolerationSeconds: t.tolerationSeconds } : {}),
+  };
+}
+
+function checkIntOrPercent(v: PropValidator, prop: string, value: number | string): number | string {
+  const ok = (typeof value === 'number' && Number.isInteger(value) && value >= 0) || (typeof value === 'string' && /^(100|[1-9]?\d)%$/.test(value));
+  if (!ok) v.fail('invalid-int-or-percent', prop, value, 'is not a non-negative integer or a percentage', 'use e.g. 1 or "25%"');
+  return value;
+}
+
+const WARNED = new WeakSet<Construct>();
+
+/** A synthesis warning: kept on the construct's metadata, and printed once. */
+function warn(scope: Construct, text: string): void {
+  scope.node.addMetadata('secure-agents:warning', text);
+  if (!WARNED.has(scope)) {
+    WARNED.add(scope);
+    console.warn(`[secure-agent-constructs] warning: ${text}`);
   }
 }
 

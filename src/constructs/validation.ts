@@ -34,6 +34,16 @@ export interface ImageRef {
 export class PropValidator {
   constructor(private readonly owner: string, private readonly path: string) {}
 
+  /** What the errors name as the rejecting construct, e.g. `SensorChart`. */
+  get ownerName(): string {
+    return this.owner;
+  }
+
+  /** The construct path the errors name. */
+  get pathName(): string {
+    return this.path;
+  }
+
   fail(code: string, prop: string, value: unknown, problem: string, fix: string): never {
     throw new ValidationError({ code, owner: this.owner, path: this.path, prop, value, problem, fix });
   }

@@ -1,15 +1,14 @@
-import { ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AccessRoleBinding, AiopsApi } from '../constructs/aiops/aiops-api';
-import { AuditLog } from '../constructs/aiops/audit-log';
-import { AuditSqlProps } from '../constructs/aiops/audit-sql';
+import { AiopsApi, AiopsApiProps } from '../constructs/aiops/aiops-api';
+import { AuditLog, AuditLogProps } from '../constructs/aiops/audit-log';
 import { SecretKeyRef } from '../constructs/aiops/secret-ref';
-import { AiopsStoreKind, ExternalStore, IAiopsStore, InClusterStore } from '../constructs/aiops/stores';
-import { IIngressPeer, NetworkPeer, Ports } from '../constructs/network';
-import { PolicyCheck, PolicyCheckProps } from '../constructs/policy-check';
+import { AiopsStoreKind, ExternalStore, IAiopsStore, InClusterStore, InClusterStoreProps } from '../constructs/aiops/stores';
+import { FamilyChart, FamilyChartProps } from '../constructs/family-chart';
+import { NetworkPeer } from '../constructs/network';
 import { VaultSecretSource } from '../constructs/secrets';
-import { SecureChart } from '../constructs/secure-chart';
-import { PropValidator } from '../constructs/validation';
+
+/** What the chart sets on a component itself, from its own props. */
+type ChartSet = 'apiServer' | 'namespace' | 'cilium' | 'proxy' | 'vaultServer' | 'imageRegistry';
 
 /** A store given as an external endpoint. */
 export interface ExternalStoreEndpoint {
@@ -20,14 +19,13 @@ export interface ExternalStoreEndpoint {
   readonly cidrs: string[];
 }
 
-/** Where the stores run: all in the cluster (the default), or each given as an external endpoint. */
-export interface AiopsStoresProps {
-  /** @default - a PostgreSQL StatefulSet in the chart */
-  readonly postgres?: ExternalStoreEndpoint;
-  /** @default - a Redis StatefulSet in the chart */
-  readonly redis?: ExternalStoreEndpoint;
-  /** @default - a Qdrant StatefulSet in the chart */
-  readonly qdrant?: ExternalStoreEndpoint;
+/** One store of the chart: in the cluster (a StatefulSet with these settings) or an external endpoint. */
+export interface AiopsStoreProps extends Omit<InClusterStoreProps, ChartSet | 'kind' | 'password'> {
+  /**
+   * The store runs outside the cluster, at this endpoint; the in-cluster settings are then refused.
+   * @default - a StatefulSet in the chart
+   */
+  readonly external?: ExternalStoreEndpoint;
 }
 
 /** The Secrets the chart reads (created outside it, by hand, External Secrets or Vault). */
@@ -44,100 +42,72 @@ export interface AiopsSecretsProps {
   readonly qdrant: SecretKeyRef;
 }
 
-export interface AiopsChartProps extends ChartProps {
-  /** Namespace of every namespaced object. */
-  readonly namespace: string;
-  /**
-   * Options of the policy checker that runs on this chart at synthesis.
-   * @default - the restricted profile and every rule
-   */
-  readonly policyCheck?: PolicyCheckProps;
-  /**
-   * The Vault server the injected Vault Agent talks to; required when a secret comes from Vault,
-   * since the API's default-deny egress would otherwise cut the agent off.
-   * @default - no Vault egress
-   */
-  readonly vaultServer?: { readonly cidrs: string[]; readonly port?: number };
-  /** Image of the AIOps API, pinned. */
-  readonly image: string;
+export interface AiopsChartProps extends FamilyChartProps {
   readonly secrets: AiopsSecretsProps;
-  /** Addresses of the Kubernetes API server. */
-  readonly apiServerCidrs: string[];
-  /** @default 6443 */
-  readonly apiServerPort?: number;
-  /** @default - every store in the cluster */
-  readonly stores?: AiopsStoresProps;
-  /**
-   * Who may call the API (the API gateway).
-   * @default - nobody
-   */
-  readonly apiClients?: IIngressPeer[];
-  /** @default - none */
-  readonly accessRoles?: AccessRoleBinding[];
-  /** @default - 90 days of retention, roles prefixed "aiops", schema "audit" */
-  readonly audit?: AuditSqlProps;
-  /**
-   * Extra annotations on the API's pods, e.g. Vault Agent annotations.
-   * @default - none
-   */
-  readonly apiPodAnnotations?: Record<string, string>;
+  /** The AIOps API (Deployment). */
+  readonly api: Omit<AiopsApiProps, ChartSet | 'llmApiKey' | 'postgres' | 'redis' | 'qdrant' | 'postgresPassword'>;
+  /** @default - a PostgreSQL StatefulSet in the chart */
+  readonly postgres?: AiopsStoreProps;
+  /** @default - a Redis StatefulSet in the chart */
+  readonly redis?: AiopsStoreProps;
+  /** @default - a Qdrant StatefulSet in the chart */
+  readonly qdrant?: AiopsStoreProps;
+  /** @default - 90 days of retention, roles prefixed "aiops", schema "audit", TLS verify-full */
+  readonly audit?: Omit<AuditLogProps, 'namespace' | 'database' | 'adminPassword' | 'rolePasswords'> & {
+    /** @default PgSslMode.VERIFY_FULL */
+    readonly sslMode?: AuditLogProps['database']['sslMode'];
+  };
 }
 
 /**
  * The AIOps family in one chart: the API, its three stores (in the cluster or external), and the
  * append-only audit log's migration Job and retention CronJob.
  */
-export class AiopsChart extends SecureChart {
+export class AiopsChart extends FamilyChart {
   public readonly api: AiopsApi;
   public readonly auditLog: AuditLog;
   public readonly stores: Readonly<Record<AiopsStoreKind, IAiopsStore>>;
-  /** Fails synthesis on any unexempted error of the checker. */
-  public readonly policyCheck: PolicyCheck;
 
   constructor(scope: Construct, id: string, props: AiopsChartProps) {
-    super(scope, id, props);
-    const v = new PropValidator('AiopsChart', this.node.path);
-    v.dnsLabel('namespace', props.namespace);
-    this.policyCheck = new PolicyCheck(this, 'policy-check', props.policyCheck);
+    super(scope, id, props, { chartType: 'AiopsChart', partOf: 'aiops', defaultNamespace: 'aiops' });
+    const v = this.chartValidator;
     const s = props.secrets ?? ({} as AiopsSecretsProps);
-    const store = (kind: AiopsStoreKind, password: SecretKeyRef, external?: ExternalStoreEndpoint): IAiopsStore =>
-      external
-        ? new ExternalStore(this, kind, { kind, host: external.host, port: external.port, cidrs: external.cidrs, password })
-        : new InClusterStore(this, kind, { kind, password });
+    const store = (kind: AiopsStoreKind, password: SecretKeyRef, given: AiopsStoreProps | undefined): IAiopsStore => this.component(kind, () => {
+      const { external, ...inCluster } = given ?? {};
+      if (external) {
+        if (Object.keys(inCluster).length > 0) v.fail('external-store-settings', `${kind}.external`, Object.keys(inCluster), 'is given with in-cluster settings, which an external store does not use', `give either external or the in-cluster settings of ${kind}`);
+        return new ExternalStore(this, kind, { kind, host: external.host, port: external.port, cidrs: external.cidrs, password });
+      }
+      return new InClusterStore(this, kind, { ...inCluster, kind, password });
+    });
     const stores = {
-      [AiopsStoreKind.POSTGRES]: store(AiopsStoreKind.POSTGRES, s.postgresAdmin, props.stores?.postgres),
-      [AiopsStoreKind.REDIS]: store(AiopsStoreKind.REDIS, s.redis, props.stores?.redis),
-      [AiopsStoreKind.QDRANT]: store(AiopsStoreKind.QDRANT, s.qdrant, props.stores?.qdrant),
+      [AiopsStoreKind.POSTGRES]: store(AiopsStoreKind.POSTGRES, s.postgresAdmin, props.postgres),
+      [AiopsStoreKind.REDIS]: store(AiopsStoreKind.REDIS, s.redis, props.redis),
+      [AiopsStoreKind.QDRANT]: store(AiopsStoreKind.QDRANT, s.qdrant, props.qdrant),
     };
     this.stores = stores;
-    this.api = new AiopsApi(this, 'api', {
-      image: props.image,
+    if (!props.api || typeof props.api !== 'object') v.fail('missing-api', 'api', props.api, 'is missing', 'give { image, ... }');
+    this.api = this.component('api', () => new AiopsApi(this, 'api', {
+      ...props.api,
       llmApiKey: s.llmApiKey,
       postgres: stores.postgres,
       // The API logs in to PostgreSQL as the audit log's application role, not as the superuser.
       postgresPassword: s.postgresApp,
       redis: stores.redis,
       qdrant: stores.qdrant,
-      apiServerCidrs: props.apiServerCidrs,
-      apiServerPort: props.apiServerPort,
-      accessRoles: props.accessRoles,
-      clients: props.apiClients,
-      podAnnotations: props.apiPodAnnotations,
-    });
-    if (s.llmApiKey instanceof VaultSecretSource) {
-      const vault = props.vaultServer ?? v.fail('missing-vault-server', 'vaultServer', props.vaultServer,
-        'is required when a secret comes from Vault: the Vault Agent needs egress to the server', 'give { cidrs: ["10.0.5.10/32"], port: 8200 }');
-      const port = v.port('vaultServer.port', vault.port ?? 8200);
-      // The injected Vault Agent shares the API pod's network, so the API's policy must let it reach Vault.
-      this.api.networkPolicy.allowEgressTo(NetworkPeer.cidrs(vault.cidrs), [Ports.tcp(port)]);
-    }
-    this.auditLog = new AuditLog(this, 'audit-log', {
-      ...props.audit,
-      database: { host: stores.postgres.host, port: stores.postgres.port, peer: stores.postgres.peer },
+      apiServer: this.apiServer,
+    }));
+    const { sslMode, ...audit } = props.audit ?? {};
+    this.auditLog = this.component('audit', () => new AuditLog(this, 'audit-log', {
+      ...audit,
+      database: { host: stores.postgres.host, port: stores.postgres.port, peer: stores.postgres.peer, sslMode },
       adminPassword: s.postgresAdmin,
       rolePasswords: { app: s.postgresApp, archiver: s.postgresArchiver, retention: s.postgresRetention },
-    });
+    }));
     stores.postgres.allowFrom(NetworkPeer.workload(this.auditLog.migration));
     stores.postgres.allowFrom(NetworkPeer.workload(this.auditLog.retention));
+    this.finish();
   }
 }
+
+

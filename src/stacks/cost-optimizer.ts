@@ -1,26 +1,36 @@
 import { Construct } from 'constructs';
-import { PolicyCheck, PolicyCheckProps } from '../constructs/policy-check';
-import { SecureChart } from '../constructs/secure-chart';
+import { FamilyChart, FamilyChartProps } from '../constructs/family-chart';
 import { OptimizerAgent, OptimizerAgentProps } from '../constructs/optimizer/optimizer-agent';
+import { CostOptimizerIdentityProps } from '../constructs/optimizer/identity';
 
-export interface CostOptimizerChartProps extends OptimizerAgentProps {
+/** What the chart sets on the agent itself, from its own props. */
+type ChartSet = 'apiServer' | 'cilium' | 'proxy' | 'vaultServer' | 'imageRegistry' | keyof CostOptimizerIdentityProps;
+
+export interface CostOptimizerChartProps extends FamilyChartProps {
+  /** The cluster's name, as EKS or GKE knows it (the same value the cloud stacks take). */
+  readonly clusterName: string;
   /**
-   * Options of the policy checker that runs on this chart at synthesis.
-   * @default - the restricted profile and every rule
+   * Name of the agent's Kubernetes ServiceAccount (the same value the cloud stacks take).
+   * @default "optimizer-agent"
    */
-  readonly policyCheck?: PolicyCheckProps;
+  readonly serviceAccountName?: string;
+  /** The optimizer agent (Deployment). */
+  readonly agent: Omit<OptimizerAgentProps, ChartSet>;
 }
 
 /** The cost optimiser's in-cluster side: the read-only agent, bound to the cloud identity of the stacks. */
-export class CostOptimizerChart extends SecureChart {
+export class CostOptimizerChart extends FamilyChart {
   public readonly agent: OptimizerAgent;
-  /** Fails synthesis on any unexempted error of the checker. */
-  public readonly policyCheck: PolicyCheck;
 
   constructor(scope: Construct, id: string, props: CostOptimizerChartProps) {
-    super(scope, id, { namespace: props.namespace ?? 'cost-optimizer' });
-    const { policyCheck, ...agentProps } = props;
-    this.policyCheck = new PolicyCheck(this, 'policy-check', policyCheck);
-    this.agent = new OptimizerAgent(this, 'optimizer', agentProps);
+    super(scope, id, props, { chartType: 'CostOptimizerChart', partOf: 'cost-optimizer', defaultNamespace: 'cost-optimizer' });
+    this.agent = this.component('agent', () => new OptimizerAgent(this, 'optimizer', {
+      ...props.agent,
+      clusterName: props.clusterName,
+      namespace: this.namespace,
+      serviceAccountName: props.serviceAccountName,
+      apiServer: this.apiServer,
+    }));
+    this.finish();
   }
 }

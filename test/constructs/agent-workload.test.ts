@@ -90,7 +90,7 @@ describe('AgentWorkload defaults (the hardening profile)', () => {
       'app.kubernetes.io/component': 'agent',
     });
     expect(podMetadata(deployment).labels).toMatchObject(deployment.spec.selector.matchLabels);
-    expect(objects.map((o) => o.metadata.name)).toEqual(['agent', 'agent']);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Deployment/agent', 'NetworkPolicy/agent', 'ServiceAccount/agent']);
   });
 
   it('carries no exemption when nothing was asked for', () => {
@@ -137,7 +137,14 @@ describe('AgentWorkload overrides', () => {
     expect(spec.dnsPolicy).toBe('ClusterFirstWithHostNet');
     expect(spec.containers[0].volumeMounts).toContainEqual({ mountPath: '/sys/fs/cgroup', name: 'host-sys-fs-cgroup', readOnly: true });
     expect(spec.volumes).toContainEqual({ name: 'host-sys-fs-cgroup', hostPath: { path: '/sys/fs/cgroup', type: 'Directory' } });
-    expect(ds.metadata.annotations).toEqual({
+    const annotations = ds.metadata.annotations!;
+    const exemptions = Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith('exemptions.')));
+    const capReasons = JSON.parse(annotations['reasons.secure-agents.io/capabilities']);
+    expect(Object.keys(capReasons)).toEqual(['BPF', 'NET_BIND_SERVICE']);
+    expect(capReasons.BPF).toBe('loads eBPF programs');
+    expect(JSON.parse(annotations['reasons.secure-agents.io/host-paths'])).toEqual({ '/sys/fs/cgroup': 'reads container cgroup stats' });
+    expect(annotations['reasons.secure-agents.io/tolerations']).toMatch(/every node/);
+    expect(exemptions).toEqual({
       'exemptions.secure-agents.io/pss-capabilities-baseline': 'BPF: loads eBPF programs',
       'exemptions.secure-agents.io/pss-capabilities-restricted': 'BPF: loads eBPF programs',
       'exemptions.secure-agents.io/pss-hostnamespaces': 'hostNetwork: captures traffic on host interfaces; hostPid: reads /proc of other processes',
@@ -171,11 +178,12 @@ describe('AgentWorkload overrides', () => {
       w.grantClusterRole([{ resources: ['nodes'], verbs: ['get', 'list'] }, { nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
     });
     expect(podSpec(find(objects, 'Deployment', 'agent')).automountServiceAccountToken).toBe(true);
-    expect(find(objects, 'ClusterRole', 'agent').rules).toEqual([
+    // Cluster-scoped names carry the namespace, so two installations do not collide.
+    expect(find(objects, 'ClusterRole', 'agents-agent').rules).toEqual([
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
       { nonResourceURLs: ['/metrics'], verbs: ['get'] },
     ]);
-    expect(find(objects, 'ClusterRoleBinding', 'agent').subjects).toEqual([{ kind: 'ServiceAccount', name: 'agent', namespace: 'agents' }]);
+    expect(find(objects, 'ClusterRoleBinding', 'agents-agent').subjects).toEqual([{ kind: 'ServiceAccount', name: 'agent', namespace: 'agents' }]);
   });
 
   it('writes each rule\'s reason to the role, index-aligned, and the token\'s reason to the workload and ServiceAccount', () => {

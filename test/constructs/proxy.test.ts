@@ -15,7 +15,7 @@ const ALWAYS = ['localhost', '127.0.0.1', '10.0.0.1', '172.20.0.0/28', 'kubernet
 function build(app: App, props: Partial<OutboundProxyProps> = {}, extra?: string[]) {
   const chart = new Chart(app, 'test', { namespace: 'sensor' });
   const proxy = new OutboundProxy(chart, 'proxy', { ...BASE, ...props });
-  const w = new AgentWorkload(chart, 'digger', { component: 'digger', partOf: 'sensor', image: 'ghcr.io/example/digger:1.0.0' });
+  const w = new AgentWorkload(chart, 'digger', { component: 'digger', partOf: 'sensor', image: 'ghcr.io/example/digger:1.0.0', defaultDenyPolicy: false });
   w.addContainer({ name: 'helper', image: 'ghcr.io/example/helper:1.0.0' });
   w.addInitContainer({ name: 'init', image: 'ghcr.io/example/init:1.0.0' });
   const noProxy = proxy.applyTo(w, { noProxy: extra });

@@ -11,7 +11,8 @@ describe('SecureChart', () => {
       alpha.grantClusterRole([{ resources: ['nodes'], verbs: ['get'] }]);
     });
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ServiceAccount/alpha', 'ServiceAccount/zeta', 'ClusterRole/alpha', 'ClusterRoleBinding/alpha',
+      'NetworkPolicy/alpha', 'NetworkPolicy/zeta',
+      'ServiceAccount/alpha', 'ServiceAccount/zeta', 'ClusterRole/agents-alpha', 'ClusterRoleBinding/agents-alpha',
       'DaemonSet/alpha', 'Deployment/zeta',
     ]);
   });

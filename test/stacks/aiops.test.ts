@@ -17,8 +17,9 @@ const SECRETS = {
 };
 const BASE: AiopsChartProps = {
   namespace: 'aiops',
-  image: 'ghcr.io/example/aiops-api:2.3.1',
-  apiServerCidrs: ['172.20.0.1/32'],
+  api: { image: 'ghcr.io/example/aiops-api:2.3.1' },
+  apiServer: { cidrs: ['172.20.0.1/32'], port: 6443 },
+  requireImageDigests: false,
   secrets: SECRETS,
 };
 
@@ -47,7 +48,8 @@ describe('aiops-api egress (in-cluster stores)', () => {
       { ports: [{ port: 6333, protocol: 'TCP' }], to: [store('aiops-qdrant', 'qdrant')] },
       { ports: [{ port: 6379, protocol: 'TCP' }], to: [store('aiops-redis', 'redis')] },
       { ports: [{ port: 5432, protocol: 'TCP' }], to: [store('aiops-postgres', 'postgres')] },
-      { ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }] },
+      // The LLM provider: public addresses only; link-local (the cloud metadata endpoint) is excepted too.
+      { ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'] } }] },
       { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }] },
     ]);
     // Only the gateway may call it.
@@ -58,7 +60,7 @@ describe('aiops-api egress (in-cluster stores)', () => {
   });
 
   it('takes the API server port as a prop', () => {
-    const objects = synth((app) => { new AiopsChart(app, 'c', { ...BASE, apiServerPort: 443 }); });
+    const objects = synth((app) => { new AiopsChart(app, 'c', { ...BASE, apiServer: { cidrs: ['172.20.0.1/32'], port: 443 } }); });
     const egress = find(objects, 'NetworkPolicy', 'aiops-api').spec.egress;
     expect(egress[1]).toEqual({ ports: [{ port: 443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '172.20.0.1/32' } }] });
   });
@@ -220,8 +222,8 @@ describe('AiopsChart bad input', () => {
   });
 
   it('fails on a port out of range', () => {
-    fails({ apiServerPort: 70000 }, 'invalid-port', /apiServerPort/);
-    fails({ stores: { postgres: { host: 'db.example.internal', port: 0, cidrs: ['10.0.0.1/32'] } } }, 'invalid-port', /port/);
+    fails({ apiServer: { cidrs: ['172.20.0.1/32'], port: 70000 } }, 'invalid-port', /apiServer\.port/);
+    fails({ postgres: { external: { host: 'db.example.internal', port: 0, cidrs: ['10.0.0.1/32'] } } }, 'invalid-port', /^postgres\.port$/);
   });
 
   it('fails on a retention of 0 days', () => {
@@ -229,12 +231,12 @@ describe('AiopsChart bad input', () => {
   });
 
   it('fails on an unknown access role', () => {
-    fails({ accessRoles: [{ role: 'superuser' as AccessRole, groups: ['x'], namespaces: ['a'] }] }, 'unknown-access-role', /accessRoles\[0\]\.role/);
+    fails({ api: { ...BASE.api, accessRoles: [{ role: 'superuser' as AccessRole, groups: ['x'], namespaces: ['a'] }] } }, 'unknown-access-role', /^api\.accessRoles\[0\]\.role$/);
   });
 
   it('fails on a namespace name with capitals', () => {
     fails({ namespace: 'AIOps' }, 'invalid-name', /namespace/);
-    fails({ accessRoles: [{ role: AccessRole.VIEWER, groups: ['x'], namespaces: ['Payments'] }] }, 'invalid-name', /accessRoles\[0\]\.namespaces\[0\]/);
+    fails({ api: { ...BASE.api, accessRoles: [{ role: AccessRole.VIEWER, groups: ['x'], namespaces: ['Payments'] }] } }, 'invalid-name', /^api\.accessRoles\[0\]\.namespaces\[0\]$/);
   });
 
   it('property: random valid props synthesise; random bad props raise ValidationError and nothing else', () => {
@@ -243,7 +245,7 @@ describe('AiopsChart bad input', () => {
       ns, fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 3650 }),
       fc.array(fc.record({ role: fc.constantFrom(...Object.values(AccessRole)), groups: fc.array(fc.stringMatching(/^[a-z]{1,8}$/), { minLength: 1, maxLength: 3 }), namespaces: fc.array(ns, { minLength: 1, maxLength: 3 }) }), { maxLength: 3 }),
       (namespace, apiServerPort, retentionDays, accessRoles) => {
-        const objects = synth((app) => { new AiopsChart(app, 'c', { ...BASE, namespace, apiServerPort, audit: { retentionDays }, accessRoles }); });
+        const objects = synth((app) => { new AiopsChart(app, 'c', { ...BASE, namespace, apiServer: { cidrs: ['172.20.0.1/32'], port: apiServerPort }, audit: { retentionDays }, api: { ...BASE.api, accessRoles } }); });
         expect(find(objects, 'NetworkPolicy', 'aiops-api').spec.egress[1].ports).toEqual([{ port: apiServerPort, protocol: 'TCP' }]);
         expect(find(objects, 'ConfigMap', 'aiops-audit-sql').data['migration.sql']).toContain(`make_interval(days => ${retentionDays})`);
       },
@@ -251,9 +253,9 @@ describe('AiopsChart bad input', () => {
 
     const bad = fc.oneof(
       fc.record({ namespace: fc.stringMatching(/^[a-z]*[A-Z_][a-zA-Z_]*$/) }),
-      fc.record({ apiServerPort: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 65536 }), fc.double({ noInteger: true })) }),
+      fc.record({ apiServer: fc.record({ cidrs: fc.constant(['172.20.0.1/32']), port: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 65536 }), fc.double({ noInteger: true })) }) }),
       fc.record({ audit: fc.record({ retentionDays: fc.oneof(fc.integer({ max: 0 }), fc.double({ noInteger: true })) }) }),
-      fc.record({ accessRoles: fc.tuple(fc.record({ role: fc.string().filter((r) => !Object.values(AccessRole).includes(r as AccessRole)) as fc.Arbitrary<AccessRole>, groups: fc.constant(['g']), namespaces: fc.constant(['a']) })) }),
+      fc.record({ api: fc.record({ image: fc.constant('ghcr.io/example/aiops-api:2.3.1'), accessRoles: fc.tuple(fc.record({ role: fc.string().filter((r) => !Object.values(AccessRole).includes(r as AccessRole)) as fc.Arbitrary<AccessRole>, groups: fc.constant(['g']), namespaces: fc.constant(['a']) })) }) }),
       fc.record({ secrets: fc.string().map((lit) => ({ ...SECRETS, qdrant: lit as never })) }),
     );
     fc.assert(fc.property(bad, (props) => {

@@ -15,7 +15,7 @@ const shared = { clusterName: 'prod', namespace: 'optimizer', serviceAccountName
 
 describe('CostOptimizerChart', () => {
   it('read-only ClusterRole: exact resources, read verbs only, no secrets or configmaps', () => {
-    const objects = synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, image: IMAGE, apiServer: { cidrs: ['10.0.0.1/32'] } }); });
+    const objects = synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE } }); });
     const role = objects.find((o) => o.kind === 'ClusterRole')!;
     const resources = role.rules.flatMap((r: any) => r.resources).sort();
     expect(resources).toEqual(['cronjobs', 'daemonsets', 'deployments', 'events', 'events', 'horizontalpodautoscalers', 'jobs', 'namespaces', 'nodes',
@@ -34,7 +34,7 @@ describe('CostOptimizerChart', () => {
   });
 
   it('IRSA annotation names exactly the role the AWS stack creates, trusted for the same KSA', () => {
-    const objects = synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, image: IMAGE, apiServer: { cidrs: ['10.0.0.1/32'] }, redactPatterns: ['ApiKey'], binding: { kind: 'eks-irsa', accountId: '111122223333' } }); });
+    const objects = synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE, redactPatterns: ['ApiKey'], binding: { kind: 'eks-irsa', accountId: '111122223333' } } }); });
     const sa = objects.find((o) => o.kind === 'ServiceAccount')!;
     const stack = new AwsCostOptimizerStack(Testing.app(), 'a', { ...shared, region: 'eu-west-1', vpcId: 'vpc-0a1b2c3d', nodeRoleName: 'n',
       identityMode: AwsIdentityMode.IRSA, oidcIssuer: 'oidc.eks.eu-west-1.amazonaws.com/id/ABC' });
@@ -48,7 +48,7 @@ describe('CostOptimizerChart', () => {
   });
 
   it('GKE annotation names exactly the Google service account and KSA of the GCP stack', () => {
-    const objects = synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, image: IMAGE, apiServer: { cidrs: ['10.0.0.1/32'] }, binding: { kind: 'gke', projectId: 'acme-prod' } }); });
+    const objects = synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE, binding: { kind: 'gke', projectId: 'acme-prod' } } }); });
     const sa = objects.find((o) => o.kind === 'ServiceAccount')!;
     const stack = new GcpCostOptimizerStack(Testing.app(), 'g', { ...shared, projectId: 'acme-prod', location: 'europe-west1',
       subnetwork: 'europe-west1/nodes', nodeServiceAccountEmail: 'gke-nodes@acme-prod.iam.gserviceaccount.com' });
@@ -58,8 +58,8 @@ describe('CostOptimizerChart', () => {
   });
 
   it('fails on a bad cluster name and an empty namespace with a ValidationError', () => {
-    expect(() => synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, clusterName: 'bad name', image: IMAGE, apiServer: { cidrs: ['10.0.0.1/32'] } }); })).toThrow(ValidationError);
-    expect(() => synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, namespace: '', image: IMAGE, apiServer: { cidrs: ['10.0.0.1/32'] } }); })).toThrow(ValidationError);
+    expect(() => synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, clusterName: 'bad name', apiServer: { cidrs: ['10.0.0.1/32'] }, agent: { image: IMAGE } }); })).toThrow(ValidationError);
+    expect(() => synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, namespace: '', apiServer: { cidrs: ['10.0.0.1/32'] }, agent: { image: IMAGE } }); })).toThrow(ValidationError);
   });
 });
 

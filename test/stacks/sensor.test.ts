@@ -23,7 +23,7 @@ const PROPS: SensorChartProps = {
   digger: {
     image: `ghcr.io/vendor/digger:1.0.0${D('b')}`,
     vendor: { url: 'https://ingest.vendor.example', cidrs: ['203.0.113.0/24'] },
-    vendorToken: SecretSource.kubernetesSecret({ name: 'vendor-token', keys: ['token'] }),
+    vendorCredential: SecretSource.kubernetesSecret({ name: 'vendor-token', keys: ['token'] }),
   },
   detectionTool: {
     image: `ghcr.io/vendor/detection:1.0.0${D('c')}`,
@@ -170,7 +170,7 @@ describe('SensorChart', () => {
   it('refuses an image that is not pinned by digest, unless told not to', () => {
     const unpinned = { ...PROPS, detectionTool: { ...PROPS.detectionTool, image: 'ghcr.io/vendor/detection:1.0.0' } };
     const e = catchValidationError(() => new SensorChart(new App(), 'sensor', unpinned));
-    expect([e.code, e.prop]).toEqual(['image-not-pinned', 'detection-tool.image']);
+    expect([e.code, e.prop]).toEqual(['image-not-pinned', 'detectionTool.image']);
     expect(() => new SensorChart(new App(), 'sensor', { ...unpinned, requireImageDigests: false })).not.toThrow();
   });
 
@@ -211,7 +211,7 @@ describe('SensorChart', () => {
     const e = catchValidationError(() => new SensorChart(new App(), 'sensor', {
       ...PROPS, imagePolicy: { engine: ImagePolicyEngine.KYVERNO, publicKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), images: ['ghcr.io/vendor/*'] },
     }));
-    expect([e.path, e.prop, e.code]).toEqual(['sensor/image-policy', 'publicKey', 'private-key']);
+    expect([e.path, e.prop, e.code]).toEqual(['sensor', 'imagePolicy.publicKey', 'private-key']);
   });
 
   it('uses the API server port it is given (6443 on kubeadm)', () => {
@@ -369,15 +369,15 @@ describe('the sensor example', () => {
 
 describe('SensorChart validation', () => {
   const cases: Array<[string, () => SensorChartProps, string, string]> = [
-    ['a proxy URL without a scheme', () => ({ ...PROPS, httpsProxy: { url: 'proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] } }), 'url', 'invalid-url'],
+    ['a proxy URL without a scheme', () => ({ ...PROPS, httpsProxy: { url: 'proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] } }), 'httpsProxy.url', 'invalid-url'],
     ['a CIDR like 10.0.0.1/40', () => ({ ...PROPS, nodeCidrs: ['10.0.0.1/40'] }), 'nodeCidrs[0]', 'invalid-cidr'],
     ['an interceptor without node addresses', () => ({ ...PROPS, nodeCidrs: undefined }), 'nodeCidrs', 'missing-node-cidrs'],
-    ['a vendor endpoint without CIDRs and no proxy', () => ({ ...PROPS, digger: { ...PROPS.digger, vendor: { url: 'https://ingest.vendor.example' } } }), 'vendor.cidrs', 'missing-cidrs'],
-    ['a vendor endpoint with CIDRs behind the proxy', () => ({ ...PROPS, httpsProxy: { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] } }), 'updates.endpoint.cidrs', 'cidrs-with-proxy'],
-    ['a plain-http vendor endpoint', () => ({ ...PROPS, digger: { ...PROPS.digger, vendor: { url: 'http://ingest.vendor.example', cidrs: ['203.0.113.0/24'] } } }), 'vendor.url', 'invalid-url'],
-    ['a token without credentials', () => ({ ...PROPS, digger: { ...PROPS.digger, vendorToken: undefined as any } }), 'vendorToken', 'missing-secret'],
-    ['a Secret token without its key', () => ({ ...PROPS, digger: { ...PROPS.digger, vendorToken: SecretSource.kubernetesSecret({ name: 'vendor-token' }) } }), 'vendorToken', 'secret-not-one-file'],
-    ['a Vault token without the Vault server', () => ({ ...PROPS, digger: { ...PROPS.digger, vendorToken: SecretSource.vault({ name: 'digger-token', path: 'secret/data/x', role: 'digger' }) } }), 'vaultServer', 'missing-vault-server'],
+    ['a vendor endpoint without CIDRs and no proxy', () => ({ ...PROPS, digger: { ...PROPS.digger, vendor: { url: 'https://ingest.vendor.example' } } }), 'digger.vendor.cidrs', 'missing-cidrs'],
+    ['a vendor endpoint with CIDRs behind the proxy', () => ({ ...PROPS, httpsProxy: { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] } }), 'detectionTool.updates.endpoint.cidrs', 'cidrs-with-proxy'],
+    ['a plain-http vendor endpoint', () => ({ ...PROPS, digger: { ...PROPS.digger, vendor: { url: 'http://ingest.vendor.example', cidrs: ['203.0.113.0/24'] } } }), 'digger.vendor.url', 'invalid-url'],
+    ['a token without credentials', () => ({ ...PROPS, digger: { ...PROPS.digger, vendorCredential: undefined as any } }), 'digger.vendorCredential', 'missing-secret'],
+    ['a Secret token without its key', () => ({ ...PROPS, digger: { ...PROPS.digger, vendorCredential: SecretSource.kubernetesSecret({ name: 'vendor-token' }) } }), 'digger.vendorCredential', 'secret-not-one-file'],
+    ['a Vault token without the Vault server', () => ({ ...PROPS, digger: { ...PROPS.digger, vendorCredential: SecretSource.vault({ name: 'digger-token', path: 'secret/data/x', role: 'digger' }) } }), 'digger.vaultServer', 'missing-vault-server'],
     ['an API server port out of range', () => ({ ...PROPS, apiServer: { cidrs: ['10.100.0.1/32'], port: 70000 } }), 'apiServer.port', 'invalid-port'],
   ];
 
@@ -387,7 +387,7 @@ describe('SensorChart validation', () => {
   });
 
   it('refuses a literal token without echoing it', () => {
-    const e = catchValidationError(() => new SensorChart(new App(), 'sensor', { ...PROPS, digger: { ...PROPS.digger, vendorToken: 'tok-ABCDEF-literal' as any } }));
+    const e = catchValidationError(() => new SensorChart(new App(), 'sensor', { ...PROPS, digger: { ...PROPS.digger, vendorCredential: 'tok-ABCDEF-literal' as any } }));
     expect(e.code).toBe('secret-as-literal');
     expect(e.message).not.toContain('tok-ABCDEF-literal');
   });

@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AgentWorkload, PolicyRule, ResourceSizing } from '../agent-workload';
+import { AgentWorkload, PolicyRule, WorkloadOptions } from '../agent-workload';
+import { ApiServerEndpoint } from '../endpoints';
 import { standardLabels } from '../labels';
 import { IIngressPeer, NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
 import { PropValidator } from '../validation';
@@ -35,14 +36,7 @@ export const AIOPS_API_READ_RULES: readonly PolicyRule[] = [
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
 ];
 
-/** Addresses the LLM provider rule excludes: the private ranges, so HTTPS cannot reach the cluster or the VPC. */
-export const LLM_EGRESS_EXCEPT: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
-
-export interface AiopsApiProps {
-  /** Image of the API, pinned. */
-  readonly image: string;
-  /** @default - the chart's namespace */
-  readonly namespace?: string;
+export interface AiopsApiProps extends WorkloadOptions {
   /**
    * The LLM provider's API key: a Secret mounted as a file, or a file rendered by the Vault Agent
    * Injector (`SecretSource.vault({...})`).
@@ -57,13 +51,8 @@ export interface AiopsApiProps {
    * @default - the PostgreSQL store's password
    */
   readonly postgresPassword?: SecretKeyRef;
-  /** Addresses of the Kubernetes API server (a NetworkPolicy cannot name it). */
-  readonly apiServerCidrs: string[];
-  /**
-   * Port of the API server as the pods reach it.
-   * @default 6443
-   */
-  readonly apiServerPort?: number;
+  /** The Kubernetes API server (a NetworkPolicy cannot name it). */
+  readonly apiServer: ApiServerEndpoint;
   /**
    * Namespace of Prometheus.
    * @default "monitoring"
@@ -85,19 +74,10 @@ export interface AiopsApiProps {
    */
   readonly accessRoles?: AccessRoleBinding[];
   /**
-   * Extra annotations on the pod template, e.g. from the secrets module's Vault Agent.
-   * @default - none
-   */
-  readonly podAnnotations?: Record<string, string>;
-  /**
    * Who may call the API on its port (the API gateway, typically).
    * @default - nobody; add callers with `allowFrom()`
    */
   readonly clients?: IIngressPeer[];
-  /** @default 2 */
-  readonly replicas?: number;
-  /** @default - cpu 100m/1, memory 256Mi/1Gi */
-  readonly resources?: ResourceSizing;
   /**
    * Port the API listens on.
    * @default 8080
@@ -106,17 +86,16 @@ export interface AiopsApiProps {
 }
 
 /**
- * The AIOps API: a Deployment with its own ServiceAccount bound to a read-only ClusterRole, every
- * secret a mounted file, a config ConfigMap (endpoints, secret file paths and access roles) and a
- * default-deny NetworkPolicy that allows exactly Prometheus, the API server, the three stores, HTTPS
- * to public addresses (the LLM provider) and DNS.
+ * The AIOps API: a Deployment (two replicas and a disruption budget by default) with its own
+ * ServiceAccount bound to a read-only ClusterRole, every secret a mounted file, a config ConfigMap
+ * (endpoints, secret file paths and access roles) and a default-deny NetworkPolicy that allows
+ * exactly Prometheus, the API server, the three stores, the LLM provider (through the outbound proxy,
+ * or HTTPS to public addresses, link-local excepted) and DNS.
  */
-export class AiopsApi extends Construct {
-  public readonly workload: AgentWorkload;
-  public readonly networkPolicy: WorkloadNetworkPolicy;
+export class AiopsApi extends AgentWorkload {
+  declare public readonly networkPolicy: WorkloadNetworkPolicy;
   public readonly configMap: kplus.ConfigMap;
   public readonly clusterRole: Construct;
-  public readonly apiServerPort: number;
   public readonly prometheusPort: number;
   public readonly prometheusNamespace: string;
   public readonly port: number;
@@ -125,11 +104,21 @@ export class AiopsApi extends Construct {
   public readonly secretFiles: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: AiopsApiProps) {
-    super(scope, id);
-    const v = new PropValidator('AiopsApi', this.node.path);
-    this.apiServerPort = v.port('apiServerPort', props.apiServerPort ?? 6443);
+    const v = new PropValidator('AiopsApi', scope.node.path ? `${scope.node.path}/${id}` : id);
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'give { image, apiServer, llmApiKey, postgres, redis, qdrant }');
+    const port = v.port('port', props.port ?? 8080);
+    super(scope, id, {
+      ...props,
+      name: props.name ?? 'aiops-api',
+      component: 'aiops-api',
+      partOf: 'aiops',
+      replicas: props.replicas ?? 2,
+      ports: [{ name: 'http', port }],
+      resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' },
+      env: { ...(props.env ?? {}), AIOPS_CONFIG: '/etc/aiops/config.json' },
+    });
+    this.port = port;
     this.prometheusPort = v.port('prometheusPort', props.prometheusPort ?? 9090);
-    this.port = v.port('port', props.port ?? 8080);
     this.prometheusNamespace = v.dnsLabel('prometheusNamespace', props.prometheusNamespace ?? 'monitoring');
     this.accessRoles = checkAccessRoles(v, props.accessRoles ?? []);
     const llmFromVault = props.llmApiKey instanceof VaultSecretSource ? props.llmApiKey : undefined;
@@ -139,35 +128,22 @@ export class AiopsApi extends Construct {
       [AiopsStoreKind.REDIS]: checkStore(v, 'redis', props.redis, AiopsStoreKind.REDIS),
       [AiopsStoreKind.QDRANT]: checkStore(v, 'qdrant', props.qdrant, AiopsStoreKind.QDRANT),
     };
-
-    this.workload = new AgentWorkload(this, 'workload', {
-      name: 'aiops-api',
-      namespace: props.namespace,
-      component: 'aiops-api',
-      partOf: 'aiops',
-      image: props.image,
-      replicas: props.replicas ?? 2,
-      ports: [{ name: 'http', port: this.port }],
-      resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' },
-      env: { AIOPS_CONFIG: '/etc/aiops/config.json' },
-      podAnnotations: props.podAnnotations,
-    });
-    this.clusterRole = this.workload.grantClusterRole([...AIOPS_API_READ_RULES], { name: 'aiops-api-read-only' });
+    this.clusterRole = this.grantClusterRole([...AIOPS_API_READ_RULES], { name: 'aiops-api-read-only' });
 
     const files: Record<string, string> = {
-      llmApiKey: llmFromVault ? llmFromVault.mountInto(this.workload).path : mountSecretFile(this.workload, 'llm', llmKey!, 'api-key'),
+      llmApiKey: llmFromVault ? this.mountSecretFile('llmApiKey', llmFromVault) : mountSecretFile(this, 'llm', llmKey!, 'api-key'),
     };
     const passwords: Record<AiopsStoreKind, Required<SecretKeyRef>> = {
       [AiopsStoreKind.POSTGRES]: props.postgresPassword !== undefined ? secretRef(v, 'postgresPassword', props.postgresPassword) : stores.postgres.password,
       [AiopsStoreKind.REDIS]: stores.redis.password,
       [AiopsStoreKind.QDRANT]: stores.qdrant.password,
     };
-    for (const kind of Object.values(AiopsStoreKind)) files[kind] = mountSecretFile(this.workload, kind, passwords[kind]);
+    for (const kind of Object.values(AiopsStoreKind)) files[kind] = mountSecretFile(this, kind, passwords[kind]);
     this.secretFiles = files;
 
-    const namespace = this.workload.namespace;
+    const namespace = this.namespace;
     this.configMap = new kplus.ConfigMap(this, 'config', {
-      metadata: { name: 'aiops-api-config', namespace, labels: standardLabels({ name: 'aiops-api-config', instance: 'aiops-api', component: 'aiops-api', partOf: 'aiops' }) },
+      metadata: { name: `${this.name}-config`, namespace, labels: standardLabels({ name: `${this.name}-config`, instance: this.name, component: 'aiops-api', partOf: 'aiops' }) },
       data: {
         'config.json': `${JSON.stringify({
           prometheus: { url: `http://prometheus.${this.prometheusNamespace}.svc:${this.prometheusPort}` },
@@ -179,26 +155,21 @@ export class AiopsApi extends Construct {
         }, null, 2)}\n`,
       },
     });
-    const configVolume = kplus.Volume.fromConfigMap(this.workload, 'config-volume', this.configMap, { name: 'config', defaultMode: 0o444 });
-    this.workload.mainContainer.mount('/etc/aiops', configVolume, { readOnly: true });
+    const configVolume = kplus.Volume.fromConfigMap(this, 'config-volume', this.configMap, { name: 'config', defaultMode: 0o444 });
+    this.mainContainer.mount('/etc/aiops', configVolume, { readOnly: true });
 
     const prometheusLabels = props.prometheusLabels ?? { 'app.kubernetes.io/name': 'prometheus' };
-    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this.workload })
+    this.networkPolicy
       .allowEgressTo(NetworkPeer.pods({ labels: prometheusLabels, namespace: this.prometheusNamespace }), [Ports.tcp(this.prometheusPort)])
-      .allowEgressTo(NetworkPeer.apiServer({ cidrs: props.apiServerCidrs, port: this.apiServerPort }))
+      .allowEgressTo(NetworkPeer.apiServer(props.apiServer))
       .allowEgressTo(stores.qdrant.peer, [Ports.tcp(stores.qdrant.port)])
       .allowEgressTo(stores.redis.peer, [Ports.tcp(stores.redis.port)])
-      .allowEgressTo(stores.postgres.peer, [Ports.tcp(stores.postgres.port)])
-      .allowEgressTo(NetworkPeer.cidrs(['0.0.0.0/0'], { except: [...LLM_EGRESS_EXCEPT] }), [Ports.tcp(443)])
-      .allowDns();
-    for (const store of Object.values(stores)) store.allowFrom(NetworkPeer.workload(this.workload));
-    for (const client of props.clients ?? []) this.allowFrom(client);
-  }
-
-  /** Allows `peer` to call the API on its port. */
-  public allowFrom(peer: IIngressPeer): this {
-    this.networkPolicy.allowIngressFrom(peer, [Ports.tcp(this.port)]);
-    return this;
+      .allowEgressTo(stores.postgres.peer, [Ports.tcp(stores.postgres.port)]);
+    // The LLM provider: through the proxy when there is one, else HTTPS to public addresses only.
+    this.reachOutside(NetworkPeer.internet(), [Ports.tcp(443)]);
+    this.allowDns();
+    for (const store of Object.values(stores)) store.allowFrom(NetworkPeer.workload(this));
+    for (const client of props.clients ?? []) this.allowFrom(client, [Ports.tcp(this.port)]);
   }
 }
 

@@ -1,11 +1,22 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AgentWorkload, WorkloadKind } from '../agent-workload';
+import { WorkloadSettings } from '../workload-settings';
 import { IEgressPeer, Ports, WorkloadNetworkPolicy } from '../network';
 import { standardLabels } from '../labels';
 import { PropValidator } from '../validation';
 import { AuditSql, auditSql, AuditSqlProps } from './audit-sql';
 import { AIOPS_SECRETS_DIR, mountSecretFile, SecretKeyRef, secretRef } from './secret-ref';
+
+/** libpq `sslmode`: how the audit jobs check the database's TLS. */
+export enum PgSslMode {
+  DISABLE = 'disable',
+  PREFER = 'prefer',
+  REQUIRE = 'require',
+  VERIFY_CA = 'verify-ca',
+  /** Encrypt, check the chain and that the host name matches the certificate. */
+  VERIFY_FULL = 'verify-full',
+}
 
 /** Where the audit database is, and how to reach it. */
 export interface AuditDatabase {
@@ -22,9 +33,9 @@ export interface AuditDatabase {
   readonly database?: string;
   /**
    * libpq `sslmode`.
-   * @default "prefer"
+   * @default PgSslMode.VERIFY_FULL
    */
-  readonly sslMode?: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  readonly sslMode?: PgSslMode;
   /** Where the server is, for the jobs' egress NetworkPolicy (e.g. `NetworkPeer.workload(postgres)`). */
   readonly peer: IEgressPeer;
 }
@@ -56,6 +67,11 @@ export interface AuditLogProps extends AuditSqlProps {
    * @default "17 3 * * *"
    */
   readonly retentionSchedule?: string;
+  /**
+   * Operational settings of the migration Job and the retention CronJob.
+   * @default - none
+   */
+  readonly jobs?: Omit<WorkloadSettings, 'replicas' | 'disruptionBudget' | 'updateStrategy'>;
   /**
    * `app.kubernetes.io/part-of` of the objects.
    * @default "aiops"
@@ -93,10 +109,7 @@ export class AuditLog extends Construct {
     this.port = v.port('database.port', db.port ?? 5432);
     this.databaseName = sqlName(v, 'database.database', db.database ?? 'aiops');
     this.adminUser = sqlName(v, 'adminUser', props.adminUser ?? 'postgres');
-    const sslMode = db.sslMode ?? 'prefer';
-    if (!['disable', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslMode)) {
-      v.fail('invalid-ssl-mode', 'database.sslMode', sslMode, 'is not a libpq sslmode', 'use "require" or "verify-full"');
-    }
+    const sslMode = v.oneOf('invalid-ssl-mode', 'database.sslMode', db.sslMode ?? PgSslMode.VERIFY_FULL, PgSslMode, 'a libpq sslmode');
     this.retentionSchedule = props.retentionSchedule ?? '17 3 * * *';
     const partOf = props.partOf ?? 'aiops';
     const image = props.image ?? 'docker.io/library/postgres:17.2-alpine';
@@ -129,10 +142,12 @@ export class AuditLog extends Construct {
       PGPORT: String(this.port),
       PGDATABASE: this.databaseName,
       PGSSLMODE: sslMode,
+      // libpq 16+: verify against the system trust store (which SSL_CERT_FILE, set by a CA bundle, replaces).
+      ...(sslMode === PgSslMode.VERIFY_CA || sslMode === PgSslMode.VERIFY_FULL ? { PGSSLROOTCERT: 'system' } : {}),
       PGPASSFILE: '/tmp/pgpass',
       PGAPPNAME: 'aiops-audit',
     };
-    const common = { namespace: props.namespace, partOf, image, env };
+    const common = { ...(props.jobs ?? {}), namespace: props.namespace, partOf, image, env: { ...(props.jobs?.env ?? {}), ...env } };
     this.migration = new AgentWorkload(this, 'migration', {
       ...common,
       kind: WorkloadKind.JOB,
@@ -157,10 +172,9 @@ export class AuditLog extends Construct {
     for (const r of ['app', 'archiver', 'retention'] as const) mountSecretFile(this.migration, r, passwords[r]);
     mountSecretFile(this.retention, 'retention', passwords.retention);
 
-    const policy = (w: AgentWorkload, pid: string) =>
-      new WorkloadNetworkPolicy(this, pid, { workload: w }).allowDns().allowEgressTo(db.peer, [Ports.tcp(this.port)]);
-    this.migrationPolicy = policy(this.migration, 'migration-policy');
-    this.retentionPolicy = policy(this.retention, 'retention-policy');
+    const policy = (w: AgentWorkload) => w.networkPolicy!.allowDns().allowEgressTo(db.peer, [Ports.tcp(this.port)]);
+    this.migrationPolicy = policy(this.migration);
+    this.retentionPolicy = policy(this.retention);
   }
 }
 

@@ -1,6 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AgentWorkload, ResourceSizing, WorkloadKind } from '../agent-workload';
+import { AgentWorkload, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { IEgressPeer, IIngressPeer, NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
 import { PropValidator } from '../validation';
 import { mountSecretFile, SecretKeyRef, secretRef } from './secret-ref';
@@ -34,20 +34,16 @@ export interface IAiopsStore {
 }
 
 /** Props of a store that the chart runs as a StatefulSet. */
-export interface InClusterStoreProps {
+export interface InClusterStoreProps extends Omit<WorkloadOptions, 'image'> {
   readonly kind: AiopsStoreKind;
   /** The Secret with the store's password (PostgreSQL superuser, Redis AUTH, Qdrant API key). */
   readonly password: SecretKeyRef;
   /** @default - STORE_DEFAULTS[kind].image */
   readonly image?: string;
-  /** @default - the chart's namespace */
-  readonly namespace?: string;
   /** @default "10Gi" */
   readonly storageSize?: string;
   /** @default - the cluster's default StorageClass */
   readonly storageClassName?: string;
-  /** @default - cpu 100m/1, memory 256Mi/1Gi */
-  readonly resources?: ResourceSizing;
 }
 
 /**
@@ -74,12 +70,12 @@ export class InClusterStore extends Construct implements IAiopsStore {
     this.port = defaults.port;
     this.password = secretRef(v, 'password', props.password);
     this.storageSize = v.memory('storageSize', props.storageSize ?? '10Gi');
-    const name = `aiops-${this.kind}`;
+    const name = props.name ?? `aiops-${this.kind}`;
     const secretFile = `/var/run/secrets/aiops/${this.kind}/password`;
     this.workload = new AgentWorkload(this, 'workload', {
+      ...props,
       kind: WorkloadKind.STATEFUL_SET,
-      name,
-      namespace: props.namespace,
+      name: props.name ?? name,
       component: this.kind,
       partOf: 'aiops',
       image: props.image ?? defaults.image,
@@ -109,7 +105,7 @@ export class InClusterStore extends Construct implements IAiopsStore {
       sts.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', { name: 'run', emptyDir: { sizeLimit: '16Mi' } }));
       sts.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'run', mountPath: '/var/run/postgresql' }));
     }
-    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this.workload });
+    this.networkPolicy = this.workload.networkPolicy!;
   }
 
   public allowFrom(peer: IIngressPeer): void {

@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
-import { AgentWorkload, CapabilityGrant, HostMount, PolicyRule, Reason, WorkloadKind } from '../agent-workload';
-import { NetworkPeer, WorkloadNetworkPolicy } from '../network';
+import { AgentWorkload, CapabilityGrant, HostMount, PolicyRule, Reason, WorkloadKind, WorkloadOptions } from '../agent-workload';
+import { ApiServerEndpoint } from '../endpoints';
+import { WorkloadNetworkPolicy } from '../network';
 import { PropValidator } from '../validation';
-import { ApiServerEndpoint, OBSERVABILITY, ObservabilityWorkloadOptions, clusterScopedName, validatorFor } from './common';
+import { OBSERVABILITY, clusterScopedName, validatorFor } from './common';
 
 /** How the agent gets the kernel access its eBPF programs need. */
 export enum AgentTier {
@@ -49,15 +50,7 @@ export const AGENT_RULES: readonly PolicyRule[] = [
   { nonResourceURLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
 ];
 
-/** An endpoint of ours the agent sends to. */
-export interface AgentPeer {
-  /** The workload. */
-  readonly workload: AgentWorkload;
-  /** Its port. */
-  readonly port: number;
-}
-
-export interface ObservabilityAgentProps extends ObservabilityWorkloadOptions {
+export interface ObservabilityAgentProps extends WorkloadOptions {
   /** The API server, which the agent watches for services and nodes. */
   readonly apiServer: ApiServerEndpoint;
   /**
@@ -104,7 +97,7 @@ export interface ObservabilityAgentProps extends ObservabilityWorkloadOptions {
 /**
  * The eBPF node agent: a DaemonSet with the capabilities of its tier (each with its reason),
  * read-only narrow host mounts, a ClusterRole of exactly `AGENT_RULES`, and a default-deny network
- * policy allowing DNS and the API server; `sendTo()` opens the mediator and VictoriaMetrics.
+ * policy allowing DNS and the API server; `allowTo()` opens the mediator and VictoriaMetrics.
  */
 export class ObservabilityAgent extends AgentWorkload {
   public readonly tier: AgentTier;
@@ -112,7 +105,7 @@ export class ObservabilityAgent extends AgentWorkload {
   public readonly capabilityGrants: readonly CapabilityGrant[];
   /** The host paths mounted (all read-only), with their reasons. */
   public readonly hostMountGrants: readonly HostMount[];
-  public readonly networkPolicy: WorkloadNetworkPolicy;
+  declare public readonly networkPolicy: WorkloadNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: ObservabilityAgentProps) {
     const v = validatorFor('ObservabilityAgent', scope, id);
@@ -130,15 +123,7 @@ export class ObservabilityAgent extends AgentWorkload {
     this.capabilityGrants = resolved.capabilities;
     this.hostMountGrants = resolved.mounts;
     this.grantClusterRole([...AGENT_RULES], { name: clusterScopedName(this) });
-    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this, cilium: props.cilium })
-      .allowDns()
-      .allowEgressTo(NetworkPeer.apiServer(props.apiServer));
-  }
-
-  /** Allows the agent to send to another workload of ours (the mediator, VictoriaMetrics). */
-  public sendTo(peer: AgentPeer): this {
-    this.networkPolicy.allowEgressTo(NetworkPeer.workload(peer.workload), [{ port: peer.port }]);
-    return this;
+    this.allowDns().allowApiServer(props.apiServer);
   }
 }
 

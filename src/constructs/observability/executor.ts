@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
-import { AgentWorkload, PolicyRule, Reason } from '../agent-workload';
+import { AgentWorkload, PolicyRule, Reason, WorkloadOptions } from '../agent-workload';
+import { ApiServerEndpoint } from '../endpoints';
 import { ClusterScopedObject } from '../labels';
-import { NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
+import { WorkloadNetworkPolicy } from '../network';
 import { EXEMPTION_PREFIX } from '../../policy/rule-ids';
 import { PropValidator } from '../validation';
-import { ApiServerEndpoint, OBSERVABILITY, ObservabilityWorkloadOptions, clusterScopedName, validatorFor } from './common';
+import { OBSERVABILITY, clusterScopedName, validatorFor } from './common';
 
 /** Rule id of the checker's finding for a binding to cluster-admin (as issue #3's branch names it); the explicit prop exempts it. */
 export const CLUSTER_ADMIN_BINDING_RULE = 'rbac-bind-cluster-admin';
@@ -79,7 +80,7 @@ export interface RemediationPermission {
   readonly namespaces?: string[];
 }
 
-export interface ObservabilityExecutorProps extends ObservabilityWorkloadOptions {
+export interface ObservabilityExecutorProps extends WorkloadOptions {
   /** The API server, which the executor calls. */
   readonly apiServer: ApiServerEndpoint;
   /**
@@ -98,13 +99,13 @@ export interface ObservabilityExecutorProps extends ObservabilityWorkloadOptions
 /**
  * The optional executor: a Deployment that carries out remediations with named, narrow
  * permissions, each optionally limited to namespaces. It accepts no connections; it calls the API
- * server and (with `pullFrom`) fetches its tasks from the mediator.
+ * server and (with `allowTo`) fetches its tasks from the mediator.
  */
 export class ObservabilityExecutor extends AgentWorkload {
   /** The permissions granted, resolved (resources filled in). */
   public readonly permissions: ReadonlyArray<Required<Omit<RemediationPermission, 'namespaces'>> & { namespaces?: string[] }>;
   public readonly clusterAdmin: boolean;
-  public readonly networkPolicy: WorkloadNetworkPolicy;
+  declare public readonly networkPolicy: WorkloadNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: ObservabilityExecutorProps) {
     const v = validatorFor('ObservabilityExecutor', scope, id);
@@ -138,15 +139,7 @@ export class ObservabilityExecutor extends AgentWorkload {
       this.enableApiAccess();
     }
     // Role grants mount the token; an executor granted nothing has no use for one.
-    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this, cilium: props.cilium })
-      .allowDns()
-      .allowEgressTo(NetworkPeer.apiServer(props.apiServer));
-  }
-
-  /** Allows the executor to fetch its tasks from a workload of ours (the mediator) on a port. */
-  public pullFrom(workload: AgentWorkload, port: number): this {
-    this.networkPolicy.allowEgressTo(NetworkPeer.workload(workload), [Ports.tcp(port)]);
-    return this;
+    this.allowDns().allowApiServer(props.apiServer);
   }
 }
 

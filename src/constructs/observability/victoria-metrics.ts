@@ -1,13 +1,13 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AgentWorkload, WorkloadKind } from '../agent-workload';
-import { NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
-import { OBSERVABILITY, ObservabilityWorkloadOptions, validatorFor } from './common';
+import { AgentWorkload, WorkloadKind, WorkloadOptions } from '../agent-workload';
+import { WorkloadNetworkPolicy } from '../network';
+import { OBSERVABILITY, validatorFor } from './common';
 
 /** The port VictoriaMetrics serves its HTTP API (writes and queries) on. */
 export const VICTORIA_METRICS_PORT = 8428;
 
-export interface VictoriaMetricsProps extends ObservabilityWorkloadOptions {
+export interface VictoriaMetricsProps extends WorkloadOptions {
   /**
    * Size of the persistent volume for the time series.
    * @default "20Gi"
@@ -33,13 +33,13 @@ export interface VictoriaMetricsProps extends ObservabilityWorkloadOptions {
 /**
  * Single-node VictoriaMetrics: a StatefulSet, non-root, with a PersistentVolumeClaim template for
  * its data. It calls no API (no token, no role), accepts writes only from the workloads given to
- * `acceptFrom()`, and may send nothing but DNS lookups.
+ * `allowFrom()`, and may send nothing but DNS lookups.
  */
 export class VictoriaMetrics extends AgentWorkload {
   public readonly storageSize: string;
   public readonly retention: string;
   public readonly storageClassName?: string;
-  public readonly networkPolicy: WorkloadNetworkPolicy;
+  declare public readonly networkPolicy: WorkloadNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: VictoriaMetricsProps) {
     const v = validatorFor('VictoriaMetrics', scope, id);
@@ -76,12 +76,6 @@ export class VictoriaMetrics extends AgentWorkload {
     }]));
     workload.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'storage', mountPath: '/storage' }));
 
-    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this, cilium: props.cilium }).allowDns();
-  }
-
-  /** Accepts writes and queries from a workload of ours (agents, the mediator). */
-  public acceptFrom(workload: AgentWorkload): this {
-    this.networkPolicy.allowIngressFrom(NetworkPeer.workload(workload), [Ports.tcp(VICTORIA_METRICS_PORT)]);
-    return this;
+    this.allowDns();
   }
 }

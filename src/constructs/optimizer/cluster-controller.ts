@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AgentWorkload, ResourceSizing } from '../agent-workload';
+import { AgentWorkload } from '../agent-workload';
+import { ResourceSizing } from '../workload-settings';
 import { ClusterScopedObject } from '../labels';
 import { ApiServerOptions, NetworkPeer } from '../network/peers';
 import { WorkloadNetworkPolicy } from '../network/workload-network-policy';

@@ -1,8 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AgentWorkload, PolicyRule, ResourceSizing } from '../agent-workload';
-import { ApiServerOptions, IEgressPeer, NetworkPeer, Ports } from '../network/peers';
+import { AgentWorkload, PolicyRule, WorkloadOptions } from '../agent-workload';
+import { ApiServerEndpoint } from '../endpoints';
+import { IEgressPeer, Ports } from '../network/peers';
 import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
+import { SecretSource } from '../secrets';
 import { PropValidator } from '../validation';
 import { CostOptimizerIdentityProps, CostOptimizerNames, resolveCostOptimizerNames } from './identity';
 
@@ -35,9 +37,7 @@ export interface CloudBinding {
   readonly projectId?: string;
 }
 
-export interface OptimizerAgentProps extends CostOptimizerIdentityProps {
-  /** The agent's image, pinned by digest where possible. */
-  readonly image: string;
+export interface OptimizerAgentProps extends CostOptimizerIdentityProps, Omit<WorkloadOptions, 'name' | 'namespace'> {
   /**
    * Extra env-var name patterns to redact, added to DEFAULT_REDACT_PATTERNS.
    * @default - the defaults only
@@ -48,63 +48,66 @@ export interface OptimizerAgentProps extends CostOptimizerIdentityProps {
    * @default - EKS Pod Identity (no annotation)
    */
   readonly binding?: CloudBinding;
-  /**
-   * Requests and limits.
-   * @default - AgentWorkload's agent sizing
-   */
-  readonly resources?: ResourceSizing;
   /** The Kubernetes API server the agent reads from (egress on its port only). */
-  readonly apiServer: ApiServerOptions;
+  readonly apiServer: ApiServerEndpoint;
   /**
-   * Where the agent reaches the cloud APIs and the vendor's upload endpoint (TCP 443): e.g.
-   * `NetworkPeer.httpsProxy(...)` or `NetworkPeer.fqdns(...)` on Cilium.
-   * @default NetworkPeer.internet() (public addresses only, private ranges excepted)
+   * Where the agent reaches the cloud APIs and the vendor's upload endpoint (TCP 443) when there is no
+   * outbound proxy: e.g. `NetworkPeer.fqdns(...)` on Cilium. With a proxy, the proxy is the only way out.
+   * @default NetworkPeer.internet() (public addresses only, private and link-local ranges excepted)
    */
   readonly cloudEgress?: IEgressPeer;
+  /**
+   * The vendor credential (the upload key), mounted as a file; VENDOR_CREDENTIAL_FILE holds its path.
+   * @default - none
+   */
+  readonly vendorCredential?: SecretSource;
 }
 
-/** The cost optimiser's in-cluster agent: a read-only Deployment whose ServiceAccount carries the cloud binding. */
-export class OptimizerAgent extends Construct {
+/**
+ * The cost optimiser's in-cluster agent: a read-only Deployment whose ServiceAccount carries the
+ * cloud binding. Its default-deny policy opens DNS, the API server, and the cloud and vendor
+ * endpoints (through the proxy when there is one, else `cloudEgress` on 443).
+ */
+export class OptimizerAgent extends AgentWorkload {
   public readonly names: CostOptimizerNames;
-  public readonly workload: AgentWorkload;
   /** The resolved redaction patterns, applied to containers and init containers alike. */
   public readonly redactPatterns: readonly string[];
   /** The annotations on the ServiceAccount, as synthesised. */
   public readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
-  /** Default-deny egress, opened to DNS, the API server and the cloud/vendor endpoint. */
-  public readonly networkPolicy: WorkloadNetworkPolicy;
+  declare public readonly networkPolicy: WorkloadNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: OptimizerAgentProps) {
-    super(scope, id);
-    const v = new PropValidator('OptimizerAgent', this.node.path);
-    this.names = resolveCostOptimizerNames(v, props, props.binding?.kind === 'gke' ? 'gcp' : props.binding ? 'aws' : 'any');
+    const v = new PropValidator('OptimizerAgent', scope.node.path ? `${scope.node.path}/${id}` : id);
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'give { clusterName, image, apiServer }');
+    const names = resolveCostOptimizerNames(v, props, props.binding?.kind === 'gke' ? 'gcp' : props.binding ? 'aws' : 'any');
     const extra = (props.redactPatterns ?? []).map((p, i) => {
       if (typeof p !== 'string' || !/^[A-Za-z0-9_]{2,64}$/.test(p)) {
         v.fail('invalid-redact-pattern', `redactPatterns[${i}]`, p, 'is not an env-var name fragment (2 to 64 letters, digits or "_")', 'use e.g. "apikey"');
       }
       return p.toLowerCase();
     });
-    this.redactPatterns = [...new Set([...DEFAULT_REDACT_PATTERNS, ...extra])];
-    this.serviceAccountAnnotations = annotationsFor(v, this.names, props.binding);
-    this.workload = new AgentWorkload(this, 'agent', {
-      component: 'optimizer-agent', partOf: 'cost-optimizer', name: this.names.serviceAccountName, namespace: this.names.namespace,
-      image: props.image, resources: props.resources,
+    const redactPatterns = [...new Set([...DEFAULT_REDACT_PATTERNS, ...extra])];
+    super(scope, id, {
+      ...props,
+      component: 'optimizer-agent', partOf: 'cost-optimizer', name: names.serviceAccountName, namespace: names.namespace,
       env: {
-        REDACT_ENV_PATTERNS: this.redactPatterns.join(','),
+        ...(props.env ?? {}),
+        REDACT_ENV_PATTERNS: redactPatterns.join(','),
         REDACT_APPLIES_TO: 'containers,initContainers',
-        CLUSTER_NAME: this.names.clusterName,
+        CLUSTER_NAME: names.clusterName,
       },
     });
-    this.workload.grantClusterRole([...OPTIMIZER_READ_RULES], { name: `${this.names.serviceAccountName}-read` });
-    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: this.workload })
-      .allowDns()
-      .allowEgressTo(NetworkPeer.apiServer(props.apiServer))
-      .allowEgressTo(props.cloudEgress ?? NetworkPeer.internet(), [Ports.tcp(443)]);
-    const sa = ApiObject.of(this.workload.serviceAccount);
+    this.names = names;
+    this.redactPatterns = redactPatterns;
+    this.serviceAccountAnnotations = annotationsFor(v, this.names, props.binding);
+    this.grantClusterRole([...OPTIMIZER_READ_RULES], { name: `${this.names.serviceAccountName}-read` });
+    this.allowDns().allowApiServer(props.apiServer);
+    this.reachOutside(props.cloudEgress, [Ports.tcp(443)]);
+    if (props.vendorCredential !== undefined) this.mountVendorCredential('vendorCredential', props.vendorCredential);
+    const sa = ApiObject.of(this.serviceAccount);
     for (const [k, val] of Object.entries(this.serviceAccountAnnotations)) sa.metadata.addAnnotation(k, val);
   }
 }
-
 function annotationsFor(v: PropValidator, n: CostOptimizerNames, b: CloudBinding | undefined): Record<string, string> {
   if (!b || b.kind === 'eks-pod-identity') return {};
   if (b.kind === 'eks-irsa') {

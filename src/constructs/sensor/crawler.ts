@@ -2,17 +2,19 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
+import { WorkloadOptions } from '../agent-workload';
 import { NetworkPeer, Ports } from '../network';
-import { OutboundProxy } from '../proxy';
-import { METRICS_PORT, SensorWorkloadOptions, VaultServer } from './common';
+import { SecretSource } from '../secrets';
+import { METRICS_PORT } from './common';
 import { DataSource, ResolvedDataSource } from './data-sources';
 import { SensorWorkload } from './sensor-workload';
+import { validatorFor } from '../observability/common';
 
 const CONFIG_DIR = '/etc/crawler';
 /** Where the crawler's connection config is, in its container (also in CRAWLER_CONFIG). */
 export const CRAWLER_CONFIG_PATH = `${CONFIG_DIR}/sources.yaml`;
 
-export interface SensorCrawlerProps extends SensorWorkloadOptions {
+export interface SensorCrawlerProps extends WorkloadOptions {
   /** The data stores to scan, at least one: `DataSource.postgresql({...})`, `.mysql`, `.mssql`, `.kafka`, `.s3`. */
   readonly sources: DataSource[];
   /** The digger's in-cluster address, `<service>.<namespace>.svc:<port>`, where findings go. */
@@ -23,13 +25,10 @@ export interface SensorCrawlerProps extends SensorWorkloadOptions {
    */
   readonly scanInterval?: string;
   /**
-   * The outbound proxy; used only by S3 sources given without CIDRs. Every source given with CIDRs
-   * is reached directly and its host goes into NO_PROXY.
-   * @default - no proxy
+   * The vendor credential, mounted as a file; VENDOR_CREDENTIAL_FILE holds its path.
+   * @default - none
    */
-  readonly proxy?: OutboundProxy;
-  /** Required when a source's credentials come from Vault. @default - none */
-  readonly vaultServer?: VaultServer;
+  readonly vendorCredential?: SecretSource;
 }
 
 /**
@@ -49,6 +48,9 @@ export class SensorCrawler extends SensorWorkload {
   public readonly config: ApiObject;
 
   constructor(scope: Construct, id: string, props: SensorCrawlerProps) {
+    if (props?.replicas !== undefined && props.replicas !== 1) {
+      validatorFor('SensorCrawler', scope, id).fail('invalid-replicas', 'replicas', props.replicas, 'is not 1: two crawlers would scan every store twice at once', 'leave replicas out');
+    }
     super(scope, id, {
       ...props,
       component: 'crawler',
@@ -89,5 +91,6 @@ export class SensorCrawler extends SensorWorkload {
     });
     this.mainContainer.env.addVariable('CRAWLER_CONFIG', kplus.EnvValue.fromValue(CRAWLER_CONFIG_PATH));
     this.mainContainer.env.addVariable('DIGGER_ADDRESS', kplus.EnvValue.fromValue(address));
+    if (props.vendorCredential !== undefined) this.mountVendorCredential('vendorCredential', props.vendorCredential);
   }
 }

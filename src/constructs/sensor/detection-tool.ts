@@ -1,9 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { OutboundProxy } from '../proxy';
+import { WorkloadOptions } from '../agent-workload';
+import { VendorEndpoint } from '../endpoints';
 import { SecretSource } from '../secrets';
-import { DETECTION_PORT, METRICS_PORT, SensorWorkloadOptions, VaultServer, VendorEndpoint } from './common';
+import { DETECTION_PORT, METRICS_PORT } from './common';
 import { SensorWorkload } from './sensor-workload';
 
 /** Where the detection tool fetches its classification models. */
@@ -19,15 +20,14 @@ export interface ModelUpdates {
   readonly token?: SecretSource;
 }
 
-export interface SensorDetectionToolProps extends SensorWorkloadOptions {
+export interface SensorDetectionToolProps extends WorkloadOptions {
   /** Where model updates come from. */
   readonly updates: ModelUpdates;
-  /** @default - no proxy */
-  readonly proxy?: OutboundProxy;
-  /** Required when the update token comes from Vault. @default - none */
-  readonly vaultServer?: VaultServer;
-  /** @default 1 */
-  readonly replicas?: number;
+  /**
+   * The vendor credential, mounted as a file; VENDOR_CREDENTIAL_FILE holds its path.
+   * @default - none
+   */
+  readonly vendorCredential?: SecretSource;
 }
 
 /**
@@ -52,6 +52,7 @@ export class SensorDetectionTool extends SensorWorkload {
     const env: Record<string, string> = { UPDATE_URL: updates.endpoint.url, MODEL_BUCKET_URL: updates.bucket.url };
     if (updates.token !== undefined) env.UPDATE_TOKEN_FILE = this.mountSecretFile('updates.token', updates.token);
     for (const [k, value] of Object.entries(env)) this.mainContainer.env.addVariable(k, kplus.EnvValue.fromValue(value));
+    if (props.vendorCredential !== undefined) this.mountVendorCredential('vendorCredential', props.vendorCredential);
     this.service = this.addService([{ name: 'classify', port: DETECTION_PORT }]);
     this.address = `${this.name}.${this.namespace ?? 'default'}.svc:${DETECTION_PORT}`;
   }

@@ -1,13 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { PolicyRule } from '../agent-workload';
-import { ApiServerOptions, NetworkPeer } from '../network';
+import { PolicyRule, WorkloadOptions } from '../agent-workload';
+import { ApiServerEndpoint, VendorEndpoint } from '../endpoints';
 import { SecretSource } from '../secrets';
 import { clusterScopedName } from '../observability/common';
-import { DIGGER_PORT, METRICS_PORT, SensorWorkloadOptions, VaultServer, VendorEndpoint } from './common';
+import { DIGGER_PORT, METRICS_PORT } from './common';
 import { SensorWorkload } from './sensor-workload';
-import { OutboundProxy } from '../proxy';
 
 const READ = ['get', 'list', 'watch'];
 
@@ -19,19 +18,13 @@ export const DIGGER_RULES: readonly PolicyRule[] = [
   { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: READ },
 ];
 
-export interface SensorDiggerProps extends SensorWorkloadOptions {
+export interface SensorDiggerProps extends WorkloadOptions {
   /** The API server it watches. */
-  readonly apiServer: ApiServerOptions;
+  readonly apiServer: ApiServerEndpoint;
   /** The vendor's endpoint it sends findings to. */
   readonly vendor: VendorEndpoint;
-  /** Its token for the vendor's endpoint, from outside the manifests; its file path is VENDOR_TOKEN_FILE. */
-  readonly vendorToken: SecretSource;
-  /** @default - no proxy */
-  readonly proxy?: OutboundProxy;
-  /** Required when `vendorToken` comes from Vault. @default - none */
-  readonly vaultServer?: VaultServer;
-  /** @default 1 */
-  readonly replicas?: number;
+  /** The vendor credential (its token for the vendor's endpoint), mounted as a file; VENDOR_CREDENTIAL_FILE holds its path. */
+  readonly vendorCredential: SecretSource;
 }
 
 /**
@@ -53,11 +46,10 @@ export class SensorDigger extends SensorWorkload {
       ports: [{ name: 'ingest', port: DIGGER_PORT }, { name: 'metrics', port: METRICS_PORT }],
     });
     this.grantClusterRole([...DIGGER_RULES], { name: clusterScopedName(this) });
-    this.policy().allowEgressTo(NetworkPeer.apiServer(props.apiServer));
-    const tokenFile = this.mountSecretFile('vendorToken', props.vendorToken);
+    this.allowApiServer(props.apiServer);
+    this.mountVendorCredential('vendorCredential', props.vendorCredential);
     this.vendorUrl = this.reachVendor('vendor', props.vendor);
     this.mainContainer.env.addVariable('VENDOR_URL', kplus.EnvValue.fromValue(props.vendor.url));
-    this.mainContainer.env.addVariable('VENDOR_TOKEN_FILE', kplus.EnvValue.fromValue(tokenFile));
     this.service = this.addService([{ name: 'ingest', port: DIGGER_PORT }]);
     this.address = `${this.name}.${this.namespace ?? 'default'}.svc:${DIGGER_PORT}`;
   }

@@ -1,8 +1,8 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { CapabilityGrant, HostMount, Reason, WorkloadKind } from '../agent-workload';
+import { CapabilityGrant, HostMount, Reason, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { PSS } from '../../policy/rule-ids';
-import { INTERCEPTOR_METRICS_PORT, SensorWorkloadOptions } from './common';
+import { INTERCEPTOR_METRICS_PORT } from './common';
 import { SensorWorkload } from './sensor-workload';
 
 /**
@@ -19,7 +19,7 @@ export const INTERCEPTOR_CAPABILITIES: readonly CapabilityGrant[] = [
   { capability: 'SYS_PTRACE', reason: 'reads /proc/<pid> of other processes to map connections to the pods that own them' },
 ];
 
-export interface SensorInterceptorProps extends SensorWorkloadOptions {
+export interface SensorInterceptorProps extends WorkloadOptions {
   /** The digger's in-cluster address, `<service>.<namespace>.svc:<port>`: the only place it sends to. */
   readonly diggerAddress: string;
   /**

@@ -2,11 +2,10 @@ import { createHash } from 'crypto';
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AgentWorkload, WorkloadKind } from '../agent-workload';
+import { AgentWorkload, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { checkCidr, NetworkPeer, Ports } from '../network';
 import { KubernetesSecretSource, SecretSource, VaultSecretSource } from '../secrets';
 import { PropValidator } from '../validation';
-import { SensorWorkloadOptions } from './common';
 import { SensorWorkload } from './sensor-workload';
 
 /** The broker's client listener (TLS), which the sensor components connect to. */
@@ -161,7 +160,7 @@ export class ExternalMessageBus extends Construct implements ISensorMessageBus {
   }
 }
 
-export interface SensorMessageBrokerProps extends SensorWorkloadOptions {
+export interface SensorMessageBrokerProps extends WorkloadOptions {
   /**
    * The broker's TLS certificate: a Secret with `tls.crt` (naming `<name>.<namespace>.svc` and
    * `*.<name>.<namespace>.svc`), `tls.key` and `ca.crt`, as cert-manager writes it. Clients get

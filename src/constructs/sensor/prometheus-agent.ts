@@ -1,10 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { ApiServerOptions, checkCidr, NetworkPeer, Ports } from '../network';
-import { OutboundProxy } from '../proxy';
+import { WorkloadOptions } from '../agent-workload';
+import { ApiServerEndpoint, VendorEndpoint } from '../endpoints';
+import { checkCidr, NetworkPeer, Ports } from '../network';
 import { SecretSource } from '../secrets';
-import { INTERCEPTOR_METRICS_PORT, METRICS_PORT, SENSOR, SensorWorkloadOptions, VaultServer, VendorEndpoint } from './common';
+import { INTERCEPTOR_METRICS_PORT, METRICS_PORT, SENSOR } from './common';
 import { SensorWorkload } from './sensor-workload';
 
 /** UID and GID of the Prometheus agent: `nobody`, as the upstream Prometheus image expects. */
@@ -12,22 +13,18 @@ export const PROMETHEUS_UID = 65534;
 
 const CONFIG_DIR = '/etc/prometheus';
 
-export interface SensorPrometheusAgentProps extends SensorWorkloadOptions {
+export interface SensorPrometheusAgentProps extends WorkloadOptions {
   /**
    * Size of the /tmp emptyDir that holds the agent's write-ahead log.
    * @default "1Gi"
    */
   readonly tmpSizeLimit?: string;
   /** The API server, for discovering the sensor's pods in its own namespace. */
-  readonly apiServer: ApiServerOptions;
+  readonly apiServer: ApiServerEndpoint;
   /** The vendor's remote-write endpoint. */
   readonly remoteWrite: VendorEndpoint;
   /** Bearer token for remote write, from outside the manifests (read with `credentials_file`). */
   readonly remoteWriteToken: SecretSource;
-  /** @default - no proxy */
-  readonly proxy?: OutboundProxy;
-  /** Required when the token comes from Vault. @default - none */
-  readonly vaultServer?: VaultServer;
   /**
    * How often to scrape.
    * @default "30s"
@@ -61,7 +58,7 @@ export class SensorPrometheusAgent extends SensorWorkload {
     const interval = props.scrapeInterval ?? '30s';
     if (!/^\d+[smh]$/.test(interval)) this.v.fail('invalid-interval', 'scrapeInterval', interval, 'is not a Prometheus duration', 'use e.g. "30s"');
     this.grantRole(this.namespace ?? 'default', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
-    this.policy().allowEgressTo(NetworkPeer.apiServer(props.apiServer));
+    this.allowApiServer(props.apiServer);
     const tokenFile = this.mountSecretFile('remoteWriteToken', props.remoteWriteToken);
     this.reachVendor('remoteWrite', props.remoteWrite);
 
@@ -84,11 +81,9 @@ export class SensorPrometheusAgent extends SensorWorkload {
     this.config = this.addConfigFiles('config', CONFIG_DIR, { 'prometheus.yml': stringify(prometheusYml, { lineWidth: 0 }) });
   }
 
-  /** Scrapes a workload of ours on its metrics port; the chart also opens that workload's ingress. */
+  /** Scrapes a workload of ours on its metrics port: both sides' policies are written. */
   public scrape(workload: SensorWorkload): this {
-    this.sendTo(workload, METRICS_PORT);
-    workload.receiveFrom(NetworkPeer.workload(this), METRICS_PORT);
-    return this;
+    return this.allowTo(workload, [Ports.tcp(METRICS_PORT)]);
   }
 
   /** Scrapes a host-network workload (the interceptor) on the nodes' addresses. */

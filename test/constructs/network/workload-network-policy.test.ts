@@ -35,8 +35,9 @@ interface Fixture {
 
 function fixture(app: App): Fixture {
   const chart = new Chart(app, 'obs', { namespace: 'obs' });
-  const mediator = new AgentWorkload(chart, 'mediator', { component: 'mediator', partOf: 'observability', image: IMAGE });
-  const agent = new AgentWorkload(chart, 'agent', { kind: WorkloadKind.DAEMON_SET, component: 'agent', partOf: 'observability', image: IMAGE });
+  // The policy under test is written by hand, so the workloads' own default-deny policies are off.
+  const mediator = new AgentWorkload(chart, 'mediator', { component: 'mediator', partOf: 'observability', image: IMAGE, defaultDenyPolicy: false });
+  const agent = new AgentWorkload(chart, 'agent', { kind: WorkloadKind.DAEMON_SET, component: 'agent', partOf: 'observability', image: IMAGE, defaultDenyPolicy: false });
   return { chart, mediator, agent };
 }
 

@@ -68,12 +68,16 @@ describe('ObservabilityAgent', () => {
       const mounts = '/sys/kernel/tracing (read-only): reads tracepoint ids and formats (tracefs) to attach eBPF programs; '
         + '/proc (read-only): maps host process ids to containers and reads per-process statistics; '
         + '/sys/fs/cgroup (read-only): reads container cgroup ids and resource usage';
-      expect(ds.metadata.annotations).toEqual({
+      const annotations = ds.metadata.annotations!;
+      expect(Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith(EX)))).toEqual({
         [`${EX}pss-capabilities-baseline`]: caps,
         [`${EX}pss-capabilities-restricted`]: caps,
         [`${EX}pss-hostpathvolumes`]: mounts,
         [`${EX}pss-restrictedvolumes`]: mounts,
       });
+      // The same reasons, keyed, for the report (docs/reasons-in-output.md).
+      expect(Object.keys(JSON.parse(annotations['reasons.secure-agents.io/capabilities']))).toEqual(['BPF', 'PERFMON', 'SYS_RESOURCE']);
+      expect(Object.keys(JSON.parse(annotations['reasons.secure-agents.io/host-paths']))).toEqual(['/sys/kernel/tracing', '/proc', '/sys/fs/cgroup']);
     });
 
     it('has a ClusterRole of exactly the agent rules, bound to its own ServiceAccount, and mounts the token', () => {

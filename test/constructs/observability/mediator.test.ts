@@ -1,23 +1,25 @@
 import { App, Chart } from 'cdk8s';
 import { catchValidationError } from '../../helpers/errors';
 import { describe, expect, it } from 'vitest';
-import { ObservabilityMediator, ObservabilityMediatorProps } from '../../../src';
+import { ObservabilityMediator, ObservabilityMediatorProps, OutboundProxy } from '../../../src';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
 
 const IMAGE = 'ghcr.io/example/mediator:3.2.0';
 const API = { cidrs: ['10.100.0.1/32'], port: 6443 };
 const DNS = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }];
 
-function mediatorObjects(props: Partial<ObservabilityMediatorProps>): K8sObject[] {
-  return synth((app) => {
-    const chart = new Chart(app, 'obs', { namespace: 'observability' });
-    new ObservabilityMediator(chart, 'mediator', { image: IMAGE, apiServer: API, backend: { url: 'https://ingest.vendor.example', cidrs: ['203.0.113.0/24'] }, ...props });
-  });
+/** Builds the mediator; with `withProxy`, through an outbound proxy at 10.40.0.10:3128. */
+function addMediator(chart: Chart, props: Partial<ObservabilityMediatorProps>, withProxy: boolean): void {
+  const proxy = withProxy ? new OutboundProxy(chart, 'proxy', { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'], apiServer: API }) : undefined;
+  new ObservabilityMediator(chart, 'mediator', { image: IMAGE, apiServer: API, backend: { url: 'https://ingest.vendor.example', cidrs: ['203.0.113.0/24'] }, proxy, ...props });
 }
 
-function build(props: Partial<ObservabilityMediatorProps>): void {
-  const chart = new Chart(new App(), 'obs', { namespace: 'observability' });
-  new ObservabilityMediator(chart, 'mediator', { image: IMAGE, apiServer: API, backend: { url: 'https://ingest.vendor.example', cidrs: ['203.0.113.0/24'] }, ...props });
+function mediatorObjects(props: Partial<ObservabilityMediatorProps>, withProxy = false): K8sObject[] {
+  return synth((app) => { addMediator(new Chart(app, 'obs', { namespace: 'observability' }), props, withProxy); });
+}
+
+function build(props: Partial<ObservabilityMediatorProps>, withProxy = false): void {
+  addMediator(new Chart(new App(), 'obs', { namespace: 'observability' }), props, withProxy);
 }
 
 describe('ObservabilityMediator', () => {
@@ -62,14 +64,15 @@ describe('ObservabilityMediator', () => {
   });
 
   it('egress through a proxy: the proxy\'s address and port instead of the backend, and HTTPS_PROXY set', () => {
-    const objs = mediatorObjects({ backend: { url: 'https://ingest.vendor.example:8443', proxy: { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] } } });
+    const objs = mediatorObjects({ backend: { url: 'https://ingest.vendor.example:8443' } }, true);
     const np = find(objs, 'NetworkPolicy', 'mediator');
     expect(np.spec.egress[2]).toEqual({ to: [{ ipBlock: { cidr: '10.40.0.10/32' } }], ports: [{ protocol: 'TCP', port: 3128 }] });
     expect(np.spec.egress).toHaveLength(3);
     expect(podSpec(find(objs, 'Deployment', 'mediator')).containers[0].env).toEqual([
       { name: 'BACKEND_URL', value: 'https://ingest.vendor.example:8443' },
       { name: 'HTTPS_PROXY', value: 'http://proxy.corp.example:3128' },
-      { name: 'NO_PROXY', value: '.svc,.cluster.local,kubernetes.default' },
+      // The full list: loopback and the API server's addresses too, which the old hard-coded value lacked.
+      { name: 'NO_PROXY', value: 'localhost,127.0.0.1,10.100.0.1,kubernetes.default,kubernetes.default.svc,.svc,.cluster.local' },
     ]);
   });
 
@@ -85,19 +88,19 @@ describe('ObservabilityMediator', () => {
   });
 
   describe('validation', () => {
-    const cases: Array<[string, Partial<ObservabilityMediatorProps>, string, string, RegExp]> = [
+    const cases: Array<[string, Partial<ObservabilityMediatorProps>, string, string, RegExp, boolean?]> = [
       ['an egress CIDR 10.0.0.0/33', { backend: { url: 'https://ingest.vendor.example', cidrs: ['10.0.0.0/33'] } }, 'backend.cidrs[0]', 'invalid-cidr', /use e\.g\. "10\.0\.0\.0\/16"/],
       ['a plain-http backend', { backend: { url: 'http://ingest.vendor.example', cidrs: ['203.0.113.0/24'] } }, 'backend.url', 'invalid-url', /https:\/\//],
       ['a backend URL with credentials', { backend: { url: 'https://user:pw@ingest.vendor.example', cidrs: ['203.0.113.0/24'] } }, 'backend.url', 'url-credentials', /carries credentials/],
-      ['both CIDRs and a proxy', { backend: { url: 'https://ingest.vendor.example', cidrs: ['203.0.113.0/24'], proxy: { url: 'http://p:3128', cidrs: ['10.0.0.1/32'] } } }, 'backend', 'backend-egress', /exactly one/],
-      ['no way to the backend', { backend: { url: 'https://ingest.vendor.example' } }, 'backend', 'backend-egress', /exactly one/],
-      ['a host name without Cilium', { backend: { url: 'https://ingest.vendor.example', fqdn: true } }, 'backend.fqdn', 'fqdn-needs-cilium', /cilium: true/],
-      ['a proxy without addresses', { backend: { url: 'https://ingest.vendor.example', proxy: { url: 'http://p:3128', cidrs: [] } } }, 'backend.proxy.cidrs', 'empty-cidrs', /proxy's addresses/],
-      ['a proxy URL that is not one', { backend: { url: 'https://ingest.vendor.example', proxy: { url: 'proxy:3128', cidrs: ['10.0.0.1/32'] } } }, 'backend.proxy.url', 'invalid-url', /has no scheme.*write "http:\/\/proxy:3128"/],
+      ['both CIDRs and a proxy', { backend: { url: 'https://ingest.vendor.example', cidrs: ['203.0.113.0/24'] } }, 'backend.cidrs', 'cidrs-with-proxy', /leave cidrs out/, true],
+      ['no way to the backend', { backend: { url: 'https://ingest.vendor.example' } }, 'backend.cidrs', 'missing-cidrs', /or set httpsProxy/],
+      ['a host name without Cilium', { backend: { url: 'https://ingest.vendor.example', fqdn: true } }, 'backend', 'fqdn-needs-cilium', /cilium: true/],
+      ['a host name behind a proxy', { backend: { url: 'https://ingest.vendor.example', fqdn: true } }, 'backend.fqdn', 'backend-egress', /drop fqdn/, true],
+      ['a host name and CIDRs', { cilium: true, backend: { url: 'https://ingest.vendor.example', fqdn: true, cidrs: ['203.0.113.0/24'] } }, 'backend', 'backend-egress', /give one of them/],
     ];
 
-    it.each(cases)('fails on %s with a ValidationError naming the mediator, the prop and the fix', (_t, props, prop, code, fix) => {
-      const e = catchValidationError(() => build(props));
+    it.each(cases)('fails on %s with a ValidationError naming the mediator, the prop and the fix', (_t, props, prop, code, fix, withProxy) => {
+      const e = catchValidationError(() => build(props, withProxy ?? false));
       expect([e.path, e.prop, e.code]).toEqual(['obs/mediator', prop, code]);
       expect(e.message).toMatch(fix);
     });

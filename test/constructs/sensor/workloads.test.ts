@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
-  NetworkPeer, SecretSource, SensorDetectionTool, SensorDigger, SensorInterceptor, SensorPrometheusAgent, SensorWorkload,
+  NetworkPeer, Ports, SecretSource, SensorDetectionTool, SensorDigger, SensorInterceptor, SensorPrometheusAgent, SensorWorkload,
 } from '../../../src';
 import { catchValidationError } from '../../helpers/errors';
 import { find, podSpec, synth } from '../../helpers/synth';
@@ -23,7 +23,7 @@ describe('SensorWorkload', () => {
   it('refuses to open a policy for a host-network workload', () => {
     const interceptor = new SensorInterceptor(chart(new App()), 'interceptor', { image: IMAGE, diggerAddress: 'digger.sensor.svc:9443' });
     expect(interceptor.networkPolicy).toBeUndefined();
-    const e = catchValidationError(() => interceptor.receiveFrom(NetworkPeer.cidrs(['10.0.0.0/16']), 9090));
+    const e = catchValidationError(() => interceptor.allowFrom(NetworkPeer.cidrs(['10.0.0.0/16']), [Ports.tcp(9090)]));
     expect([e.path, e.code]).toEqual(['test/interceptor', 'host-network-policy']);
   });
 });
@@ -38,10 +38,10 @@ describe('SensorInterceptor', () => {
 describe('SensorDigger', () => {
   it('reads the token from the mounted file and names the vendor', () => {
     const objects = synth((app) => {
-      new SensorDigger(chart(app), 'digger', { image: IMAGE, apiServer: { cidrs: ['10.0.0.1/32'] }, vendor: { url: 'https://ingest.vendor.example', cidrs: ['203.0.113.0/24'] }, vendorToken: token });
+      new SensorDigger(chart(app), 'digger', { image: IMAGE, apiServer: { cidrs: ['10.0.0.1/32'] }, vendor: { url: 'https://ingest.vendor.example', cidrs: ['203.0.113.0/24'] }, vendorCredential: token });
     });
     const c = podSpec(find(objects, 'Deployment', 'digger')).containers[0];
-    expect(c.env).toEqual([{ name: 'VENDOR_URL', value: 'https://ingest.vendor.example' }, { name: 'VENDOR_TOKEN_FILE', value: '/etc/secrets/vendor-token/token' }]);
+    expect([...c.env].sort((a: any, b: any) => a.name.localeCompare(b.name))).toEqual([{ name: 'VENDOR_CREDENTIAL_FILE', value: '/etc/secrets/vendor-token/token' }, { name: 'VENDOR_URL', value: 'https://ingest.vendor.example' }]);
     expect(c.volumeMounts).toContainEqual({ mountPath: '/etc/secrets/vendor-token', name: 'secret-vendor-token', readOnly: true });
   });
 });
