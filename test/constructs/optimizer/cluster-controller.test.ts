@@ -1,4 +1,4 @@
-import { run } from '@bufbuild/cel';
+import { CelInput, run } from '@bufbuild/cel';
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { CLUSTER_CONTROLLER_NEEDS, ClusterController, ClusterControllerProps, rulesOf } from '../../../src';
@@ -16,7 +16,7 @@ function make(props: Partial<ClusterControllerProps> = {}): K8sObject[] {
 /** Evaluates a validation of the admission policy as the API server would, for one request. */
 function allows(policy: K8sObject, request: { operation: string; object: unknown; oldObject: unknown }): boolean {
   return policy.spec.validations.every((val: { expression: string }) =>
-    run(val.expression, { request: { operation: request.operation }, object: request.object, oldObject: request.oldObject }) === true);
+    run(val.expression, { request: { operation: request.operation }, object: request.object as CelInput, oldObject: request.oldObject as CelInput }) === true);
 }
 
 const node = (labels?: Record<string, string>) => ({ metadata: { name: 'n1', ...(labels ? { labels } : {}) } });
