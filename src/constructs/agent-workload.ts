@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { BASELINE_CAPABILITIES, EXEMPTION_PREFIX, PSS, RESTRICTED_CAPABILITIES } from '../policy/rule-ids';
 import { VaultServer, VendorEndpoint } from './endpoints';
 import { ClusterScopedObject, selectorLabels, standardLabels, StandardLabelProps } from './labels';
-import { REASON_ANNOTATIONS, reasonMap } from './reasons';
+import { PROXY_REASON, REASON_ANNOTATIONS, reasonMap, VAULT_REASON } from './reasons';
 import { checkCidr } from './network/cidr';
 import { ApiServerOptions, IEgressPeer, IIngressPeer, NetworkPeer, PolicyPort, Ports } from './network/peers';
 import { WorkloadNetworkPolicy } from './network/workload-network-policy';
@@ -545,13 +545,14 @@ export class AgentWorkload extends Construct {
   /**
    * Allows this workload to open connections to `peer` on `ports`. When the peer is another workload
    * of the library, its policy admits this one on the same ports: one call writes both sides.
+   * @param reason why (at least 10 characters); written to both policies' reason annotations.
    */
-  public allowTo(peer: AgentWorkload | IEgressPeer, ports?: PolicyPort[]): this {
+  public allowTo(peer: AgentWorkload | IEgressPeer, ports?: PolicyPort[], reason?: string): this {
     if (peer instanceof AgentWorkload) {
-      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? []);
-      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? []);
+      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? [], reason);
+      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? [], reason);
     } else {
-      this.policy().allowEgressTo(peer, ports);
+      this.policy().allowEgressTo(peer, ports, reason);
     }
     return this;
   }
@@ -560,11 +561,11 @@ export class AgentWorkload extends Construct {
    * Allows `peer` to open connections to this workload's `ports`. When the peer is another workload
    * of the library, its policy may send to this one on the same ports: one call writes both sides.
    */
-  public allowFrom(peer: AgentWorkload | IIngressPeer, ports: PolicyPort[]): this {
+  public allowFrom(peer: AgentWorkload | IIngressPeer, ports: PolicyPort[], reason?: string): this {
     if (peer instanceof AgentWorkload) {
-      peer.allowTo(this, ports);
+      peer.allowTo(this, ports, reason);
     } else {
-      this.policy().allowIngressFrom(peer, ports);
+      this.policy().allowIngressFrom(peer, ports, reason);
     }
     return this;
   }
@@ -576,8 +577,8 @@ export class AgentWorkload extends Construct {
   }
 
   /** Allows egress to the Kubernetes API server on its port. */
-  public allowApiServer(apiServer: ApiServerOptions): this {
-    this.policy().allowEgressTo(NetworkPeer.apiServer(apiServer));
+  public allowApiServer(apiServer: ApiServerOptions, reason?: string): this {
+    this.policy().allowEgressTo(NetworkPeer.apiServer(apiServer), undefined, reason);
     return this;
   }
 
@@ -708,7 +709,7 @@ export class AgentWorkload extends Construct {
    * give no CIDRs), otherwise to its CIDRs (or, on Cilium with `fqdn`, its host name) on its port.
    * Returns the checked URL.
    */
-  protected reachVendor(prop: string, endpoint: VendorEndpoint | undefined, options: { fqdn?: boolean } = {}): URL {
+  protected reachVendor(prop: string, endpoint: VendorEndpoint | undefined, options: { fqdn?: boolean; reason?: string } = {}): URL {
     const v: PropValidator = this.v;
     if (!endpoint || typeof endpoint !== 'object') v.fail('missing-endpoint', prop, endpoint, 'is missing', 'give { url: "https://..." } (and cidrs when there is no proxy)');
     const url = v.url(`${prop}.url`, endpoint.url, ['https:']);
@@ -720,13 +721,13 @@ export class AgentWorkload extends Construct {
       this.useProxy();
     } else if (options.fqdn && endpoint.cidrs === undefined) {
       if (!this.cilium) v.fail('fqdn-needs-cilium', prop, endpoint.url, 'has no CIDRs and no proxy, and only Cilium can allow a host name', 'give cidrs, set httpsProxy, or set cilium: true');
-      this.policy().allowEgressTo(NetworkPeer.fqdns([url.hostname]), [Ports.tcp(port)]);
+      this.policy().allowEgressTo(NetworkPeer.fqdns([url.hostname]), [Ports.tcp(port)], options.reason);
     } else {
       if (!Array.isArray(endpoint.cidrs) || endpoint.cidrs.length === 0) {
         v.fail('missing-cidrs', `${prop}.cidrs`, endpoint.cidrs, 'are required without an outbound proxy', 'give the endpoint\'s CIDRs, e.g. ["203.0.113.0/24"], or set httpsProxy');
       }
       endpoint.cidrs.forEach((c, i) => checkCidr(v, `${prop}.cidrs[${i}]`, c));
-      this.policy().allowEgressTo(NetworkPeer.cidrs(endpoint.cidrs), [Ports.tcp(port)]);
+      this.policy().allowEgressTo(NetworkPeer.cidrs(endpoint.cidrs), [Ports.tcp(port)], options.reason);
     }
     return url;
   }
@@ -735,9 +736,9 @@ export class AgentWorkload extends Construct {
    * Opens the way to the outside in general (cloud APIs, an LLM provider): through the proxy when there
    * is one, otherwise to `peer` (default: `NetworkPeer.internet()`) on `ports`.
    */
-  protected reachOutside(peer: IEgressPeer | undefined, ports: PolicyPort[]): void {
+  protected reachOutside(peer: IEgressPeer | undefined, ports: PolicyPort[], reason?: string): void {
     if (this.proxy) this.useProxy();
-    else this.policy().allowEgressTo(peer ?? NetworkPeer.internet(), ports);
+    else this.policy().allowEgressTo(peer ?? NetworkPeer.internet(), ports, reason);
   }
 
   /** Mounts a secret; one from Vault opens egress to the Vault server for the injected agent. */
@@ -754,7 +755,7 @@ export class AgentWorkload extends Construct {
         `is required because ${prop} comes from Vault: the injected Vault Agent needs egress to the server`, 'give { cidrs: ["10.0.5.10/32"], port: 8200 }');
       if (!Array.isArray(vault.cidrs) || vault.cidrs.length === 0) v.fail('empty-cidrs', 'vaultServer.cidrs', vault.cidrs, 'lists no address', 'give e.g. ["10.0.5.10/32"]');
       vault.cidrs.forEach((c, i) => checkCidr(v, `vaultServer.cidrs[${i}]`, c));
-      this.policy().allowEgressTo(NetworkPeer.cidrs(vault.cidrs, { label: 'Vault server' }), [Ports.tcp(v.port('vaultServer.port', vault.port ?? 8200))]);
+      this.policy().allowEgressTo(NetworkPeer.cidrs(vault.cidrs, { label: 'Vault server' }), [Ports.tcp(v.port('vaultServer.port', vault.port ?? 8200))], VAULT_REASON);
       this.vaultAllowed = true;
     }
     return source.mountInto(this, options);
@@ -783,7 +784,7 @@ export class AgentWorkload extends Construct {
   protected useProxy(extraNoProxy: readonly string[] = []): void {
     if (!this.proxy || this.proxyAllowed) return;
     this.noProxy = this.proxy.applyTo(this, { noProxy: [...extraNoProxy] });
-    this.policy().allowEgressTo(this.proxy.peer());
+    this.policy().allowEgressTo(this.proxy.peer(), undefined, PROXY_REASON);
     this.proxyAllowed = true;
   }
 

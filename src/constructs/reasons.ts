@@ -32,6 +32,12 @@ export const REASON_ANNOTATIONS = {
 /** The reason of the DNS rule that `WorkloadNetworkPolicy.allowDns()` adds. */
 export const DNS_REASON = 'resolves Service and host names through the cluster DNS';
 
+/** The reason of the egress rule to the outbound proxy (every workload that talks out through it). */
+export const PROXY_REASON = 'reaches outside endpoints only through the outbound proxy, which checks each host name';
+
+/** The reason of the egress rule to the Vault server, for a workload with a secret from Vault. */
+export const VAULT_REASON = 'the injected Vault Agent logs in to Vault and renders the credential file';
+
 /**
  * Reasons kept next to a list of rules that may be deduplicated: `add(rule, reason)` returns the
  * rule's index, and a rule added twice keeps one entry whose reasons are joined with "; ".

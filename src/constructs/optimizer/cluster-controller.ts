@@ -1,9 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AgentWorkload } from '../agent-workload';
-import { ResourceSizing } from '../workload-settings';
+import { AgentWorkload, WorkloadOptions } from '../agent-workload';
 import { ClusterScopedObject } from '../labels';
-import { ApiServerOptions, NetworkPeer } from '../network/peers';
+import { ApiServerOptions } from '../network/peers';
 import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
 import { PropValidator } from '../validation';
 import { reasonOf, rulesOf } from '../../needs/model';
@@ -43,16 +42,9 @@ export interface OptimizerNodeLabel {
 /** The default label of the optimiser's nodes; the optimiser's node templates must set it. */
 export const DEFAULT_OPTIMIZER_NODE_LABEL: OptimizerNodeLabel = { key: 'cost-optimizer.secure-agents.io/managed', value: 'true' };
 
-export interface ClusterControllerProps {
-  /** The controller's image, pinned by digest where possible. */
-  readonly image: string;
+export interface ClusterControllerProps extends Omit<WorkloadOptions, 'namespace'> {
   /** Namespace (the optimiser's). */
   readonly namespace: string;
-  /**
-   * Name of the Deployment, its ServiceAccount and its cluster-scoped objects (prefixed by the namespace).
-   * @default "cluster-controller"
-   */
-  readonly name?: string;
   /** The API server (egress on its port only). */
   readonly apiServer: ApiServerOptions;
   /**
@@ -65,10 +57,6 @@ export interface ClusterControllerProps {
    * @default DEFAULT_OPTIMIZER_NODE_LABEL
    */
   readonly nodeLabel?: OptimizerNodeLabel;
-  /** @default - AgentWorkload's agent sizing */
-  readonly resources?: ResourceSizing;
-  /** @default - none */
-  readonly imagePullSecrets?: string[];
 }
 
 /**
@@ -114,9 +102,9 @@ export class ClusterController extends Construct {
     this.nodeLabel = { key: v.labelKey('nodeLabel.key', label?.key), value: v.labelValue('nodeLabel.value', label?.value) };
 
     this.workload = new AgentWorkload(this, 'controller', {
+      ...props,
       component: 'cluster-controller', partOf: COST_OPTIMIZER, name: props.name ?? 'cluster-controller', namespace: v.dnsLabel('namespace', props.namespace),
-      image: props.image, resources: props.resources, imagePullSecrets: props.imagePullSecrets,
-      env: { OPTIMIZER_NODE_LABEL: `${this.nodeLabel.key}=${this.nodeLabel.value}` },
+      env: { ...(props.env ?? {}), OPTIMIZER_NODE_LABEL: `${this.nodeLabel.key}=${this.nodeLabel.value}` },
     });
     const w = this.workload;
     const rowIds = [
@@ -136,9 +124,8 @@ export class ClusterController extends Construct {
       this.admissionPolicy = this.limitDeleteToOwnNodes(clusterName);
     }
     this.clusterRole = w.grantClusterRole(rulesOf(CLUSTER_CONTROLLER_NEEDS, rowIds), { name: clusterName, exemptions });
-    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { workload: w })
-      .allowDns()
-      .allowEgressTo(NetworkPeer.apiServer(props.apiServer), undefined, reasonOf(CLUSTER_CONTROLLER_NEEDS, 'api-server'));
+    w.allowDns().allowApiServer(props.apiServer, reasonOf(CLUSTER_CONTROLLER_NEEDS, 'api-server'));
+    this.networkPolicy = w.networkPolicy!;
   }
 
   private limitDeleteToOwnNodes(clusterName: string): ApiObject {

@@ -1,6 +1,6 @@
 import { ComponentNeeds } from '../../needs/model';
 import { ROOT_FOR_CAPABILITIES_REASON } from '../capability-identity';
-import { DNS_REASON } from '../reasons';
+import { DNS_REASON, PROXY_REASON, VAULT_REASON } from '../reasons';
 
 const SENSOR_FAMILY = 'sensor';
 const READ = ['get', 'list', 'watch'] as const;
@@ -8,8 +8,8 @@ const dns = { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 
 
 /** Reasons of the sensor's network rules that several components share, by need. */
 export const SENSOR_REASONS = {
-  vendorThroughProxy: 'reaches the vendor\'s endpoints only through the outbound proxy, which checks each host name',
-  vault: 'the injected Vault Agent logs in to Vault and renders the credential file',
+  vendorThroughProxy: PROXY_REASON,
+  vault: VAULT_REASON,
   scrapedByPrometheus: 'the Prometheus agent scrapes its metrics port',
 } as const;
 
