@@ -1,6 +1,14 @@
 import { ComponentNeeds } from '../../needs/model';
 import { ROOT_FOR_CAPABILITIES_REASON } from '../capability-identity';
-import { DNS_REASON } from '../reasons';
+import { DNS_REASON, PROXY_REASON } from '../reasons';
+
+/** Reasons of the connections the chart wires between the family's workloads (both sides carry them). */
+export const OBSERVABILITY_REASONS = {
+  agentToMediator: 'the agents send traces and events to the mediator',
+  agentToVictoriaMetrics: 'the agents write the metrics they collect to VictoriaMetrics',
+  mediatorToVictoriaMetrics: 'the mediator writes and queries metrics in VictoriaMetrics',
+  executorToMediator: 'the executor fetches remediation tasks from the mediator',
+} as const;
 
 /** The eBPF node agent's needs, by tier. */
 export const AGENT_NEEDS: ComponentNeeds = {
@@ -24,8 +32,8 @@ export const AGENT_NEEDS: ComponentNeeds = {
     { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
     { id: 'api-server', does: 'watches services and nodes', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'watches services and nodes, and scrapes the API server\'s metrics' },
     { id: 'kubelet', does: 'reaches the kubelet', grant: { kind: 'egress', peer: 'the node CIDRs', ports: '10250/TCP' }, reason: 'reads node and container metrics from the kubelet\'s HTTPS port', when: 'nodeCidrs' },
-    { id: 'mediator', does: 'sends traces and events to the mediator', grant: { kind: 'egress', peer: 'the mediator', ports: 'its port' }, reason: 'sends traces and events to the mediator' },
-    { id: 'victoria-metrics', does: 'writes metrics to VictoriaMetrics', grant: { kind: 'egress', peer: 'VictoriaMetrics', ports: 'its port' }, reason: 'writes the metrics it collects to VictoriaMetrics' },
+    { id: 'mediator', does: 'sends traces and events to the mediator', grant: { kind: 'egress', peer: 'the mediator', ports: 'its port' }, reason: OBSERVABILITY_REASONS.agentToMediator },
+    { id: 'victoria-metrics', does: 'writes metrics to VictoriaMetrics', grant: { kind: 'egress', peer: 'VictoriaMetrics', ports: 'its port' }, reason: OBSERVABILITY_REASONS.agentToVictoriaMetrics },
   ],
 };
 
@@ -43,10 +51,11 @@ export const MEDIATOR_NEEDS: ComponentNeeds = {
     { id: 'read-applications', does: 'groups workloads into applications', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['app.k8s.io'], resources: ['applications'], verbs: READ }, reason: 'groups workloads into the applications that app.k8s.io Application objects declare' },
     { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
     { id: 'api-server', does: 'watches the cluster', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'watches pods, workloads and events to enrich telemetry' },
-    { id: 'backend', does: 'forwards telemetry to the vendor', grant: { kind: 'egress', peer: 'the backend (its CIDRs, its host name on Cilium, or the proxy)', ports: 'the backend\'s or the proxy\'s port' }, reason: 'forwards telemetry to the vendor\'s backend' },
-    { id: 'victoria-metrics', does: 'reads and writes metrics', grant: { kind: 'egress', peer: 'VictoriaMetrics', ports: '8428/TCP' }, reason: 'writes and queries metrics in VictoriaMetrics' },
-    { id: 'from-agents', does: 'receives the agents\' data', grant: { kind: 'ingress', peer: 'the agents', ports: '8443/TCP' }, reason: 'receives traces and events from the agents' },
-    { id: 'from-executor', does: 'hands tasks to the executor', grant: { kind: 'ingress', peer: 'the executor', ports: '8443/TCP' }, reason: 'hands remediation tasks to the executor, which polls for them', when: 'executor' },
+    { id: 'backend', does: 'forwards telemetry to the vendor', grant: { kind: 'egress', peer: 'the backend (its CIDRs, or its host name on Cilium)', ports: 'the backend\'s port' }, reason: 'forwards telemetry to the vendor\'s backend', when: 'no httpsProxy' },
+    { id: 'proxy', does: 'reaches the backend through the corporate proxy', grant: { kind: 'egress', peer: 'the outbound proxy', ports: 'its port' }, reason: PROXY_REASON, when: 'httpsProxy' },
+    { id: 'victoria-metrics', does: 'reads and writes metrics', grant: { kind: 'egress', peer: 'VictoriaMetrics', ports: '8428/TCP' }, reason: OBSERVABILITY_REASONS.mediatorToVictoriaMetrics },
+    { id: 'from-agents', does: 'receives the agents\' data', grant: { kind: 'ingress', peer: 'the agents', ports: '8443/TCP' }, reason: OBSERVABILITY_REASONS.agentToMediator },
+    { id: 'from-executor', does: 'hands tasks to the executor', grant: { kind: 'ingress', peer: 'the executor', ports: '8443/TCP' }, reason: OBSERVABILITY_REASONS.executorToMediator, when: 'executor' },
   ],
 };
 
@@ -57,7 +66,7 @@ export const VICTORIA_METRICS_NEEDS: ComponentNeeds = {
   summary: 'Single-node VictoriaMetrics (StatefulSet with a PersistentVolumeClaim) that stores the metrics. No Kubernetes API access.',
   needs: [
     { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
-    { id: 'from-agents', does: 'stores the agents\' metrics', grant: { kind: 'ingress', peer: 'the agents', ports: '8428/TCP' }, reason: 'stores the metrics the agents write' },
-    { id: 'from-mediator', does: 'serves the mediator', grant: { kind: 'ingress', peer: 'the mediator', ports: '8428/TCP' }, reason: 'stores and serves the metrics the mediator writes and queries' },
+    { id: 'from-agents', does: 'stores the agents\' metrics', grant: { kind: 'ingress', peer: 'the agents', ports: '8428/TCP' }, reason: OBSERVABILITY_REASONS.agentToVictoriaMetrics },
+    { id: 'from-mediator', does: 'serves the mediator', grant: { kind: 'ingress', peer: 'the mediator', ports: '8428/TCP' }, reason: OBSERVABILITY_REASONS.mediatorToVictoriaMetrics },
   ],
 };

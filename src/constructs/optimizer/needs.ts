@@ -1,5 +1,5 @@
 import { ComponentNeeds } from '../../needs/model';
-import { DNS_REASON } from '../reasons';
+import { DNS_REASON, PROXY_REASON } from '../reasons';
 
 const READ = ['get', 'list', 'watch'] as const;
 export const COST_OPTIMIZER = 'cost-optimizer';
@@ -36,7 +36,9 @@ export const OPTIMIZER_AGENT_NEEDS: ComponentNeeds = {
     { id: 'read-dra', does: 'accounts for devices claimed through dynamic resource allocation', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['resource.k8s.io'], resources: ['deviceclasses', 'resourceclaims', 'resourceclaimtemplates', 'resourceslices'], verbs: READ }, reason: 'accounts for GPUs and other devices claimed through dynamic resource allocation', when: 'savingsReads.dynamicResourceAllocation' },
     { id: 'dns', does: 'resolves names', grant: DNS, reason: DNS_REASON },
     { id: 'api-server', does: 'watches the cluster', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'reads the cluster inventory and keeps its state through the Kubernetes API' },
-    { id: 'vendor', does: 'uploads the inventory and reaches the cloud APIs', grant: { kind: 'egress', peer: 'the cloud APIs and the vendor (public addresses, a proxy, or host names on Cilium)', ports: '443/TCP' }, reason: 'uploads the inventory to the vendor and calls the cloud provider\'s APIs over HTTPS' },
+    { id: 'vendor', does: 'uploads the inventory and reaches the cloud APIs', grant: { kind: 'egress', peer: 'the cloud APIs and the vendor (public addresses, a proxy, or host names on Cilium)', ports: '443/TCP' }, reason: 'uploads the inventory to the vendor and calls the cloud provider\'s APIs over HTTPS', when: 'no httpsProxy' },
+    { id: 'proxy', does: 'reaches the vendor and the cloud APIs through the corporate proxy', grant: { kind: 'egress', peer: 'the outbound proxy', ports: 'its port' }, reason: PROXY_REASON, when: 'httpsProxy' },
+    { id: 'vendor-credential', does: 'authenticates its uploads', grant: { kind: 'credential', credential: 'vendor credential (VENDOR_CREDENTIAL_FILE)' }, reason: 'authenticates its uploads to the vendor', when: 'vendorCredential' },
   ],
 };
 

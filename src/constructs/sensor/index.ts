@@ -7,3 +7,4 @@ export * from './prometheus-agent';
 export * from './data-sources';
 export * from './crawler';
 export * from './message-bus';
+export * from './needs';

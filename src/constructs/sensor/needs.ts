@@ -10,7 +10,9 @@ const dns = { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 
 export const SENSOR_REASONS = {
   vendorThroughProxy: PROXY_REASON,
   vault: VAULT_REASON,
-  scrapedByPrometheus: 'the Prometheus agent scrapes its metrics port',
+  scrapedByPrometheus: 'the Prometheus agent scrapes the metrics port of the sensor\'s components',
+  classify: 'the digger asks the detection tool to classify samples',
+  crawlerFindings: 'the crawler reports its findings about data at rest to the digger',
 } as const;
 
 const vault = (id = 'vault') => ({ id, does: 'gets its credential from Vault', grant: { kind: 'egress', peer: 'the Vault server', ports: 'its port (8200)' }, reason: SENSOR_REASONS.vault, when: 'a credential from SecretSource.vault' } as const);
@@ -44,7 +46,8 @@ export const DIGGER_NEEDS: ComponentNeeds = {
   summary: 'A Deployment that enriches what the interceptors and the crawler report with cluster metadata (the owners of pods), asks the detection tool to classify samples, and sends findings to the vendor.',
   needs: [
     { id: 'read-core', does: 'resolves pods, services and nodes', grant: { kind: 'rbac', scope: 'cluster', apiGroups: [''], resources: ['endpoints', 'events', 'namespaces', 'nodes', 'pods', 'replicationcontrollers', 'services'], verbs: READ }, reason: 'resolves addresses to pods, services and nodes, pods to their owners (replication controllers included), and reads events to follow pod changes' },
-    { id: 'read-status', does: 'reads status and scale of owners', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['', 'apps'], resources: ['pods/status', 'replicationcontrollers/scale', 'replicationcontrollers/status', 'deployments/scale', 'deployments/status', 'replicasets/scale', 'replicasets/status', 'statefulsets/scale', 'statefulsets/status', 'daemonsets/status'], verbs: ['get'] }, reason: 'reads the status and scale subresources of owners to tell live workloads from scaled-down ones' },
+    { id: 'read-core-status', does: 'reads status and scale of pods and replication controllers', grant: { kind: 'rbac', scope: 'cluster', apiGroups: [''], resources: ['pods/status', 'replicationcontrollers/scale', 'replicationcontrollers/status'], verbs: ['get'] }, reason: 'reads the status and scale subresources of pods and replication controllers to tell live owners from scaled-down ones' },
+    { id: 'read-apps-status', does: 'reads status and scale of workloads', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['apps'], resources: ['daemonsets/status', 'deployments/scale', 'deployments/status', 'replicasets/scale', 'replicasets/status', 'statefulsets/scale', 'statefulsets/status'], verbs: ['get'] }, reason: 'reads the status and scale subresources of workloads to tell live owners from scaled-down ones' },
     { id: 'read-apps', does: 'resolves pod owners to workloads', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['apps'], resources: ['controllerrevisions', 'daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: READ }, reason: 'resolves pods to the workloads that own them, through replica sets and controller revisions' },
     { id: 'read-batch', does: 'resolves job pods', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: READ }, reason: 'resolves job pods to their jobs and cron jobs' },
     { id: 'read-ingresses', does: 'maps external hosts to services', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: READ }, reason: 'maps the host names of ingresses to the services behind them' },
@@ -54,10 +57,10 @@ export const DIGGER_NEEDS: ComponentNeeds = {
     { id: 'vendor', does: 'sends findings to the vendor', grant: { kind: 'egress', peer: 'the vendor\'s endpoint (CIDRs)', ports: '443/TCP' }, reason: 'sends findings to the vendor\'s endpoint', when: 'no httpsProxy' },
     proxy,
     vault(),
-    { id: 'vendor-token', does: 'authenticates to the vendor', grant: { kind: 'credential', credential: 'vendor token (VENDOR_TOKEN_FILE)' }, reason: 'authenticates to the vendor\'s endpoint' },
-    { id: 'classify', does: 'asks the detection tool to classify samples', grant: { kind: 'egress', peer: 'the detection tool', ports: '8080/TCP' }, reason: 'asks the detection tool to classify samples' },
+    { id: 'vendor-credential', does: 'authenticates to the vendor', grant: { kind: 'credential', credential: 'vendor credential (VENDOR_CREDENTIAL_FILE)' }, reason: 'authenticates to the vendor\'s endpoint' },
+    { id: 'classify', does: 'asks the detection tool to classify samples', grant: { kind: 'egress', peer: 'the detection tool', ports: '8080/TCP' }, reason: SENSOR_REASONS.classify },
     { id: 'from-interceptors', does: 'receives the interceptors\' traffic metadata', grant: { kind: 'ingress', peer: 'the node CIDRs (host-network interceptors)', ports: '9443/TCP' }, reason: 'receives traffic metadata from the interceptors, which run on the host network', when: 'interceptor without messageBus' },
-    { id: 'from-crawler', does: 'receives the crawler\'s findings', grant: { kind: 'ingress', peer: 'the crawler', ports: '9443/TCP' }, reason: 'receives the crawler\'s findings about data at rest', when: 'crawler' },
+    { id: 'from-crawler', does: 'receives the crawler\'s findings', grant: { kind: 'ingress', peer: 'the crawler', ports: '9443/TCP' }, reason: SENSOR_REASONS.crawlerFindings, when: 'crawler' },
     { id: 'bus', does: 'consumes traffic events and logs through the bus', grant: { kind: 'egress', peer: 'the message bus', ports: '9092/TCP (in-cluster) or the brokers\' ports' }, reason: 'consumes the interceptors\' traffic events from the message bus and logs its findings through it', when: 'messageBus' },
     { id: 'bus-credentials', does: 'authenticates to an external bus', grant: { kind: 'credential', credential: 'SASL username and password (KAFKA_SASL_*_FILE)' }, reason: 'authenticates to the external message bus', when: 'messageBus.external' },
     scraped,
@@ -74,8 +77,9 @@ export const DETECTION_TOOL_NEEDS: ComponentNeeds = {
     { id: 'models', does: 'downloads models', grant: { kind: 'egress', peer: 'the model bucket (CIDRs)', ports: '443/TCP' }, reason: 'downloads classification models from the vendor\'s bucket', when: 'no httpsProxy' },
     proxy,
     vault(),
+    { id: 'vendor-credential', does: 'authenticates to the vendor', grant: { kind: 'credential', credential: 'vendor credential (VENDOR_CREDENTIAL_FILE)' }, reason: 'authenticates to the vendor', when: 'vendorCredential' },
     { id: 'update-token', does: 'authenticates to the update endpoint', grant: { kind: 'credential', credential: 'update token (UPDATE_TOKEN_FILE)' }, reason: 'authenticates to the vendor\'s update endpoint', when: 'updates.token' },
-    { id: 'from-digger', does: 'receives classification requests', grant: { kind: 'ingress', peer: 'the digger', ports: '8080/TCP' }, reason: 'receives classification requests from the digger' },
+    { id: 'from-digger', does: 'receives classification requests', grant: { kind: 'ingress', peer: 'the digger', ports: '8080/TCP' }, reason: SENSOR_REASONS.classify },
     { id: 'bus', does: 'consumes requests and logs through the bus', grant: { kind: 'egress', peer: 'the message bus', ports: '9092/TCP (in-cluster) or the brokers\' ports' }, reason: 'consumes classification requests from the message bus and logs through it', when: 'messageBus' },
     { id: 'bus-credentials', does: 'authenticates to an external bus', grant: { kind: 'credential', credential: 'SASL username and password (KAFKA_SASL_*_FILE)' }, reason: 'authenticates to the external message bus', when: 'messageBus.external' },
     scraped,
@@ -108,7 +112,7 @@ export const PROMETHEUS_AGENT_NEEDS: ComponentNeeds = {
     proxy,
     vault(),
     { id: 'remote-write-token', does: 'authenticates its remote write', grant: { kind: 'credential', credential: 'remote-write token' }, reason: 'authenticates its remote write to the vendor' },
-    { id: 'scrape', does: 'scrapes the sensor\'s pods', grant: { kind: 'egress', peer: 'the digger, detection tool and crawler', ports: '9090/TCP' }, reason: 'scrapes the metrics port of the sensor\'s components' },
+    { id: 'scrape', does: 'scrapes the sensor\'s pods', grant: { kind: 'egress', peer: 'the digger, detection tool and crawler', ports: '9090/TCP' }, reason: SENSOR_REASONS.scrapedByPrometheus },
     { id: 'scrape-nodes', does: 'scrapes the interceptors', grant: { kind: 'egress', peer: 'the node CIDRs', ports: '9465/TCP' }, reason: 'scrapes the interceptors\' metrics port on the nodes, where host-network pods listen', when: 'interceptor' },
   ],
 };
@@ -120,10 +124,11 @@ export const CRAWLER_NEEDS: ComponentNeeds = {
   needs: [
     dns,
     { id: 'sources', does: 'scans its data sources', grant: { kind: 'egress', peer: 'each data source\'s CIDRs', ports: 'the source\'s ports' }, reason: 'scans the data source for sensitive data at rest' },
+    { id: 'vendor-credential', does: 'authenticates to the vendor', grant: { kind: 'credential', credential: 'vendor credential (VENDOR_CREDENTIAL_FILE)' }, reason: 'authenticates to the vendor', when: 'vendorCredential' },
     { id: 'source-credentials', does: 'logs in to its data sources', grant: { kind: 'credential', credential: 'one credential file per data source' }, reason: 'logs in to each data source with its own read-only credential' },
     proxy,
     vault(),
-    { id: 'to-digger', does: 'reports findings to the digger', grant: { kind: 'egress', peer: 'the digger', ports: '9443/TCP' }, reason: 'reports its findings about data at rest to the digger' },
+    { id: 'to-digger', does: 'reports findings to the digger', grant: { kind: 'egress', peer: 'the digger', ports: '9443/TCP' }, reason: SENSOR_REASONS.crawlerFindings },
     scraped,
   ],
 };
