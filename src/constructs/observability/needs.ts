@@ -37,7 +37,7 @@ export const AGENT_NEEDS: ComponentNeeds = {
   ],
 };
 
-const READ = ['get', 'list', 'watch'] as const;
+const MEDIATOR_READ = ['get', 'watch', 'list'] as const;
 
 /** The mediator's needs. */
 export const MEDIATOR_NEEDS: ComponentNeeds = {
@@ -45,10 +45,10 @@ export const MEDIATOR_NEEDS: ComponentNeeds = {
   component: 'mediator',
   summary: 'A Deployment that receives the agents\' traces and events, enriches them with cluster metadata, forwards them to the vendor\'s backend, and hands remediation tasks to the executor.',
   needs: [
-    { id: 'read-core', does: 'enriches telemetry with pods, nodes and services', grant: { kind: 'rbac', scope: 'cluster', apiGroups: [''], resources: ['events', 'nodes', 'pods', 'replicationcontrollers', 'services'], verbs: READ }, reason: 'enriches traces and events with the pods, nodes, services and owners they come from, and follows events' },
-    { id: 'read-apps', does: 'resolves pods to workloads', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: READ }, reason: 'resolves pods to the workloads that own them' },
-    { id: 'read-batch', does: 'resolves job pods', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: READ }, reason: 'resolves job pods to their jobs and cron jobs' },
-    { id: 'read-applications', does: 'groups workloads into applications', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['app.k8s.io'], resources: ['applications'], verbs: READ }, reason: 'groups workloads into the applications that app.k8s.io Application objects declare' },
+    { id: 'read-core', does: 'enriches telemetry with pods, nodes and services', grant: { kind: 'rbac', scope: 'cluster', apiGroups: [''], resources: ['pods', 'nodes', 'services', 'events', 'replicationcontrollers'], verbs: MEDIATOR_READ }, reason: 'enriches traces and events with the pods, nodes, services and owners they come from, and follows events' },
+    { id: 'read-apps', does: 'resolves pods to workloads', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: MEDIATOR_READ }, reason: 'resolves pods to the workloads that own them' },
+    { id: 'read-batch', does: 'resolves job pods', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: MEDIATOR_READ }, reason: 'resolves job pods to their jobs and cron jobs' },
+    { id: 'read-applications', does: 'groups workloads into applications', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['app.k8s.io'], resources: ['applications'], verbs: MEDIATOR_READ }, reason: 'groups workloads into the applications that app.k8s.io Application objects declare' },
     { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
     { id: 'api-server', does: 'watches the cluster', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'watches pods, workloads and events to enrich telemetry' },
     { id: 'backend', does: 'forwards telemetry to the vendor', grant: { kind: 'egress', peer: 'the backend (its CIDRs, or its host name on Cilium)', ports: 'the backend\'s port' }, reason: 'forwards telemetry to the vendor\'s backend', when: 'no httpsProxy' },

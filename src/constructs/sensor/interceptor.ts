@@ -4,7 +4,7 @@ import { CapabilityGrant, HostMount, Reason, WorkloadKind, WorkloadOptions } fro
 import { CapabilityIdentity } from '../capability-identity';
 import { PSS } from '../../policy/rule-ids';
 import { needOf, reasonOf, rowsOfKind } from '../../needs/model';
-import { INTERCEPTOR_METRICS_PORT } from './common';
+import { INTERCEPTOR_METRICS_PORT, SENSOR_UID } from './common';
 import { INTERCEPTOR_NEEDS } from './needs';
 import { SensorWorkload } from './sensor-workload';
 
@@ -80,7 +80,7 @@ export class SensorInterceptor extends SensorWorkload {
       component: 'interceptor',
       hostNetwork: { reason: reasonOf(INTERCEPTOR_NEEDS, 'host-network') },
       hostPid: { reason: reasonOf(INTERCEPTOR_NEEDS, 'host-pid') },
-      ...(identity === CapabilityIdentity.ROOT ? { runAsRoot: { reason: needOf(INTERCEPTOR_NEEDS, 'root').reason } } : {}),
+      ...(identity === CapabilityIdentity.ROOT ? { runAsRoot: { reason: needOf(INTERCEPTOR_NEEDS, 'root').reason }, runAsGroup: props?.runAsGroup ?? SENSOR_UID } : {}),
       ...(privileged ? { privileged } : { capabilities: [...INTERCEPTOR_CAPABILITIES] }),
       hostMounts: [...INTERCEPTOR_HOST_MOUNTS, ...(props?.hostMounts ?? [])],
       env: { ...(props.env ?? {}), DIGGER_ADDRESS: props.diggerAddress },
