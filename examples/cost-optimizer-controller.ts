@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { CostOptimizerChart } from '../src';
+import { CloudBindingKind, CostOptimizerChart } from '../src';
 import { awsExample, costOptimizerIdentity } from './cost-optimizer-props';
 
 /**
@@ -16,7 +16,7 @@ export function costOptimizerController(app: App): Chart {
     imagePullSecrets: ['vendor-registry'],
     agent: {
       image: 'ghcr.io/example/optimizer-agent:2.3.0@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae',
-      binding: { kind: 'eks-irsa', accountId: awsExample.accountId },
+      binding: { kind: CloudBindingKind.EKS_IRSA, accountId: awsExample.accountId },
       savingsReads: { quotas: true, podMetrics: true, verticalPodAutoscaler: true, keda: true, karpenter: true, argoRollouts: true, dynamicResourceAllocation: true },
     },
     clusterController: {

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { BASELINE_CAPABILITIES, EXEMPTION_PREFIX, PSS, RESTRICTED_CAPABILITIES } from '../policy/rule-ids';
 import { VaultServer, VendorEndpoint } from './endpoints';
 import { ClusterScopedObject, selectorLabels, standardLabels, StandardLabelProps } from './labels';
-import { PROXY_REASON, REASON_ANNOTATIONS, reasonMap, VAULT_REASON } from './reasons';
+import { DNS_REASON, PROXY_REASON, VAULT_REASON } from './reasons';
 import { checkCidr } from './network/cidr';
 import { ApiServerOptions, IEgressPeer, IIngressPeer, NetworkPeer, PolicyPort, Ports } from './network/peers';
 import { WorkloadNetworkPolicy } from './network/workload-network-policy';
@@ -328,13 +328,6 @@ export class AgentWorkload extends Construct {
   private containerCount = 0;
   private initContainerCount = 0;
   private tokenNeeded = false;
-  /** Reasons written to the workload's `reasons.secure-agents.io/*` annotations (docs/reasons-in-output.md). */
-  private readonly reasonsOf = {
-    capabilities: new Map<string, string>(),
-    hostPaths: new Map<string, string>(),
-    hostNamespaces: new Map<string, string>(),
-    token: [] as string[],
-  };
   private proxyAllowed = false;
   private vaultAllowed = false;
 
@@ -367,10 +360,8 @@ export class AgentWorkload extends Construct {
 
     // Identity: root only with a reason; a fixed non-root UID/GID otherwise.
     this.root = props.runAsRoot !== undefined;
-    let rootReason: string | undefined;
-    let privilegedReason: string | undefined;
     if (this.root) {
-      const reason = rootReason = v.reason('runAsRoot.reason', props.runAsRoot?.reason);
+      const reason = v.reason('runAsRoot.reason', props.runAsRoot?.reason);
       this.exempt(PSS.runAsNonRoot, reason);
       this.exempt(PSS.runAsUser, reason);
     }
@@ -380,19 +371,20 @@ export class AgentWorkload extends Construct {
 
     this.privileged = props.privileged !== undefined;
     if (this.privileged) {
-      const reason = privilegedReason = v.reason('privileged.reason', props.privileged?.reason);
+      const reason = v.reason('privileged.reason', props.privileged?.reason);
       for (const rule of [PSS.privileged, PSS.allowPrivilegeEscalation, PSS.capabilitiesBaseline, PSS.capabilitiesRestricted]) {
         this.exempt(rule, reason);
       }
     }
 
     const caps: string[] = [];
+    const capReasons: Record<string, string> = {};
     (props.capabilities ?? []).forEach((grant, i) => {
       const cap = v.capability(`capabilities[${i}].capability`, grant?.capability);
       const reason = v.reason(`capabilities[${i}].reason`, grant?.reason);
       if (caps.includes(cap)) v.fail('duplicate-capability', `capabilities[${i}].capability`, cap, 'is listed twice', 'list each capability once');
       caps.push(cap);
-      this.reasonsOf.capabilities.set(cap, reason);
+      capReasons[cap] = reason;
       if (!RESTRICTED_CAPABILITIES.includes(cap)) this.exempt(PSS.capabilitiesRestricted, `${cap}: ${reason}`);
       if (!BASELINE_CAPABILITIES.includes(cap)) this.exempt(PSS.capabilitiesBaseline, `${cap}: ${reason}`);
     });
@@ -402,12 +394,13 @@ export class AgentWorkload extends Construct {
         + 'Kubernetes puts them in its bounding set only, so they take effect only if the binary carries them as file capabilities (setcap)');
     }
 
+    const hostNsReasons: Record<string, string> = {};
     const hostNs = (key: 'hostNetwork' | 'hostPid' | 'hostIpc'): boolean => {
       const asked = props[key];
       if (asked === undefined) return false;
       const reason = v.reason(`${key}.reason`, asked.reason);
       this.exempt(PSS.hostNamespaces, `${key}: ${reason}`);
-      this.reasonsOf.hostNamespaces.set(key === 'hostPid' ? 'hostPID' : key === 'hostIpc' ? 'hostIPC' : key, reason);
+      hostNsReasons[{ hostNetwork: 'hostNetwork', hostPid: 'hostPID', hostIpc: 'hostIPC' }[key]] = reason;
       return true;
     };
     this.hostNetwork = hostNs('hostNetwork');
@@ -458,6 +451,8 @@ export class AgentWorkload extends Construct {
     this.workload = this.createWorkload(props, podProps);
     this.workload.select(kplus.LabelSelector.of({ labels: this.selector }));
     this.apiObject = ApiObject.of(this.workload);
+    // Escape hatch: ApiObject.of(workload) is the Deployment, DaemonSet, ... (see DESIGN.md for the patch-path pitfall).
+    this.node.defaultChild = this.apiObject;
 
     // cdk8s-plus adds a hashed `cdk8s.io/metadata.addr` label to every pod template: names stay readable.
     this.apiObject.addJsonPatch(JsonPatch.remove(`${this.templatePath}/metadata/labels/cdk8s.io~1metadata.addr`));
@@ -471,20 +466,13 @@ export class AgentWorkload extends Construct {
     }
     this.applyScheduling(props, spec);
     this.apiObject.addJsonPatch(lateAdd(`${spec}/automountServiceAccountToken`, () => this.tokenNeeded));
+    this.workload.metadata.addAnnotation(`${REASONS_PREFIX}token`, Lazy.any({ produce: () => (this.tokenReasons.length > 0 ? this.tokenReasons.join('; ') : undefined) }) as unknown as string);
     ApiObject.of(this.serviceAccount).addJsonPatch(lateAdd('/automountServiceAccountToken', () => this.tokenNeeded));
     for (const [k, val] of Object.entries(this.exemptionAnnotations())) this.workload.metadata.addAnnotation(k, val);
-    // Every reason this workload holds, next to the privilege (docs/reasons-in-output.md). Computed at
-    // synthesis, so that host mounts and grants added after the constructor are included.
-    const lazy = (produce: () => string | undefined) => Lazy.any({ produce }) as unknown as string;
-    const wm = this.workload.metadata;
-    wm.addAnnotation(REASON_ANNOTATIONS.capabilities, lazy(() => reasonMap(this.reasonsOf.capabilities)));
-    wm.addAnnotation(REASON_ANNOTATIONS.hostPaths, lazy(() => reasonMap(this.reasonsOf.hostPaths)));
-    wm.addAnnotation(REASON_ANNOTATIONS.hostNamespaces, lazy(() => reasonMap(this.reasonsOf.hostNamespaces)));
-    if (privilegedReason) wm.addAnnotation(REASON_ANNOTATIONS.privileged, privilegedReason);
-    if (rootReason) wm.addAnnotation(REASON_ANNOTATIONS.runAsRoot, rootReason);
-    const tokenReason = lazy(() => (this.tokenNeeded && this.reasonsOf.token.length > 0 ? this.reasonsOf.token.join('; ') : undefined));
-    wm.addAnnotation(REASON_ANNOTATIONS.token, tokenReason);
-    ApiObject.of(this.serviceAccount).metadata.addAnnotation(REASON_ANNOTATIONS.token, tokenReason);
+    if (caps.length > 0) this.workload.metadata.addAnnotation(`${REASONS_PREFIX}capabilities`, JSON.stringify(capReasons));
+    if (Object.keys(hostNsReasons).length > 0) this.workload.metadata.addAnnotation(`${REASONS_PREFIX}host-namespaces`, JSON.stringify(hostNsReasons));
+    if (props.privileged !== undefined) this.workload.metadata.addAnnotation(`${REASONS_PREFIX}privileged`, props.privileged.reason);
+    if (props.runAsRoot !== undefined) this.workload.metadata.addAnnotation(`${REASONS_PREFIX}run-as-root`, props.runAsRoot.reason);
     if (props.tolerations === undefined && daemon) this.workload.metadata.addAnnotation(`${REASONS_PREFIX}tolerations`, TOLERATE_ALL_REASON);
 
     this.prepareSharedVolumes(props);
@@ -523,19 +511,17 @@ export class AgentWorkload extends Construct {
   }
 
   /**
-   * Mounts the ServiceAccount token: only for a workload that calls the Kubernetes API.
-   * @param reason why it calls the API without a role of ours (e.g. TokenReview); written to
-   * `reasons.secure-agents.io/token`.
+   * Mounts the ServiceAccount token: only for a workload that calls the Kubernetes API. The reason is
+   * written as `reasons.secure-agents.io/token` (role grants give theirs).
    */
-  public enableApiAccess(reason?: string): this {
+  public enableApiAccess(reason: string): this {
+    const why = this.validator.reason('enableApiAccess reason', reason);
+    if (!this.tokenReasons.includes(why)) this.tokenReasons.push(why);
     this.tokenNeeded = true;
-    if (reason !== undefined) this.addTokenReason(this.validator.reason('enableApiAccess reason', reason));
     return this;
   }
 
-  private addTokenReason(reason: string): void {
-    if (!this.reasonsOf.token.includes(reason)) this.reasonsOf.token.push(reason);
-  }
+  private readonly tokenReasons: string[] = [];
 
   /** Whether the pod mounts a ServiceAccount token (set by role bindings or enableApiAccess()). */
   public get automountToken(): boolean {
@@ -545,12 +531,11 @@ export class AgentWorkload extends Construct {
   /**
    * Allows this workload to open connections to `peer` on `ports`. When the peer is another workload
    * of the library, its policy admits this one on the same ports: one call writes both sides.
-   * @param reason why (at least 10 characters); written to both policies' reason annotations.
    */
   public allowTo(peer: AgentWorkload | IEgressPeer, ports?: PolicyPort[], reason?: string): this {
     if (peer instanceof AgentWorkload) {
-      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? [], reason);
-      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? [], reason);
+      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? [], reason ?? `sends to ${peer.name}`);
+      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? [], reason ?? `receives from ${this.name}`);
     } else {
       this.policy().allowEgressTo(peer, ports, reason);
     }
@@ -572,13 +557,13 @@ export class AgentWorkload extends Construct {
 
   /** Allows DNS lookups (egress to the cluster DNS on UDP and TCP 53). */
   public allowDns(): this {
-    this.policy().allowDns();
+    this.policy().allowEgressTo(NetworkPeer.kubeDns(this.policy().dns), undefined, DNS_REASON);
     return this;
   }
 
-  /** Allows egress to the Kubernetes API server on its port. */
+  /** Allows egress to the Kubernetes API server on its port; `reason` says what the workload does there. */
   public allowApiServer(apiServer: ApiServerOptions, reason?: string): this {
-    this.policy().allowEgressTo(NetworkPeer.apiServer(apiServer), undefined, reason);
+    this.policy().allowEgressTo(NetworkPeer.apiServer(apiServer), undefined, reason ?? 'calls the Kubernetes API server');
     return this;
   }
 
@@ -591,11 +576,12 @@ export class AgentWorkload extends Construct {
     const prefix = `${this.namespace ?? 'default'}-`;
     const given = this.validator.dnsSubdomain('grantClusterRole name', options.name ?? this.name);
     const name = given.startsWith(prefix) ? given : `${prefix}${given}`;
+    const checked = rules.map((r, i) => this.validateRule(r, `rules[${i}]`));
     const role = new ClusterScopedObject(this, `cluster-role-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: { name, labels: this.labels, annotations: this.roleAnnotations(rules, options) },
-      rules: rules.map((r, i) => this.validateRule(r, `rules[${i}]`)),
+      rules: checked,
     });
     new ClusterScopedObject(this, `cluster-role-binding-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -604,8 +590,7 @@ export class AgentWorkload extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
       subjects: [this.subject()],
     });
-    this.tokenNeeded = true;
-    this.addTokenReason(`calls the Kubernetes API with the rules of ${kind(role)} "${name}"`);
+    this.enableApiAccess(`calls the Kubernetes API with the rules of ClusterRole ${name}`);
     return role;
   }
 
@@ -613,11 +598,12 @@ export class AgentWorkload extends Construct {
   public grantRole(namespace: string, rules: PolicyRule[], options: GrantOptions = {}): ApiObject {
     const ns = this.validator.dnsLabel('grantRole namespace', namespace);
     const name = this.validator.dnsSubdomain('grantRole name', options.name ?? this.name);
+    const checked = rules.map((r, i) => this.validateRule(r, `rules[${i}]`));
     const role = new ApiObject(this, `role-${ns}-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name, namespace: ns, labels: this.labels, annotations: this.roleAnnotations(rules, options) },
-      rules: rules.map((r, i) => this.validateRule(r, `rules[${i}]`)),
+      rules: checked,
     });
     new ApiObject(this, `role-binding-${ns}-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -626,8 +612,7 @@ export class AgentWorkload extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [this.subject()],
     });
-    this.tokenNeeded = true;
-    this.addTokenReason(`calls the Kubernetes API with the rules of ${kind(role)} "${name}"`);
+    this.enableApiAccess(`calls the Kubernetes API with the rules of Role ${ns}/${name}`);
     return role;
   }
 
@@ -697,12 +682,14 @@ export class AgentWorkload extends Construct {
       type: type as unknown as kplus.HostPathVolumeType,
     });
     this.mainContainer.mount(mountPath, volume, { readOnly });
-    this.reasonsOf.hostPaths.set(hostPath, reason);
     const text = `${hostPath}${readOnly ? ' (read-only)' : ' (read-write)'}: ${reason}`;
     this.exempt(PSS.hostPathVolumes, text);
     this.exempt(PSS.restrictedVolumes, text);
+    this.hostPathReasons[hostPath] = reason;
+    this.workload.metadata.addAnnotation(`${REASONS_PREFIX}host-paths`, JSON.stringify(this.hostPathReasons));
   }
 
+  private readonly hostPathReasons: Record<string, string> = {};
 
   /**
    * Opens the way to a vendor endpoint: through the proxy when there is one (the endpoint must then
@@ -721,13 +708,13 @@ export class AgentWorkload extends Construct {
       this.useProxy();
     } else if (options.fqdn && endpoint.cidrs === undefined) {
       if (!this.cilium) v.fail('fqdn-needs-cilium', prop, endpoint.url, 'has no CIDRs and no proxy, and only Cilium can allow a host name', 'give cidrs, set httpsProxy, or set cilium: true');
-      this.policy().allowEgressTo(NetworkPeer.fqdns([url.hostname]), [Ports.tcp(port)], options.reason);
+      this.policy().allowEgressTo(NetworkPeer.fqdns([url.hostname]), [Ports.tcp(port)], options.reason ?? `sends to ${url.origin} (${prop})`);
     } else {
       if (!Array.isArray(endpoint.cidrs) || endpoint.cidrs.length === 0) {
         v.fail('missing-cidrs', `${prop}.cidrs`, endpoint.cidrs, 'are required without an outbound proxy', 'give the endpoint\'s CIDRs, e.g. ["203.0.113.0/24"], or set httpsProxy');
       }
       endpoint.cidrs.forEach((c, i) => checkCidr(v, `${prop}.cidrs[${i}]`, c));
-      this.policy().allowEgressTo(NetworkPeer.cidrs(endpoint.cidrs), [Ports.tcp(port)], options.reason);
+      this.policy().allowEgressTo(NetworkPeer.cidrs(endpoint.cidrs), [Ports.tcp(port)], options.reason ?? `sends to ${url.origin} (${prop})`);
     }
     return url;
   }
@@ -738,11 +725,14 @@ export class AgentWorkload extends Construct {
    */
   protected reachOutside(peer: IEgressPeer | undefined, ports: PolicyPort[], reason?: string): void {
     if (this.proxy) this.useProxy();
-    else this.policy().allowEgressTo(peer ?? NetworkPeer.internet(), ports, reason);
+    else this.policy().allowEgressTo(peer ?? NetworkPeer.internet(), ports, reason ?? 'reaches services outside the cluster over HTTPS');
   }
 
-  /** Mounts a secret; one from Vault opens egress to the Vault server for the injected agent. */
-  protected mountSecret(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): SecretMount {
+  /**
+   * Mounts a credential from outside the manifests as read-only files; one from Vault opens egress to the
+   * Vault server for the injected agent. `prop` names the credential in errors.
+   */
+  public mountSecret(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): SecretMount {
     const v: PropValidator = this.v;
     if (!(source instanceof SecretSource)) {
       const literal = typeof source === 'string';
@@ -762,7 +752,7 @@ export class AgentWorkload extends Construct {
   }
 
   /** Mounts a secret that holds one value (a token, a password) and returns its file path. */
-  protected mountSecretFile(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): string {
+  public mountSecretFile(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): string {
     const files = Object.values(this.mountSecret(prop, source, options).files);
     if (files.length !== 1) {
       this.v.fail('secret-not-one-file', prop, source === undefined ? undefined : '(a SecretSource)', `mounts ${files.length === 0 ? 'every key of the Secret' : `${files.length} files`}, not the one file a credential is`, 'name the key, e.g. SecretSource.kubernetesSecret({ name: "vendor-token", keys: ["token"] })');
@@ -997,16 +987,14 @@ export class AgentWorkload extends Construct {
     }
   }
 
-  /** The reasons of a role's rules (index-aligned) and its exemptions, as annotations. */
-  private roleAnnotations(rules: PolicyRule[], options: GrantOptions): Record<string, string> | undefined {
+  /** A role's annotations: the reasons of its rules (index-aligned), then the exemptions it carries. */
+  private roleAnnotations(rules: PolicyRule[], options: GrantOptions): Record<string, string> {
     const v = this.validator;
-    const out: Record<string, string> = {};
-    const reasons = (Array.isArray(rules) ? rules : []).map((r, i) => (r?.reason !== undefined ? v.reason(`rules[${i}].reason`, r.reason) : undefined));
-    if (reasons.length > 0 && reasons.every((r) => r !== undefined)) out[REASON_ANNOTATIONS.rules] = JSON.stringify(reasons);
+    const out: Record<string, string> = { [`${REASONS_PREFIX}rules`]: JSON.stringify(rules.map((r) => r.reason)) };
     for (const [rule, reason] of Object.entries(options.exemptions ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
       out[`${EXEMPTION_PREFIX}${v.labelValue('exemptions key', rule)}`] = v.reason(`exemptions["${rule}"]`, reason);
     }
-    return Object.keys(out).length > 0 ? out : undefined;
+    return out;
   }
 
   private validateRule(rule: PolicyRule, prop: string): Record<string, unknown> {
@@ -1019,6 +1007,7 @@ export class AgentWorkload extends Construct {
     if (hasResources === hasUrls) {
       v.fail('invalid-rule', prop, rule, 'must list either resources or nonResourceURLs', 'split it into one rule for resources and one for URLs');
     }
+    v.reason(`${prop}.reason`, rule.reason);
     return {
       ...(hasResources ? { apiGroups: rule.apiGroups ?? [''] } : {}),
       ...(hasResources ? { resources: rule.resources } : {}),
@@ -1074,7 +1063,7 @@ function warn(scope: Construct, text: string): void {
 export interface GrantOptions {
   /**
    * Name of the role and its binding.
-   * @default - the workload's name
+   * @default - the workload's name (a ClusterRole's prefixed by the namespace)
    */
   readonly name?: string;
   /**
@@ -1085,14 +1074,10 @@ export interface GrantOptions {
   readonly exemptions?: Record<string, string>;
 }
 
-/** One RBAC rule, emitted exactly as given (the reason goes to the role's annotations, not its rules). */
+/** One RBAC rule, emitted exactly as given. */
 export interface PolicyRule {
-  /**
-   * Why the workload needs this rule; written to the role's `reasons.secure-agents.io/rules`
-   * annotation, index-aligned with its rules. The annotation is written when every rule has one.
-   * @default - none
-   */
-  readonly reason?: string;
+  /** Why the workload needs this rule (at least 10 characters); written next to it in the output. */
+  readonly reason: string;
   /**
    * API groups of the resources.
    * @default [""] (the core group), when resources are given
@@ -1102,10 +1087,6 @@ export interface PolicyRule {
   readonly resourceNames?: string[];
   readonly nonResourceURLs?: string[];
   readonly verbs: string[];
-}
-
-function kind(o: ApiObject): string {
-  return o.kind;
 }
 
 function parseCron(v: PropValidator, schedule: string): Record<string, string> {

@@ -18,7 +18,7 @@ describe('aws-* rules', () => {
 
   it('finds no error in our synthesised Terraform', () => {
     const docs = fs.readdirSync(DIST).map((d) => JSON.parse(fs.readFileSync(path.join(DIST, d, 'cdk.tf.json'), 'utf8')));
-    expect(docs.length).toBe(2);
+    expect(docs.length).toBeGreaterThanOrEqual(2);
     for (const doc of docs) expect(checkAwsIam(doc)).toEqual([]);
   });
 

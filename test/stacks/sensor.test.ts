@@ -135,7 +135,7 @@ describe('SensorChart', () => {
       { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
     ]);
-    expect(role.rules).toEqual(DIGGER_RULES.map(({ reason: _r, ...rule }) => rule));
+    expect(role.rules).toEqual(DIGGER_RULES.map(({ reason: _reason, ...rule }) => rule));
     expect(JSON.parse(role.metadata.annotations!['reasons.secure-agents.io/rules'])).toEqual(DIGGER_RULES.map((r) => r.reason));
     expect(find(objects, 'ClusterRoleBinding', 'sensor-digger').subjects).toEqual([{ kind: 'ServiceAccount', name: 'digger', namespace: 'sensor' }]);
     const roles = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');

@@ -36,12 +36,20 @@ export interface CostOptimizerPolicyInput {
   readonly clusterName: string;
   readonly vpcId: string;
   readonly nodeRoleName: string;
+  /** The nodes' instance profile: the only one the optimiser may read, to launch nodes with it. */
+  readonly nodeInstanceProfileName: string;
   readonly queueName: string;
+  /**
+   * Grant `iam:CreateServiceLinkedRole` for `spot.amazonaws.com` only. Without it, the EC2 Spot
+   * service-linked role (AWSServiceRoleForEC2Spot) is a prerequisite the account must already have.
+   * @default true
+   */
+  readonly createSpotServiceLinkedRole?: boolean;
 }
 
-/** How the role is assumed. */
+/** How the role is assumed. `region` pins the cluster ARN of a Pod Identity session. */
 export type TrustInput =
-  | { readonly kind: 'pod-identity'; readonly partition: string; readonly accountId: string; readonly clusterName: string; readonly namespace: string; readonly serviceAccountName: string }
+  | { readonly kind: 'pod-identity'; readonly partition: string; readonly accountId: string; readonly region: string; readonly clusterName: string; readonly namespace: string; readonly serviceAccountName: string }
   | { readonly kind: 'irsa'; readonly partition: string; readonly accountId: string; readonly oidcIssuer: string; readonly namespace: string; readonly serviceAccountName: string };
 
 export interface VendorTrust {
@@ -49,39 +57,62 @@ export interface VendorTrust {
   readonly externalId: string;
 }
 
-/** Read actions, named one by one; all of them only accept Resource "*", so aws:RequestedRegion scopes them. */
-export const READ_ACTIONS: readonly string[] = [
-  'autoscaling:DescribeAutoScalingGroups',
-  'autoscaling:DescribeScalingActivities',
-  'ec2:DescribeAvailabilityZones',
-  'ec2:DescribeImages',
-  'ec2:DescribeInstanceTypeOfferings',
-  'ec2:DescribeInstanceTypes',
-  'ec2:DescribeInstances',
-  'ec2:DescribeLaunchTemplateVersions',
-  'ec2:DescribeLaunchTemplates',
-  'ec2:DescribeSecurityGroups',
-  'ec2:DescribeSpotPriceHistory',
-  'ec2:DescribeSubnets',
-];
+/**
+ * Read actions, each with the step that needs it. All of them accept only Resource "*", so the
+ * statement is scoped by aws:RequestedRegion.
+ */
+export const READ_ACTIONS: Readonly<Record<string, string>> = {
+  'autoscaling:DescribeAutoScalingGroups': 'find the cluster\'s groups and their sizes before scaling one',
+  'autoscaling:DescribeScalingActivities': 'see why a scale-up of a group failed (no capacity, bad template)',
+  'ec2:DescribeAvailabilityZones': 'map subnets to zones when choosing where a node goes',
+  'ec2:DescribeCapacityReservations': 'use open capacity reservations before buying on-demand or Spot capacity',
+  'ec2:DescribeImages': 'resolve the AMI id of a node image and its architecture',
+  'ec2:DescribeInstanceTypeOfferings': 'know which instance types each zone offers',
+  'ec2:DescribeInstanceTypes': 'size nodes: CPU, memory, GPUs and ENI limits of each type',
+  'ec2:DescribeInstances': 'see the cluster\'s nodes, their state and their tags',
+  'ec2:DescribeLaunchTemplateVersions': 'read the node groups\' launch templates to copy their settings',
+  'ec2:DescribeLaunchTemplates': 'find the launch templates tagged for this cluster',
+  'ec2:DescribeSecurityGroups': 'find the cluster\'s node security groups',
+  'ec2:DescribeSpotPriceHistory': 'compare Spot prices across types and zones',
+  'ec2:DescribeSubnets': 'find the cluster\'s subnets and their free addresses',
+};
 
-/** Why each statement exists: the same words reach the Terraform output as the Sid's neighbour in docs. */
+/** Why each statement exists: the same words reach the Terraform output next to the Sid. */
 export const STATEMENT_REASONS: Record<string, string> = {
-  ReadInClusterRegion: 'list instances, types, prices and groups in the cluster\'s region to size nodes',
+  ReadInClusterRegion: 'list instances, types, prices, reservations and groups in the cluster\'s region to size nodes',
   ReadPricing: 'the Price List API answers only in its own regions, so it cannot carry the cluster\'s region',
-  ReadThisCluster: 'read this cluster and its node groups, nothing else in EKS',
+  ReadNodeImageParameters: 'look up the current EKS-optimised or Bottlerocket AMI id through AWS\'s public SSM parameters',
+  ReadThisCluster: 'read this cluster and list its node groups, nothing else in EKS',
   CreateOnlyTaggedForCluster: 'launch nodes only when the request tags them for this cluster',
   CreateTemplatesOnlyTaggedForCluster: 'create launch templates only when the request tags them for this cluster',
   LaunchIntoClusterVpc: 'new nodes may use subnets and security groups of the cluster\'s VPC only',
   LaunchFromImages: 'new nodes boot from AMIs, which carry no cluster tag',
   LaunchFromClusterTemplates: 'new nodes use launch templates tagged for this cluster only',
+  LaunchIntoCapacityReservations: 'new nodes may consume the region\'s capacity reservations, which carry no cluster tag',
   TagOnlyAtCreation: 'tag resources only in the call that creates them',
   RetagClusterInstances: 'update a limited set of tags on instances already tagged for this cluster',
-  ChangeOnlyClusterResources: 'start, stop and terminate instances and delete templates tagged for this cluster',
+  DeleteOnlyClusterResources: 'terminate drained nodes and delete launch templates tagged for this cluster',
   ScaleOnlyClusterGroups: 'resize and drain Auto Scaling groups tagged for this cluster',
-  ChangeOnlyClusterNodeGroups: 'update node groups of this cluster only',
-  PassOnlyNodeRole: 'hand the node role to EC2 and nothing else',
+  DenyGroupNetworkOrTemplateChange: 'a group\'s service-linked role launches wherever the group points, unseen by the ec2:Vpc condition: never change a group\'s subnets',
+  DenyGroupLaunchConfigurationChange: 'a launch configuration carries no cluster tag: never point a group at one (launch templates are checked by RunInstances)',
+  ChangeOnlyClusterNodeGroups: 'resize node groups of this cluster only',
+  ReadNodeInstanceProfile: 'resolve the nodes\' instance profile, the only one new nodes are launched with',
+  PassOnlyNodeRole: 'hand the node role to EC2 (global and China partitions) and nothing else',
+  CreateSpotServiceLinkedRole: 'the first Spot launch in an account creates the EC2 Spot service-linked role; no other service\'s',
   ConsumeInterruptionQueue: 'read and delete interruption events from this cluster\'s queue only',
+};
+
+/** Why each trust statement exists. */
+export const TRUST_REASONS: Record<string, string> = {
+  EksPodIdentityForAgentServiceAccount: 'EKS Pod Identity for the agent\'s service account in this one cluster (ARN and name pinned), namespace and service account pinned',
+  IrsaForAgentServiceAccount: 'IRSA for the agent\'s service account: the cluster\'s own OIDC issuer, :sub and :aud pinned',
+  VendorAccountWithExternalId: 'the vendor\'s account may assume the role only with the agreed external id',
+};
+
+/** Why each queue policy statement exists. */
+export const QUEUE_REASONS: Record<string, string> = {
+  EventBridgeRulesMaySend: 'only this stack\'s EventBridge rules may put interruption events on the queue',
+  DenyNonTls: 'nothing may use the queue without TLS',
 };
 
 /** The permission policy. Every ARN is built from `partition`, never a literal `arn:aws:`. */
@@ -93,45 +124,58 @@ export function costOptimizerPolicy(i: CostOptimizerPolicyInput): IamPolicyDocum
   const launched = ['instance/*', 'volume/*', 'network-interface/*', 'spot-instances-request/*', 'fleet/*'].map(ec2);
   const created = ['instance/*', 'volume/*', 'network-interface/*', 'spot-instances-request/*', 'fleet/*', 'launch-template/*'].map(ec2);
   const nodeGroups = `arn:${i.partition}:eks:${i.region}:${i.accountId}:nodegroup/${i.clusterName}/*/*`;
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      { Sid: 'ReadInClusterRegion', Effect: 'Allow', Action: [...READ_ACTIONS], Resource: ['*'],
-        Condition: { StringEquals: { 'aws:RequestedRegion': i.region } } },
-      { Sid: 'ReadPricing', Effect: 'Allow', Action: ['pricing:GetProducts'], Resource: ['*'] },
-      { Sid: 'ReadThisCluster', Effect: 'Allow', Action: ['eks:DescribeCluster', 'eks:ListNodegroups'],
-        Resource: [`arn:${i.partition}:eks:${i.region}:${i.accountId}:cluster/${i.clusterName}`] },
-      { Sid: 'CreateOnlyTaggedForCluster', Effect: 'Allow', Action: ['ec2:CreateFleet', 'ec2:RunInstances'],
-        Resource: launched, Condition: ownedRequest },
-      { Sid: 'CreateTemplatesOnlyTaggedForCluster', Effect: 'Allow', Action: ['ec2:CreateLaunchTemplate'],
-        Resource: [ec2('launch-template/*')], Condition: ownedRequest },
-      { Sid: 'LaunchIntoClusterVpc', Effect: 'Allow', Action: ['ec2:CreateFleet', 'ec2:RunInstances'],
-        Resource: [ec2('subnet/*'), ec2('security-group/*')],
-        Condition: { StringEquals: { 'ec2:Vpc': ec2(`vpc/${i.vpcId}`) } } },
-      { Sid: 'LaunchFromImages', Effect: 'Allow', Action: ['ec2:CreateFleet', 'ec2:RunInstances'],
-        Resource: [`arn:${i.partition}:ec2:${i.region}::image/*`] },
-      { Sid: 'LaunchFromClusterTemplates', Effect: 'Allow', Action: ['ec2:CreateFleet', 'ec2:RunInstances'],
-        Resource: [ec2('launch-template/*')], Condition: ownedResource },
-      { Sid: 'TagOnlyAtCreation', Effect: 'Allow', Action: ['ec2:CreateTags'], Resource: created,
-        Condition: { StringEquals: { 'ec2:CreateAction': ['CreateFleet', 'CreateLaunchTemplate', 'RunInstances'], [`aws:RequestTag/${tag}`]: CLUSTER_TAG_VALUE } } },
-      { Sid: 'RetagClusterInstances', Effect: 'Allow', Action: ['ec2:CreateTags'], Resource: [ec2('instance/*')],
-        Condition: { ...ownedResource, 'ForAllValues:StringEquals': { 'aws:TagKeys': [...RETAG_KEYS] }, Null: { 'aws:TagKeys': 'false' } } },
-      { Sid: 'ChangeOnlyClusterResources', Effect: 'Allow',
-        Action: ['ec2:DeleteLaunchTemplate', 'ec2:StartInstances', 'ec2:StopInstances', 'ec2:TerminateInstances'],
-        Resource: [ec2('instance/*'), ec2('launch-template/*')], Condition: ownedResource },
-      { Sid: 'ScaleOnlyClusterGroups', Effect: 'Allow',
-        Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup'],
-        Resource: [`arn:${i.partition}:autoscaling:${i.region}:${i.accountId}:autoScalingGroup:*:autoScalingGroupName/*`],
-        Condition: { StringEquals: { [`autoscaling:ResourceTag/${tag}`]: CLUSTER_TAG_VALUE } } },
-      { Sid: 'ChangeOnlyClusterNodeGroups', Effect: 'Allow', Action: ['eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'], Resource: [nodeGroups] },
-      { Sid: 'PassOnlyNodeRole', Effect: 'Allow', Action: ['iam:PassRole'],
-        Resource: [`arn:${i.partition}:iam::${i.accountId}:role/${i.nodeRoleName}`],
-        Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } },
-      { Sid: 'ConsumeInterruptionQueue', Effect: 'Allow',
-        Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
-        Resource: [`arn:${i.partition}:sqs:${i.region}:${i.accountId}:${i.queueName}`] },
-    ],
-  };
+  const groups = `arn:${i.partition}:autoscaling:${i.region}:${i.accountId}:autoScalingGroup:*:autoScalingGroupName/*`;
+  const ownGroup = { StringEquals: { [`autoscaling:ResourceTag/${tag}`]: CLUSTER_TAG_VALUE } };
+  const statements: IamStatement[] = [
+    { Sid: 'ReadInClusterRegion', Effect: 'Allow', Action: Object.keys(READ_ACTIONS).sort(), Resource: ['*'],
+      Condition: { StringEquals: { 'aws:RequestedRegion': i.region } } },
+    { Sid: 'ReadPricing', Effect: 'Allow', Action: ['pricing:GetProducts'], Resource: ['*'] },
+    { Sid: 'ReadNodeImageParameters', Effect: 'Allow', Action: ['ssm:GetParameter'],
+      Resource: [`arn:${i.partition}:ssm:${i.region}:*:parameter/aws/service/eks/optimized-ami/*`, `arn:${i.partition}:ssm:${i.region}:*:parameter/aws/service/bottlerocket/*`] },
+    { Sid: 'ReadThisCluster', Effect: 'Allow', Action: ['eks:DescribeCluster', 'eks:ListNodegroups'],
+      Resource: [`arn:${i.partition}:eks:${i.region}:${i.accountId}:cluster/${i.clusterName}`] },
+    { Sid: 'CreateOnlyTaggedForCluster', Effect: 'Allow', Action: ['ec2:CreateFleet', 'ec2:RunInstances'],
+      Resource: launched, Condition: ownedRequest },
+    { Sid: 'CreateTemplatesOnlyTaggedForCluster', Effect: 'Allow', Action: ['ec2:CreateLaunchTemplate'],
+      Resource: [ec2('launch-template/*')], Condition: ownedRequest },
+    { Sid: 'LaunchIntoClusterVpc', Effect: 'Allow', Action: ['ec2:CreateFleet', 'ec2:RunInstances'],
+      Resource: [ec2('subnet/*'), ec2('security-group/*')],
+      Condition: { StringEquals: { 'ec2:Vpc': ec2(`vpc/${i.vpcId}`) } } },
+    { Sid: 'LaunchFromImages', Effect: 'Allow', Action: ['ec2:CreateFleet', 'ec2:RunInstances'],
+      Resource: [`arn:${i.partition}:ec2:${i.region}::image/*`] },
+    { Sid: 'LaunchFromClusterTemplates', Effect: 'Allow', Action: ['ec2:CreateFleet', 'ec2:RunInstances'],
+      Resource: [ec2('launch-template/*')], Condition: ownedResource },
+    { Sid: 'LaunchIntoCapacityReservations', Effect: 'Allow', Action: ['ec2:CreateFleet', 'ec2:RunInstances'],
+      Resource: [ec2('capacity-reservation/*')] },
+    { Sid: 'TagOnlyAtCreation', Effect: 'Allow', Action: ['ec2:CreateTags'], Resource: created,
+      Condition: { StringEquals: { 'ec2:CreateAction': ['CreateFleet', 'CreateLaunchTemplate', 'RunInstances'], [`aws:RequestTag/${tag}`]: CLUSTER_TAG_VALUE } } },
+    { Sid: 'RetagClusterInstances', Effect: 'Allow', Action: ['ec2:CreateTags'], Resource: [ec2('instance/*')],
+      Condition: { ...ownedResource, 'ForAllValues:StringEquals': { 'aws:TagKeys': [...RETAG_KEYS] }, Null: { 'aws:TagKeys': 'false' } } },
+    { Sid: 'DeleteOnlyClusterResources', Effect: 'Allow', Action: ['ec2:DeleteLaunchTemplate', 'ec2:TerminateInstances'],
+      Resource: [ec2('instance/*'), ec2('launch-template/*')], Condition: ownedResource },
+    { Sid: 'ScaleOnlyClusterGroups', Effect: 'Allow',
+      Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup'],
+      Resource: [groups], Condition: ownGroup },
+    { Sid: 'DenyGroupNetworkOrTemplateChange', Effect: 'Deny', Action: ['autoscaling:UpdateAutoScalingGroup'], Resource: ['*'],
+      Condition: { Null: { 'autoscaling:VPCZoneIdentifiers': 'false' } } },
+    { Sid: 'DenyGroupLaunchConfigurationChange', Effect: 'Deny', Action: ['autoscaling:UpdateAutoScalingGroup'], Resource: ['*'],
+      Condition: { Null: { 'autoscaling:LaunchConfigurationName': 'false' } } },
+    { Sid: 'ChangeOnlyClusterNodeGroups', Effect: 'Allow', Action: ['eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'], Resource: [nodeGroups] },
+    { Sid: 'ReadNodeInstanceProfile', Effect: 'Allow', Action: ['iam:GetInstanceProfile'],
+      Resource: [`arn:${i.partition}:iam::${i.accountId}:instance-profile/${i.nodeInstanceProfileName}`] },
+    { Sid: 'PassOnlyNodeRole', Effect: 'Allow', Action: ['iam:PassRole'],
+      Resource: [`arn:${i.partition}:iam::${i.accountId}:role/${i.nodeRoleName}`],
+      Condition: { StringEquals: { 'iam:PassedToService': ['ec2.amazonaws.com', 'ec2.amazonaws.com.cn'] } } },
+  ];
+  if (i.createSpotServiceLinkedRole ?? true) {
+    statements.push({ Sid: 'CreateSpotServiceLinkedRole', Effect: 'Allow', Action: ['iam:CreateServiceLinkedRole'],
+      Resource: [`arn:${i.partition}:iam::${i.accountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`],
+      Condition: { StringEquals: { 'iam:AWSServiceName': 'spot.amazonaws.com' } } });
+  }
+  statements.push({ Sid: 'ConsumeInterruptionQueue', Effect: 'Allow',
+    Action: ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+    Resource: [`arn:${i.partition}:sqs:${i.region}:${i.accountId}:${i.queueName}`] });
+  return { Version: '2012-10-17', Statement: statements };
 }
 
 /** The trust policy: EKS Pod Identity (default) or IRSA, plus an optional vendor account. */
@@ -144,6 +188,7 @@ export function costOptimizerTrust(t: TrustInput, vendor?: VendorTrust): IamPoli
       Condition: {
         StringEquals: {
           'aws:SourceAccount': t.accountId,
+          'aws:RequestTag/eks-cluster-arn': `arn:${t.partition}:eks:${t.region}:${t.accountId}:cluster/${t.clusterName}`,
           'aws:RequestTag/eks-cluster-name': t.clusterName,
           'aws:RequestTag/kubernetes-namespace': t.namespace,
           'aws:RequestTag/kubernetes-service-account': t.serviceAccountName,
@@ -170,6 +215,17 @@ export function costOptimizerTrust(t: TrustInput, vendor?: VendorTrust): IamPoli
     });
   }
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/** The reasons of a document's statements, by Sid, for the `//` comment of the block that holds it. */
+export function reasonsOf(doc: IamPolicyDocument, reasons: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of doc.Statement) {
+    const r = reasons[s.Sid];
+    if (!r) throw new Error(`internal: statement ${s.Sid} has no reason`);
+    out[s.Sid] = r;
+  }
+  return out;
 }
 
 /** EventBridge patterns whose events feed the interruption queue. */

@@ -1,9 +1,14 @@
 import { ApiObject, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AlignedReasons, DNS_REASON, REASON_ANNOTATIONS } from '../reasons';
 import { PropValidator } from '../validation';
+import { Protocol } from '../workload-settings';
+
+/** Annotation prefix of the reasons written next to a privilege (docs/reasons-in-output.md). */
+const REASONS = 'reasons.secure-agents.io/';
 import { IEgressPeer, IIngressPeer, IPolicyTarget, KubeDnsOptions, NetworkPeer, PeerContext, PolicyPort, RenderedPeer } from './peers';
+
+/** The reason of the CiliumNetworkPolicy's first rule, which lets Cilium learn the addresses of allowed host names. */
+export const CILIUM_DNS_VISIBILITY_REASON = 'DNS lookups pass Cilium\'s DNS proxy, which toFQDNs learns addresses from';
 
 export interface WorkloadNetworkPolicyProps {
   /** The workload whose pods the policy selects (by `selector`), e.g. an `AgentWorkload`. */
@@ -32,12 +37,7 @@ export interface AllowedPeer {
   readonly description: string;
   /** Ports as `<port>[-<endPort>]/<protocol>`. */
   readonly ports: string[];
-  /** Why the rule is there; written to `reasons.secure-agents.io/egress` or `/ingress`. */
-  readonly reason?: string;
 }
-
-/** The reason of the CiliumNetworkPolicy's DNS rule, which lets Cilium learn the addresses of allowed host names. */
-export const CILIUM_DNS_VISIBILITY_REASON = 'sends DNS lookups through Cilium\'s DNS proxy, so that toFQDNs learns the addresses of the allowed host names';
 
 /**
  * A default-deny NetworkPolicy for one workload's pods, opened peer by peer.
@@ -72,9 +72,9 @@ export class WorkloadNetworkPolicy extends Construct {
   private readonly egressRules: Array<Record<string, unknown>> = [];
   private readonly ingressRules: Array<Record<string, unknown>> = [];
   private readonly ciliumRules: Array<Record<string, unknown>> = [];
-  private readonly egressReasons = new AlignedReasons<Record<string, unknown>>();
-  private readonly ingressReasons = new AlignedReasons<Record<string, unknown>>();
-  private readonly ciliumReasons = new AlignedReasons<Record<string, unknown>>();
+  private readonly egressReasons: string[] = [];
+  private readonly ingressReasons: string[] = [];
+  private readonly ciliumReasons: string[] = [];
   private ciliumObject?: ApiObject;
 
   constructor(scope: Construct, id: string, props: WorkloadNetworkPolicyProps) {
@@ -106,7 +106,16 @@ export class WorkloadNetworkPolicy extends Construct {
     this.networkPolicy = new ApiObject(this, 'network-policy', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: this.name, namespace: this.namespace, labels: { ...target.labels } },
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        labels: { ...target.labels },
+        // Why each rule exists, index-aligned with the rules (docs/reasons-in-output.md).
+        annotations: {
+          [`${REASONS}egress`]: Lazy.any({ produce: () => JSON.stringify(this.egressReasons) }),
+          [`${REASONS}ingress`]: Lazy.any({ produce: () => JSON.stringify(this.ingressReasons) }),
+        },
+      },
       spec: {
         podSelector: { matchLabels: { ...target.selector } },
         // Both types listed: what is not allowed below is denied, in both directions.
@@ -115,9 +124,7 @@ export class WorkloadNetworkPolicy extends Construct {
         egress: Lazy.any({ produce: () => [...this.egressRules] }),
       },
     });
-    // Reasons index-aligned with the rules (docs/reasons-in-output.md); written once every rule has one.
-    this.networkPolicy.metadata.addAnnotation(REASON_ANNOTATIONS.egress, Lazy.any({ produce: () => this.egressReasons.annotation() }) as unknown as string);
-    this.networkPolicy.metadata.addAnnotation(REASON_ANNOTATIONS.ingress, Lazy.any({ produce: () => this.ingressReasons.annotation() }) as unknown as string);
+    this.node.defaultChild = this.networkPolicy;
   }
 
   /** The CiliumNetworkPolicy, once a host-name peer has been allowed. */
@@ -127,15 +134,13 @@ export class WorkloadNetworkPolicy extends Construct {
 
   /** Allows DNS lookups: egress to the cluster DNS on UDP and TCP 53. */
   public allowDns(): this {
-    return this.allowEgressTo(NetworkPeer.kubeDns(this.dns), undefined, DNS_REASON);
+    return this.allowEgressTo(NetworkPeer.kubeDns(this.dns));
   }
 
   /**
    * Allows the pods to open connections to `peer` on `ports`.
    * @param ports the destination ports; default: the ports the peer implies (DNS 53, the API
    * server's or proxy's port). Required for other peers: a rule without ports allows every port.
-   * @param reason why the pods need this peer (at least 10 characters); written to the policy's
-   * `reasons.secure-agents.io/egress` annotation, index-aligned with its egress rules.
    */
   public allowEgressTo(peer: IEgressPeer, ports?: PolicyPort[], reason?: string): this {
     const ctx = this.context(`egress[${this.egress.length}]`);
@@ -144,20 +149,16 @@ export class WorkloadNetworkPolicy extends Construct {
     }
     const rendered = peer.renderEgress(ctx);
     const resolved = this.ports(ctx, rendered, ports);
-    const why = reason !== undefined ? this.validator.reason(`${ctx.prop}.reason`, reason) : undefined;
     if (rendered.cilium) {
-      this.addCiliumRule(ctx, rendered, resolved, why);
+      this.addCiliumRule(ctx, rendered, resolved, this.reasonOf(ctx, rendered, reason));
     } else {
-      this.addRule(this.egressRules, this.egressReasons, { to: rendered.peers, ports: resolved.map(toNetworkPolicyPort) }, why);
+      this.addRule(this.egressRules, this.egressReasons, { to: rendered.peers, ports: resolved.map(toNetworkPolicyPort) }, this.reasonOf(ctx, rendered, reason));
     }
-    this.egress.push({ description: rendered.description, ports: resolved.map(describePort), ...(why ? { reason: why } : {}) });
+    this.egress.push({ description: rendered.description, ports: resolved.map(describePort) });
     return this;
   }
 
-  /**
-   * Allows `peer` to open connections to the pods' `ports`.
-   * @param reason why the peer connects (at least 10 characters); written to `reasons.secure-agents.io/ingress`.
-   */
+  /** Allows `peer` to open connections to the pods' `ports`. */
   public allowIngressFrom(peer: IIngressPeer, ports: PolicyPort[], reason?: string): this {
     const ctx = this.context(`ingress[${this.ingress.length}]`);
     if (!peer || typeof peer.renderIngress !== 'function') {
@@ -165,9 +166,8 @@ export class WorkloadNetworkPolicy extends Construct {
     }
     const rendered = peer.renderIngress(ctx);
     const resolved = this.ports(ctx, { ...rendered, defaultPorts: undefined }, ports);
-    const why = reason !== undefined ? this.validator.reason(`${ctx.prop}.reason`, reason) : undefined;
-    this.addRule(this.ingressRules, this.ingressReasons, { from: rendered.peers, ports: resolved.map(toNetworkPolicyPort) }, why);
-    this.ingress.push({ description: rendered.description, ports: resolved.map(describePort), ...(why ? { reason: why } : {}) });
+    this.addRule(this.ingressRules, this.ingressReasons, { from: rendered.peers, ports: resolved.map(toNetworkPolicyPort) }, this.reasonOf(ctx, rendered, reason));
+    this.ingress.push({ description: rendered.description, ports: resolved.map(describePort) });
     return this;
   }
 
@@ -175,9 +175,21 @@ export class WorkloadNetworkPolicy extends Construct {
     return { validator: this.validator, prop, namespace: this.namespace };
   }
 
-  private addRule(rules: Array<Record<string, unknown>>, reasons: AlignedReasons<Record<string, unknown>>, rule: Record<string, unknown>, reason: string | undefined): void {
-    // A rule given twice is kept once, with both reasons.
-    if (reasons.add(rule, reason)) rules.push(rule);
+  /** Adds a rule once; the reason of a rule given twice is added to the first one's. */
+  private addRule(rules: Array<Record<string, unknown>>, reasons: string[], rule: Record<string, unknown>, reason: string): void {
+    const text = JSON.stringify(rule);
+    const at = rules.findIndex((r) => JSON.stringify(r) === text);
+    if (at < 0) {
+      rules.push(rule);
+      reasons.push(reason);
+    } else if (!reasons[at].split('; ').includes(reason)) {
+      reasons[at] = `${reasons[at]}; ${reason}`;
+    }
+  }
+
+  /** The reason given, or the peer's description (what it allows, at least). */
+  private reasonOf(ctx: PeerContext, rendered: RenderedPeer, reason: string | undefined): string {
+    return reason === undefined ? rendered.description : this.validator.reason(`${ctx.prop}.reason`, reason);
   }
 
   private ports(ctx: PeerContext, rendered: RenderedPeer, given: PolicyPort[] | undefined): PolicyPort[] {
@@ -186,11 +198,11 @@ export class WorkloadNetworkPolicy extends Construct {
     if (!Array.isArray(ports) || ports.length === 0) {
       v.fail('missing-ports', `${ctx.prop}.ports`, given, `are required for ${rendered.description}: a rule without ports allows every port`, 'list the ports, e.g. [Ports.tcp(443)]');
     }
-    const protocols = Object.values(kplus.Protocol) as string[];
+    const protocols = Object.values(Protocol) as string[];
     return ports.map((p, i) => {
       const prop = `${ctx.prop}.ports[${i}]`;
       const port = v.port(`${prop}.port`, p?.port);
-      const protocol = p.protocol ?? kplus.Protocol.TCP;
+      const protocol = p.protocol ?? Protocol.TCP;
       if (!protocols.includes(protocol)) {
         v.fail('invalid-protocol', `${prop}.protocol`, protocol, 'is not a protocol a NetworkPolicy takes', `use one of ${protocols.join(', ')}`);
       }
@@ -201,7 +213,7 @@ export class WorkloadNetworkPolicy extends Construct {
     });
   }
 
-  private addCiliumRule(ctx: PeerContext, rendered: RenderedPeer, ports: PolicyPort[], reason: string | undefined): void {
+  private addCiliumRule(ctx: PeerContext, rendered: RenderedPeer, ports: PolicyPort[], reason: string): void {
     if (!this.cilium) {
       this.validator.fail('fqdn-needs-cilium', `${ctx.prop}.peer`, rendered.description, 'names hosts, which a Kubernetes NetworkPolicy cannot express', 'set cilium: true on a cluster running Cilium, or reach the hosts through NetworkPeer.httpsProxy() (see NetworkPeer for which is weaker)');
     }
@@ -222,23 +234,23 @@ export class WorkloadNetworkPolicy extends Construct {
       toEndpoints: [{ matchLabels: endpointLabels }],
       toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
     };
-    const policy = new ApiObject(this, 'cilium-network-policy', {
+    return new ApiObject(this, 'cilium-network-policy', {
       apiVersion: 'cilium.io/v2',
       kind: 'CiliumNetworkPolicy',
-      metadata: { name: this.name, namespace: this.namespace, labels: { ...this.target.labels } },
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        labels: { ...this.target.labels },
+        annotations: {
+          [`${REASONS}egress`]: Lazy.any({ produce: () => JSON.stringify([CILIUM_DNS_VISIBILITY_REASON, ...this.ciliumReasons]) }),
+        },
+      },
       spec: {
         description: `Host-name egress of ${this.target.name}; the NetworkPolicy of the same name holds its other rules.`,
         endpointSelector: { matchLabels: { ...this.target.selector } },
         egress: Lazy.any({ produce: () => [dnsVisibility, ...this.ciliumRules] }),
       },
     });
-    policy.metadata.addAnnotation(REASON_ANNOTATIONS.egress, Lazy.any({
-      produce: () => {
-        const rest = this.ciliumReasons.annotation();
-        return rest === undefined ? undefined : JSON.stringify([CILIUM_DNS_VISIBILITY_REASON, ...JSON.parse(rest)]);
-      },
-    }) as unknown as string);
-    return policy;
   }
 }
 

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { validatorFor, clusterScopedName } from '../private/names';
 import { AgentWorkload, CapabilityGrant, HostMount, PolicyRule, Reason, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint } from '../endpoints';
 import { checkCidr, NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
@@ -6,7 +7,7 @@ import { CapabilityIdentity } from '../capability-identity';
 import { needOf, reasonOf, rowsOfKind, rulesOf } from '../../needs/model';
 import { AGENT_NEEDS } from './needs';
 import { PropValidator } from '../validation';
-import { OBSERVABILITY, clusterScopedName, validatorFor } from './common';
+import { OBSERVABILITY } from './common';
 
 /** How the agent gets the kernel access its eBPF programs need. */
 export enum AgentTier {

@@ -1,11 +1,12 @@
 import { Construct } from 'constructs';
+import { validatorFor, clusterScopedName } from '../private/names';
 import { AgentWorkload, PolicyRule, Reason, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint } from '../endpoints';
 import { ClusterScopedObject } from '../labels';
 import { WorkloadNetworkPolicy } from '../network';
 import { EXEMPTION_PREFIX } from '../../policy/rule-ids';
 import { PropValidator } from '../validation';
-import { OBSERVABILITY, clusterScopedName, validatorFor } from './common';
+import { OBSERVABILITY } from './common';
 
 /** Rule id of the checker's finding for a binding to cluster-admin (as issue #3's branch names it); the explicit prop exempts it. */
 export const CLUSTER_ADMIN_BINDING_RULE = 'rbac-bind-cluster-admin';
@@ -63,6 +64,14 @@ export const REMEDIATIONS: Readonly<Record<RemediationAction, ActionSpec>> = {
     verbs: ['get', 'patch'],
     clusterScoped: true,
   },
+};
+
+/** What each remediation does, written next to the rules it grants. */
+export const REMEDIATION_REASONS: Readonly<Record<RemediationAction, string>> = {
+  [RemediationAction.SCALE]: 'remediation "scale": changes the replicas of deployments and statefulsets',
+  [RemediationAction.RESTART]: 'remediation "restart": patches the pod template, as kubectl rollout restart does',
+  [RemediationAction.DELETE_PODS]: 'remediation "delete-pods": deletes pods so that their controller replaces them',
+  [RemediationAction.CORDON]: 'remediation "cordon": cordons and uncordons nodes (spec.unschedulable)',
 };
 
 /** One named remediation permission. */
@@ -136,7 +145,7 @@ export class ObservabilityExecutor extends AgentWorkload {
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
         subjects: [this.subject()],
       });
-      this.enableApiAccess();
+      this.enableApiAccess(`bound to cluster-admin: ${clusterAdminReason}`);
     }
     // Role grants mount the token; an executor granted nothing has no use for one.
     this.allowDns().allowApiServer(props.apiServer);
@@ -179,5 +188,5 @@ function rulesOf(p: { action: RemediationAction; resources: string[] }): PolicyR
     const { group, rbacResource } = spec.resources[r];
     byGroup.set(group, [...(byGroup.get(group) ?? []), rbacResource]);
   }
-  return [...byGroup.entries()].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: [...spec.verbs] }));
+  return [...byGroup.entries()].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: [...spec.verbs], reason: REMEDIATION_REASONS[p.action] }));
 }

@@ -2,11 +2,12 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { reasonOf, rulesOf } from '../../needs/model';
 import { MEDIATOR_NEEDS } from './needs';
+import { validatorFor, clusterScopedName } from '../private/names';
 import { AgentWorkload, PolicyRule, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint, VendorEndpoint } from '../endpoints';
 import { WorkloadNetworkPolicy } from '../network';
 import { SecretSource } from '../secrets';
-import { OBSERVABILITY, clusterScopedName, validatorFor } from './common';
+import { OBSERVABILITY } from './common';
 
 /** The mediator's ClusterRole, exactly: read-only, each resource under its own API group. */
 export const MEDIATOR_RULES: readonly PolicyRule[] = rulesOf(MEDIATOR_NEEDS, ['read-core', 'read-apps', 'read-batch', 'read-applications']);

@@ -126,6 +126,8 @@ export class ClusterController extends Construct {
     this.clusterRole = w.grantClusterRole(rulesOf(CLUSTER_CONTROLLER_NEEDS, rowIds), { name: clusterName, exemptions });
     w.allowDns().allowApiServer(props.apiServer, reasonOf(CLUSTER_CONTROLLER_NEEDS, 'api-server'));
     this.networkPolicy = w.networkPolicy!;
+    // The escape hatch (ApiObject.of) reaches the controller's Deployment.
+    this.node.defaultChild = w.node.defaultChild;
   }
 
   private limitDeleteToOwnNodes(clusterName: string): ApiObject {

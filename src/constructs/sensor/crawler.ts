@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { validatorFor } from '../private/names';
 import { stringify } from 'yaml';
 import { WorkloadOptions } from '../agent-workload';
 import { NetworkPeer, Ports } from '../network';
@@ -10,7 +11,6 @@ import { DataSource, ResolvedDataSource } from './data-sources';
 import { SensorWorkload } from './sensor-workload';
 import { reasonOf } from '../../needs/model';
 import { CRAWLER_NEEDS } from './needs';
-import { validatorFor } from '../observability/common';
 
 const CONFIG_DIR = '/etc/crawler';
 /** Where the crawler's connection config is, in its container (also in CRAWLER_CONFIG). */

@@ -1,10 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { clusterScopedName } from '../private/names';
 import { PolicyRule, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint, VendorEndpoint } from '../endpoints';
 import { SecretSource } from '../secrets';
-import { clusterScopedName } from '../observability/common';
+
 import { DIGGER_PORT, METRICS_PORT } from './common';
 import { SensorWorkload } from './sensor-workload';
 import { reasonOf, rulesOf } from '../../needs/model';

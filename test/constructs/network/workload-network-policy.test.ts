@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  AgentWorkload, DNS_REASON, IEgressPeer, NetworkPeer, PolicyPort, Ports, ValidationError, WorkloadKind, WorkloadNetworkPolicy,
+  AgentWorkload, IEgressPeer, NetworkPeer, PolicyPort, Ports, ValidationError, WorkloadKind, WorkloadNetworkPolicy,
   WorkloadNetworkPolicyProps,
 } from '../../../src';
 import { find, K8sObject, synth } from '../../helpers/synth';
@@ -162,33 +162,6 @@ describe('WorkloadNetworkPolicy', () => {
     expect(np.spec.egress).toEqual([]);
   });
 
-  it('writes each rule\'s reason index-aligned with the rules, merging the reasons of a rule given twice', () => {
-    const np = networkPolicy(policyOf((p) => p.allowDns()
-      .allowEgressTo(NetworkPeer.cidrs(['10.20.0.0/24']), [Ports.tcp(5432)], 'writes audit records to PostgreSQL')
-      .allowEgressTo(NetworkPeer.internet(), [Ports.tcp(443)], 'calls the vendor API over HTTPS')
-      .allowEgressTo(NetworkPeer.cidrs(['10.20.0.0/24']), [Ports.tcp(5432)], 'reads its settings from PostgreSQL')
-      .allowIngressFrom(NetworkPeer.pods({ labels: { app: 'x' } }), [Ports.tcp(8443)], 'receives spans from app x')));
-    const egress = JSON.parse(np.metadata.annotations!['reasons.secure-agents.io/egress']);
-    expect(egress).toHaveLength(np.spec.egress.length);
-    expect(egress).toEqual([DNS_REASON, 'writes audit records to PostgreSQL; reads its settings from PostgreSQL', 'calls the vendor API over HTTPS']);
-    expect(np.spec.egress[1].ports).toEqual([{ protocol: 'TCP', port: 5432 }]);
-    expect(JSON.parse(np.metadata.annotations!['reasons.secure-agents.io/ingress'])).toEqual(['receives spans from app x']);
-  });
-
-  it('writes no egress reasons while a rule has none, rather than a misaligned list', () => {
-    const np = networkPolicy(policyOf((p) => p.allowDns().allowEgressTo(NetworkPeer.internet(), [Ports.tcp(443)])));
-    expect(np.metadata.annotations?.['reasons.secure-agents.io/egress']).toBeUndefined();
-  });
-
-  it('aligns the CiliumNetworkPolicy\'s reasons with its egress, DNS visibility rule first', () => {
-    const objects = policyOf((p) => p.allowDns().allowEgressTo(NetworkPeer.fqdns(['api.vendor.example']), [Ports.tcp(443)], 'uploads findings to the vendor'), { cilium: true });
-    const cnp = find(objects, 'CiliumNetworkPolicy', 'mediator');
-    const reasons = JSON.parse(cnp.metadata.annotations!['reasons.secure-agents.io/egress']);
-    expect(reasons).toHaveLength(cnp.spec.egress.length);
-    expect(reasons[1]).toBe('uploads findings to the vendor');
-    expect(cnp.spec.egress[1].toFQDNs).toEqual([{ matchName: 'api.vendor.example' }]);
-  });
-
   it('records what each rule allows for reviewers', () => {
     const f = fixture(new App());
     const p = new WorkloadNetworkPolicy(f.mediator, 'np', { workload: f.mediator })
@@ -198,7 +171,7 @@ describe('WorkloadNetworkPolicy', () => {
       .allowEgressTo(NetworkPeer.cidrs(['10.30.0.0/24'], { label: 'database "orders"' }), [Ports.tcp(5432)])
       .allowIngressFrom(NetworkPeer.workload(f.agent), [Ports.tcp(8443)]);
     expect(p.egress).toEqual([
-      { description: 'DNS: pods k8s-app=kube-dns in namespace kube-system', ports: ['53/UDP', '53/TCP'], reason: DNS_REASON },
+      { description: 'DNS: pods k8s-app=kube-dns in namespace kube-system', ports: ['53/UDP', '53/TCP'] },
       { description: 'internet: 0.0.0.0/0 except private ranges', ports: ['443/TCP'] },
       { description: 'addresses: 10.20.0.0/24', ports: ['5432/TCP'] },
       { description: 'database "orders": 10.30.0.0/24', ports: ['5432/TCP'] },

@@ -80,7 +80,7 @@ describe('ObservabilityAgent', () => {
         [`${EX}pss-runasuser`]: ROOT_FOR_CAPABILITIES_REASON,
       });
       // The same reasons, keyed, for the report (docs/reasons-in-output.md).
-      expect(Object.keys(JSON.parse(annotations['reasons.secure-agents.io/capabilities']))).toEqual(['BPF', 'PERFMON', 'SYS_PTRACE', 'SYS_RESOURCE']);
+      expect(Object.keys(JSON.parse(annotations['reasons.secure-agents.io/capabilities']))).toEqual(['BPF', 'PERFMON', 'SYS_RESOURCE', 'SYS_PTRACE']);
       expect(Object.keys(JSON.parse(annotations['reasons.secure-agents.io/host-paths'])).sort()).toEqual(['/proc', '/sys/fs/cgroup', '/sys/kernel/tracing']);
     });
 
