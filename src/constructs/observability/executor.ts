@@ -134,8 +134,18 @@ export class ObservabilityExecutor extends AgentWorkload {
         for (const ns of p.namespaces) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), ...rules]);
       }
     }
-    if (clusterRules.length > 0) this.grantClusterRole(clusterRules, { name: clusterScopedName(this) });
-    for (const ns of [...byNamespace.keys()].sort()) this.grantRole(ns, byNamespace.get(ns)!, { name: clusterScopedName(this) });
+    // restart patches workloads, which the checker counts as running pods (rbac-create-pods): say why.
+    const restartReason = 'restart patches the pod template of the listed workloads (kubectl rollout restart); RBAC cannot narrow patch to one field, so limit restart to namespaces where that is acceptable';
+    const restartResources = new Set(Object.values(REMEDIATIONS[RemediationAction.RESTART].resources).map((x) => x.rbacResource));
+    const grantsRestart = (rules: PolicyRule[]) => rules.some((r) => r.verbs.includes('patch') && (r.resources ?? []).some((x) => restartResources.has(x)));
+    if (clusterRules.length > 0) {
+      const role = this.grantClusterRole(clusterRules, { name: clusterScopedName(this) });
+      if (grantsRestart(clusterRules)) role.metadata.addAnnotation(`${EXEMPTION_PREFIX}rbac-create-pods`, restartReason);
+    }
+    for (const ns of [...byNamespace.keys()].sort()) {
+      const role = this.grantRole(ns, byNamespace.get(ns)!, { name: clusterScopedName(this) });
+      if (grantsRestart(byNamespace.get(ns)!)) role.metadata.addAnnotation(`${EXEMPTION_PREFIX}rbac-create-pods`, restartReason);
+    }
     if (clusterAdminReason !== undefined) {
       const name = `${clusterScopedName(this)}-cluster-admin`;
       new ClusterScopedObject(this, 'cluster-admin-binding', {
