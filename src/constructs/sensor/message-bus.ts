@@ -318,6 +318,8 @@ export class SensorMessageBroker extends SensorWorkload implements ISensorMessag
         resources: { requests: { storage: { value: storage } } },
       },
     }]));
+    // The KRaft voters must all start for the quorum to form: start the brokers together, not one by one.
+    sts.addJsonPatch(JsonPatch.replace('/spec/podManagementPolicy', 'Parallel'));
     for (const list of ['initContainers', 'containers']) {
       sts.addJsonPatch(JsonPatch.add(`/spec/template/spec/${list}/0/volumeMounts/-`, { name: 'data', mountPath: '/var/lib/kafka/data' }));
     }

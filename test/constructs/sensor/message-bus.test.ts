@@ -69,6 +69,8 @@ describe('SensorMessageBroker', () => {
     const diggerReasons = JSON.parse(diggerPolicy.metadata.annotations!['reasons.secure-agents.io/egress']);
     expect(diggerReasons).toContain(BUS_CLIENT_REASONS.digger);
     expect(find(objects, 'ConfigMap', 'bus-config').data['server.properties.template']).toContain('controller.quorum.voters=0@bus-0.bus.sensor.svc:9093,1@bus-1.bus.sensor.svc:9093,2@bus-2.bus.sensor.svc:9093');
+    // All voters start together, or the quorum never forms.
+    expect(find(objects, 'StatefulSet', 'bus').spec.podManagementPolicy).toBe('Parallel');
   });
 
   it('fails to connect a host-network component without the node CIDRs', () => {
