@@ -534,8 +534,8 @@ export class AgentWorkload extends Construct {
    */
   public allowTo(peer: AgentWorkload | IEgressPeer, ports?: PolicyPort[], reason?: string): this {
     if (peer instanceof AgentWorkload) {
-      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? [], reason ?? `sends to ${peer.name}`);
-      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? [], reason ?? `receives from ${this.name}`);
+      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? [], reason ?? `sends to workload ${peer.name}`);
+      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? [], reason ?? `receives from workload ${this.name}`);
     } else {
       this.policy().allowEgressTo(peer, ports, reason);
     }
