@@ -9,8 +9,11 @@
 /** An RBAC rule, as a row needs it. */
 export interface RbacNeed {
   readonly kind: 'rbac';
-  /** A ClusterRole, or a Role in the component's own namespace (`namespace`) or another one. */
-  readonly scope: 'cluster' | 'own-namespace' | 'namespace';
+  /**
+   * A ClusterRole, a Role in the component's own namespace, a Role in one named `namespace`, or
+   * (`chosen`) a ClusterRole or Roles in whichever namespaces the user lists.
+   */
+  readonly scope: 'cluster' | 'own-namespace' | 'namespace' | 'chosen';
   /** For scope `namespace`: which. */
   readonly namespace?: string;
   readonly apiGroups?: readonly string[];

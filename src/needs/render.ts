@@ -36,7 +36,7 @@ export function describeGrant(g: NeedGrant): string {
     case 'host-path': return `\`hostPath\` volume${g.readOnly ? ', mounted `readOnly: true`' : ''}; reason in \`reasons.secure-agents.io/host-paths\``;
     case 'host-namespace': return `pod \`spec.${g.namespace}: true\`; reason in \`reasons.secure-agents.io/host-namespaces\``;
     case 'rbac': {
-      const kind = g.scope === 'cluster' ? 'ClusterRole' : g.scope === 'own-namespace' ? 'Role in its own namespace' : `Role in \`${g.namespace}\``;
+      const kind = g.scope === 'cluster' ? 'ClusterRole' : g.scope === 'own-namespace' ? 'Role in its own namespace' : g.scope === 'chosen' ? 'ClusterRole, or Roles in the namespaces given' : `Role in \`${g.namespace}\``;
       return `${kind} rule; reason in \`reasons.secure-agents.io/rules\``;
     }
     case 'egress': return 'NetworkPolicy egress rule; reason in `reasons.secure-agents.io/egress`';

@@ -70,3 +70,19 @@ export const VICTORIA_METRICS_NEEDS: ComponentNeeds = {
     { id: 'from-mediator', does: 'serves the mediator', grant: { kind: 'ingress', peer: 'the mediator', ports: '8428/TCP' }, reason: OBSERVABILITY_REASONS.mediatorToVictoriaMetrics },
   ],
 };
+
+/** The executor's needs: one group of rows per remediation it is given (each scoped as the user chooses). */
+export const EXECUTOR_NEEDS: ComponentNeeds = {
+  family: 'observability',
+  component: 'executor',
+  summary: 'The optional remediation executor (off by default): it fetches tasks from the mediator and carries out only the remediations it is given, each limited to the namespaces given (nodes are cluster-scoped).',
+  needs: [
+    { id: 'scale', does: 'scales deployments and statefulsets', grant: { kind: 'rbac', scope: 'chosen', apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] }, reason: 'remediation "scale": changes the replicas of deployments and statefulsets', when: 'permissions: scale' },
+    { id: 'restart', does: 'restarts workloads', grant: { kind: 'rbac', scope: 'chosen', apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'patch'] }, reason: 'remediation "restart": patches the pod template, as kubectl rollout restart does', when: 'permissions: restart (resources as given)' },
+    { id: 'delete-pods', does: 'deletes pods', grant: { kind: 'rbac', scope: 'chosen', apiGroups: [''], resources: ['pods'], verbs: ['get', 'delete'] }, reason: 'remediation "delete-pods": deletes pods so that their controller replaces them', when: 'permissions: delete-pods' },
+    { id: 'cordon', does: 'cordons nodes', grant: { kind: 'rbac', scope: 'cluster', apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] }, reason: 'remediation "cordon": cordons and uncordons nodes (spec.unschedulable)', when: 'permissions: cordon' },
+    { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
+    { id: 'api-server', does: 'carries out remediations', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'carries out the remediations it is given through the Kubernetes API' },
+    { id: 'mediator', does: 'fetches tasks', grant: { kind: 'egress', peer: 'the mediator', ports: '8443/TCP' }, reason: OBSERVABILITY_REASONS.executorToMediator },
+  ],
+};
