@@ -3,7 +3,7 @@ export * from './errors';
 export * from './policy/rule-ids';
 export * from './policy/types';
 export * from './constructs/labels';
-export * from './constructs/validation';
+export { ImageRef, LINUX_CAPABILITIES } from './constructs/validation';
 export * from './constructs/workload-settings';
 export * from './constructs/endpoints';
 export * from './constructs/agent-workload';

@@ -789,7 +789,11 @@ export class AgentWorkload extends Construct {
 
   private refuseDuplicateName(): void {
     const chart = Chart.of(this);
-    const twin = chart.node.findAll().find((c) => c !== this && c instanceof AgentWorkload && c.name === this.name && c.namespace === this.namespace);
+    const names = WORKLOAD_NAMES.get(chart) ?? new Map<string, AgentWorkload>();
+    WORKLOAD_NAMES.set(chart, names);
+    const key = `${this.namespace ?? ''}/${this.name}`;
+    const twin = names.get(key);
+    names.set(key, twin ?? this);
     if (twin) {
       this.validator.fail('duplicate-workload-name', 'name', this.name, `is already the name of the workload at "${twin.node.path}" in this chart (their ServiceAccounts, Services and policies would collide)`, 'give one of them another name');
     }
@@ -1049,6 +1053,9 @@ function checkIntOrPercent(v: PropValidator, prop: string, value: number | strin
 }
 
 const WARNED = new WeakSet<Construct>();
+
+/** The workloads of each chart by `<namespace>/<name>`, to refuse a second one with the same name. */
+const WORKLOAD_NAMES = new WeakMap<Chart, Map<string, AgentWorkload>>();
 
 /** A synthesis warning: kept on the construct's metadata, and printed once. */
 function warn(scope: Construct, text: string): void {

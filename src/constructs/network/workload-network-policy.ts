@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PropValidator } from '../validation';
 import { Protocol } from '../workload-settings';
+import { MIN_REASON_LENGTH, visibleLength } from '../../policy/rule-ids';
 
 /** Annotation prefix of the reasons written next to a privilege (docs/reasons-in-output.md). */
 const REASONS = 'reasons.secure-agents.io/';
@@ -189,7 +190,9 @@ export class WorkloadNetworkPolicy extends Construct {
 
   /** The reason given, or the peer's description (what it allows, at least). */
   private reasonOf(ctx: PeerContext, rendered: RenderedPeer, reason: string | undefined): string {
-    return reason === undefined ? rendered.description : this.validator.reason(`${ctx.prop}.reason`, reason);
+    if (reason !== undefined) return this.validator.reason(`${ctx.prop}.reason`, reason);
+    // A reason is at least 10 visible characters (docs/reasons-in-output.md); a short description gets words around it.
+    return visibleLength(rendered.description) >= MIN_REASON_LENGTH ? rendered.description : `allows traffic with ${rendered.description}`;
   }
 
   private ports(ctx: PeerContext, rendered: RenderedPeer, given: PolicyPort[] | undefined): PolicyPort[] {
