@@ -29,16 +29,6 @@ describe('SensorWorkload', () => {
 });
 
 describe('SensorInterceptor', () => {
-  it('runs as root with runAsRoot, for images whose binary carries no file capabilities, and says why in the output', () => {
-    const objects = synth((app) => {
-      new SensorInterceptor(chart(app), 'interceptor', { image: IMAGE, diggerAddress: 'digger.sensor.svc:9443', runAsRoot: { reason: 'the vendor image has no file capabilities on its binary' } });
-    });
-    const ds = find(objects, 'DaemonSet', 'interceptor');
-    expect(podSpec(ds).securityContext).toMatchObject({ runAsUser: 0, runAsNonRoot: false });
-    expect(podSpec(ds).containers[0].securityContext.capabilities.add).toContain('NET_ADMIN');
-    expect(ds.metadata.annotations?.['exemptions.secure-agents.io/pss-runasnonroot']).toBe('the vendor image has no file capabilities on its binary');
-  });
-
   it('refuses a digger address that is not host:port', () => {
     const e = catchValidationError(() => new SensorInterceptor(chart(new App()), 'interceptor', { image: IMAGE, diggerAddress: 'https://digger' }));
     expect([e.prop, e.code]).toEqual(['diggerAddress', 'invalid-address']);
