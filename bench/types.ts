@@ -6,4 +6,20 @@ export interface BenchCase {
   /** The same work done the plainest way; the ratio is subject / baseline. */
   readonly baseline: () => void;
   readonly baselineLabel: string;
+  /**
+   * Timed pairs (subject, baseline) for this case, for cases too slow for the default.
+   * @default - BENCH_RUNS, else 15
+   */
+  readonly runs?: number;
+  /** Cases of one group with different `size`s are compared for linear growth in the closing note. */
+  readonly group?: string;
+  /** What the case's cost should grow linearly with (e.g. the number of workloads). */
+  readonly size?: number;
+}
+
+/** A figure that is not a timing pair (entry load time and module count), printed in its own table. */
+export interface BenchFigure {
+  readonly name: string;
+  /** Computes the figure now: subject and baseline values, and what they are. */
+  readonly measure: () => { subject: number; baseline: number; unit: string; baselineLabel: string; note?: string };
 }
