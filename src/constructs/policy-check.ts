@@ -60,13 +60,14 @@ export class PolicyCheck extends Construct {
 
   /** Every unexempted error, with the construct path of its object. */
   public errors(): Array<{ finding: Finding; constructPath: string; text: string }> {
+    const errors = this.check().findings.filter((f) => f.severity === 'error' && !f.exempted);
+    if (errors.length === 0) return [];
     const paths = new Map<string, string>();
     for (const c of this.chart.node.findAll()) {
       if (!(c instanceof ApiObject)) continue;
       paths.set(key(c.kind, c.metadata.namespace, c.name), c.node.path);
     }
-    return this.check().findings
-      .filter((f) => f.severity === 'error' && !f.exempted)
+    return errors
       .map((finding) => {
         const r = finding.resource;
         const constructPath = paths.get(key(r.kind, r.namespace, r.name)) ?? `${this.chart.node.path}/${r.kind}/${r.name}`;
