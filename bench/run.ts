@@ -7,17 +7,26 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BenchCase, BenchFigure } from './types';
 
+/** Wall-clock and CPU milliseconds of each run. */
+interface Samples { wall: number[]; cpu: number[] }
+
 interface Timed {
   readonly c: BenchCase;
   readonly subject: number[];
   readonly baseline: number[];
+  readonly cpu: { subject: number[]; baseline: number[]; floor: number[] };
+  readonly floor: number[];
   readonly maxRssMiB: number;
 }
 
-function ms(fn: () => void): number {
+/** Times one run: wall clock, and CPU time of the process (less moved by other processes on a shared machine). */
+function run(fn: () => void, into: Samples): void {
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  into.wall.push(Number(process.hrtime.bigint() - start) / 1e6);
+  const used = process.cpuUsage(cpu);
+  into.cpu.push((used.user + used.system) / 1000);
 }
 
 function median(xs: readonly number[]): number {
@@ -25,17 +34,20 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** One warm-up pair, then `runs` pairs, alternating subject and baseline. */
+/** One warm-up round, then `runs` rounds, alternating subject and baseline (and floor). */
 function timePair(c: BenchCase, runs: number): Timed {
   c.subject();
   c.baseline();
-  const subject: number[] = [];
-  const baseline: number[] = [];
+  c.floor?.();
+  const s: Samples = { wall: [], cpu: [] };
+  const b: Samples = { wall: [], cpu: [] };
+  const f: Samples = { wall: [], cpu: [] };
   for (let i = 0; i < runs; i++) {
-    subject.push(ms(c.subject));
-    baseline.push(ms(c.baseline));
+    run(c.subject, s);
+    run(c.baseline, b);
+    if (c.floor) run(c.floor, f);
   }
-  return { c, subject, baseline, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+  return { c, subject: s.wall, baseline: b.wall, floor: f.wall, cpu: { subject: s.cpu, baseline: b.cpu, floor: f.cpu }, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 function table(rows: string[][]): void {
@@ -73,7 +85,8 @@ function growth(timed: readonly Timed[]): string[] {
     const raw = unit(large, large.subject) / unit(small, small.subject);
     const ratio = median(large.subject) / median(large.baseline);
     const ratioSmall = median(small.subject) / median(small.baseline);
-    lines.push(`${group}: per-unit cost at ${large.c.size} is ${raw.toFixed(2)}x that at ${small.c.size}`
+    const cpuGrowth = (median(large.cpu.subject) / large.c.size!) / (median(small.cpu.subject) / small.c.size!);
+    lines.push(`${group}: per-unit cost at ${large.c.size} is ${raw.toFixed(2)}x that at ${small.c.size} (CPU ${cpuGrowth.toFixed(2)}x)`
       + ` (${unit(small, small.subject).toFixed(3)} -> ${unit(large, large.subject).toFixed(3)} ms; bare objects ${(unit(large, large.baseline) / unit(small, small.baseline)).toFixed(2)}x);`
       + ` ratio to bare ${ratioSmall.toFixed(2)}x at ${small.c.size}, ${ratio.toFixed(2)}x at ${large.c.size}`);
   }
@@ -84,17 +97,24 @@ function main(): void {
   const defaultRuns = Number(process.env.BENCH_RUNS ?? 15);
   const { cases, figures } = loadCases();
   const timed: Timed[] = [];
-  const rows: string[][] = [['case', 'subject ms (min / median)', 'baseline ms (min / median)', 'ratio (min / median)', 'runs', 'max RSS MiB', 'baseline']];
+  const rows: string[][] = [['case', 'subject ms (min / median)', 'baseline ms (min / median)', 'ratio (min / median)', 'CPU ratio', 'runs', 'max RSS MiB', 'baseline']];
+  const floors: string[] = [];
   for (const c of cases) {
     const runs = c.runs !== undefined && process.env.BENCH_RUNS === undefined ? c.runs : defaultRuns;
     const t = timePair(c, runs);
     timed.push(t);
     const [sMin, sMed, bMin, bMed] = [Math.min(...t.subject), median(t.subject), Math.min(...t.baseline), median(t.baseline)];
     rows.push([c.name, `${sMin.toFixed(1)} / ${sMed.toFixed(1)}`, `${bMin.toFixed(1)} / ${bMed.toFixed(1)}`,
-      `${(sMin / bMin).toFixed(2)}x / ${(sMed / bMed).toFixed(2)}x`, String(runs), t.maxRssMiB.toFixed(0), c.baselineLabel]);
+      `${(sMin / bMin).toFixed(2)}x / ${(sMed / bMed).toFixed(2)}x`, `${(median(t.cpu.subject) / median(t.cpu.baseline)).toFixed(2)}x`,
+      String(runs), t.maxRssMiB.toFixed(0), c.baselineLabel]);
+    if (c.floor) {
+      floors.push(`${c.name}: ${(sMin / Math.min(...t.floor)).toFixed(2)}x / ${(sMed / median(t.floor)).toFixed(2)}x (min / median; CPU ${(median(t.cpu.subject) / median(t.cpu.floor)).toFixed(2)}x)`
+        + ` against ${c.floorLabel ?? 'the floor'}: ${Math.min(...t.floor).toFixed(1)} / ${median(t.floor).toFixed(1)} ms`);
+    }
     if (process.env.BENCH_PROGRESS) console.error(rows[rows.length - 1].join('  '));
   }
   if (cases.length > 0) table(rows);
+  for (const f of floors) console.log(f);
   if (figures.length > 0) {
     console.log('');
     const frows: string[][] = [['figure', 'subject', 'baseline', 'ratio', 'baseline']];
@@ -110,7 +130,8 @@ function main(): void {
   console.log('');
   for (const line of growth(timed)) console.log(line);
   console.log(`peak memory (max RSS of the bench process): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
-  console.log(`timings: subject and baseline alternated, after one warm-up pair; runs per case as listed (BENCH_RUNS overrides)`);
+  console.log('timings: subject and baseline (and floor) alternated after one warm-up round; ratios of min and of median wall clock,'
+    + ' and of median CPU time of the process; runs per case as listed (BENCH_RUNS overrides)');
 }
 
 main();

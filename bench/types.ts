@@ -11,6 +11,13 @@ export interface BenchCase {
    * @default - BENCH_RUNS, else 15
    */
   readonly runs?: number;
+  /**
+   * A second baseline, timed in the same alternation (A B C A B C ...): the cheapest way to produce
+   * the same output, where the plainest way carries a cost of its own (bare objects in many cdk8s
+   * charts cost more than in one).
+   */
+  readonly floor?: () => void;
+  readonly floorLabel?: string;
   /** Cases of one group with different `size`s are compared for linear growth in the closing note. */
   readonly group?: string;
   /** What the case's cost should grow linearly with (e.g. the number of workloads). */
