@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { AccessRole, AiopsChart, AiopsChartProps, NetworkPeer } from '../src';
+import { AccessRole, AiopsChart, AiopsChartProps, NetworkPeer, PgSslMode, SecretSource } from '../src';
 
 const digest = (hex: string) => `sha256:${hex.repeat(64 / hex.length)}`;
 
@@ -22,19 +22,23 @@ const common: AiopsChartProps = {
   qdrant: { image: `docker.io/qdrant/qdrant:v1.12.4@${digest('c3')}` },
   audit: { image: `docker.io/library/postgres:17.2-alpine@${digest('d4')}` },
   secrets: {
-    llmApiKey: { secretName: 'aiops-llm', key: 'api-key' },
-    postgresAdmin: { secretName: 'aiops-postgres-admin' },
-    postgresApp: { secretName: 'aiops-postgres-app' },
-    postgresArchiver: { secretName: 'aiops-postgres-archiver' },
-    postgresRetention: { secretName: 'aiops-postgres-retention' },
-    redis: { secretName: 'aiops-redis' },
-    qdrant: { secretName: 'aiops-qdrant', key: 'api-key' },
+    llmApiKey: SecretSource.kubernetesSecret({ name: 'aiops-llm', keys: ['api-key'] }),
+    postgresAdmin: SecretSource.kubernetesSecret({ name: 'aiops-postgres-admin', keys: ['password'] }),
+    postgresApp: SecretSource.kubernetesSecret({ name: 'aiops-postgres-app', keys: ['password'] }),
+    postgresArchiver: SecretSource.kubernetesSecret({ name: 'aiops-postgres-archiver', keys: ['password'] }),
+    postgresRetention: SecretSource.kubernetesSecret({ name: 'aiops-postgres-retention', keys: ['password'] }),
+    redis: SecretSource.kubernetesSecret({ name: 'aiops-redis', keys: ['password'] }),
+    qdrant: SecretSource.kubernetesSecret({ name: 'aiops-qdrant', keys: ['api-key'] }),
   },
 };
 
 /** The AIOps API with PostgreSQL, Redis and Qdrant run in the cluster, and the audit log. */
 export function aiops(app: App): Chart {
-  return new AiopsChart(app, 'aiops', common);
+  return new AiopsChart(app, 'aiops', {
+    ...common,
+    // The in-cluster PostgreSQL serves no TLS yet; the external stores below keep verify-full.
+    audit: { ...common.audit, sslMode: PgSslMode.PREFER },
+  });
 }
 
 /** The same, with the three stores given as managed services outside the cluster. */

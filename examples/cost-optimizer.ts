@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { CostOptimizerChart, SecretSource } from '../src';
+import { CloudBindingKind, CostOptimizerChart, SecretSource } from '../src';
 import { awsExample, costOptimizerIdentity } from './cost-optimizer-props';
 
 /** The optimiser's in-cluster agent on EKS with IRSA; the role it names is made by cost-optimizer-aws. */
@@ -13,7 +13,7 @@ export function costOptimizer(app: App): Chart {
     agent: {
       image: 'ghcr.io/example/optimizer-agent:2.3.0@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae',
       redactPatterns: ['apikey'],
-      binding: { kind: 'eks-irsa', accountId: awsExample.accountId },
+      binding: { kind: CloudBindingKind.EKS_IRSA, accountId: awsExample.accountId },
       vendorCredential: SecretSource.kubernetesSecret({ name: 'optimizer-upload-key', keys: ['api-key'] }),
     },
   });

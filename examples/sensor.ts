@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { DataSource, ImagePolicyEngine, SecretSource, SensorChart } from '../src';
+import { DataSource, ImagePolicyEngine, SecretSource, SecretStoreKind, SensorChart } from '../src';
 
 const registry = 'registry.vendor.example/sensor';
 /** The vendor's cosign public key (cosign.pub): only the public half ever goes into a manifest. */
@@ -66,7 +66,7 @@ export function sensor(app: App): Chart {
         DataSource.mssql({
           name: 'billing', host: 'billing.db.corp.example', databases: ['billing'], cidrs: ['10.20.3.0/24'], encrypt: 'strict',
           credentials: SecretSource.externalSecret({
-            name: 'crawler-billing', storeName: 'corp-vault', storeKind: 'ClusterSecretStore',
+            name: 'crawler-billing', storeName: 'corp-vault', storeKind: SecretStoreKind.CLUSTER_SECRET_STORE,
             data: [{ secretKey: 'username', remoteKey: 'sensor/billing', property: 'username' }, { secretKey: 'password', remoteKey: 'sensor/billing', property: 'password' }],
           }),
         }),

@@ -21,7 +21,7 @@ export function buildWorkloads(app: App, n: number, charts: number): void {
         component: 'agent', partOf: `product-${i}`,
       });
       w.allowDns();
-      w.grantClusterRole([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+      w.grantClusterRole([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'], reason: 'lists the pods of the node it reports on' }]);
     }
     new PolicyCheck(chart, 'policy-check');
   }

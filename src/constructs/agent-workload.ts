@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Cron, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Chart, Cron, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BASELINE_CAPABILITIES, EXEMPTION_PREFIX, PSS, RESTRICTED_CAPABILITIES } from '../policy/rule-ids';
@@ -405,10 +405,13 @@ export class AgentWorkload extends Construct {
         + 'Kubernetes puts them in its bounding set only, so they take effect only if the binary carries them as file capabilities (setcap)');
     }
 
+    const hostNsReasons: Record<string, string> = {};
     const hostNs = (key: 'hostNetwork' | 'hostPid' | 'hostIpc'): boolean => {
       const asked = props[key];
       if (asked === undefined) return false;
-      this.exempt(PSS.hostNamespaces, `${key}: ${v.reason(`${key}.reason`, asked.reason)}`);
+      const reason = v.reason(`${key}.reason`, asked.reason);
+      this.exempt(PSS.hostNamespaces, `${key}: ${reason}`);
+      hostNsReasons[{ hostNetwork: 'hostNetwork', hostPid: 'hostPID', hostIpc: 'hostIPC' }[key]] = reason;
       return true;
     };
     this.hostNetwork = hostNs('hostNetwork');
@@ -459,6 +462,8 @@ export class AgentWorkload extends Construct {
     this.workload = this.createWorkload(props, podProps);
     this.workload.select(kplus.LabelSelector.of({ labels: this.selector }));
     this.apiObject = ApiObject.of(this.workload);
+    // Escape hatch: ApiObject.of(workload) is the Deployment, DaemonSet, ... (see DESIGN.md for the patch-path pitfall).
+    this.node.defaultChild = this.apiObject;
 
     // cdk8s-plus adds a hashed `cdk8s.io/metadata.addr` label to every pod template: names stay readable.
     this.apiObject.addJsonPatch(JsonPatch.remove(`${this.templatePath}/metadata/labels/cdk8s.io~1metadata.addr`));
@@ -472,9 +477,13 @@ export class AgentWorkload extends Construct {
     }
     this.applyScheduling(props, spec);
     this.apiObject.addJsonPatch(lateAdd(`${spec}/automountServiceAccountToken`, () => this.tokenNeeded));
+    this.workload.metadata.addAnnotation(`${REASONS_PREFIX}token`, Lazy.any({ produce: () => (this.tokenReasons.length > 0 ? this.tokenReasons.join('; ') : undefined) }) as unknown as string);
     ApiObject.of(this.serviceAccount).addJsonPatch(lateAdd('/automountServiceAccountToken', () => this.tokenNeeded));
     for (const [k, val] of Object.entries(this.exemptionAnnotations())) this.workload.metadata.addAnnotation(k, val);
     if (caps.length > 0) this.workload.metadata.addAnnotation(`${REASONS_PREFIX}capabilities`, JSON.stringify(capReasons));
+    if (Object.keys(hostNsReasons).length > 0) this.workload.metadata.addAnnotation(`${REASONS_PREFIX}host-namespaces`, JSON.stringify(hostNsReasons));
+    if (props.privileged !== undefined) this.workload.metadata.addAnnotation(`${REASONS_PREFIX}privileged`, props.privileged.reason);
+    if (props.runAsRoot !== undefined) this.workload.metadata.addAnnotation(`${REASONS_PREFIX}run-as-root`, props.runAsRoot.reason);
     if (props.tolerations === undefined && daemon) this.workload.metadata.addAnnotation(`${REASONS_PREFIX}tolerations`, TOLERATE_ALL_REASON);
 
     this.prepareSharedVolumes(props);
@@ -512,11 +521,18 @@ export class AgentWorkload extends Construct {
     return out;
   }
 
-  /** Mounts the ServiceAccount token: only for a workload that calls the Kubernetes API. */
-  public enableApiAccess(): this {
+  /**
+   * Mounts the ServiceAccount token: only for a workload that calls the Kubernetes API. The reason is
+   * written as `reasons.secure-agents.io/token` (role grants give theirs).
+   */
+  public enableApiAccess(reason: string): this {
+    const why = this.validator.reason('enableApiAccess reason', reason);
+    if (!this.tokenReasons.includes(why)) this.tokenReasons.push(why);
     this.tokenNeeded = true;
     return this;
   }
+
+  private readonly tokenReasons: string[] = [];
 
   /** Whether the pod mounts a ServiceAccount token (set by role bindings or enableApiAccess()). */
   public get automountToken(): boolean {
@@ -527,12 +543,12 @@ export class AgentWorkload extends Construct {
    * Allows this workload to open connections to `peer` on `ports`. When the peer is another workload
    * of the library, its policy admits this one on the same ports: one call writes both sides.
    */
-  public allowTo(peer: AgentWorkload | IEgressPeer, ports?: PolicyPort[]): this {
+  public allowTo(peer: AgentWorkload | IEgressPeer, ports?: PolicyPort[], reason?: string): this {
     if (peer instanceof AgentWorkload) {
-      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? []);
-      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? []);
+      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? [], reason ?? `sends to ${peer.name}`);
+      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? [], reason ?? `receives from ${this.name}`);
     } else {
-      this.policy().allowEgressTo(peer, ports);
+      this.policy().allowEgressTo(peer, ports, reason);
     }
     return this;
   }
@@ -541,24 +557,24 @@ export class AgentWorkload extends Construct {
    * Allows `peer` to open connections to this workload's `ports`. When the peer is another workload
    * of the library, its policy may send to this one on the same ports: one call writes both sides.
    */
-  public allowFrom(peer: AgentWorkload | IIngressPeer, ports: PolicyPort[]): this {
+  public allowFrom(peer: AgentWorkload | IIngressPeer, ports: PolicyPort[], reason?: string): this {
     if (peer instanceof AgentWorkload) {
-      peer.allowTo(this, ports);
+      peer.allowTo(this, ports, reason);
     } else {
-      this.policy().allowIngressFrom(peer, ports);
+      this.policy().allowIngressFrom(peer, ports, reason);
     }
     return this;
   }
 
   /** Allows DNS lookups (egress to the cluster DNS on UDP and TCP 53). */
   public allowDns(): this {
-    this.policy().allowDns();
+    this.policy().allowEgressTo(NetworkPeer.kubeDns(this.policy().dns), undefined, 'resolves service and host names through the cluster DNS');
     return this;
   }
 
   /** Allows egress to the Kubernetes API server on its port. */
   public allowApiServer(apiServer: ApiServerOptions): this {
-    this.policy().allowEgressTo(NetworkPeer.apiServer(apiServer));
+    this.policy().allowEgressTo(NetworkPeer.apiServer(apiServer), undefined, 'calls the Kubernetes API server');
     return this;
   }
 
@@ -571,11 +587,12 @@ export class AgentWorkload extends Construct {
     const prefix = `${this.namespace ?? 'default'}-`;
     const given = this.validator.dnsSubdomain('grantClusterRole name', options.name ?? this.name);
     const name = given.startsWith(prefix) ? given : `${prefix}${given}`;
+    const checked = rules.map((r, i) => this.validateRule(r, `rules[${i}]`));
     const role = new ClusterScopedObject(this, `cluster-role-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
-      metadata: { name, labels: this.labels },
-      rules: rules.map((r, i) => this.validateRule(r, `rules[${i}]`)),
+      metadata: { name, labels: this.labels, annotations: { [`${REASONS_PREFIX}rules`]: JSON.stringify(rules.map((r) => r.reason)) } },
+      rules: checked,
     });
     new ClusterScopedObject(this, `cluster-role-binding-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -584,7 +601,7 @@ export class AgentWorkload extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
       subjects: [this.subject()],
     });
-    this.tokenNeeded = true;
+    this.enableApiAccess(`calls the Kubernetes API with the rules of ClusterRole ${name}`);
     return role;
   }
 
@@ -592,11 +609,12 @@ export class AgentWorkload extends Construct {
   public grantRole(namespace: string, rules: PolicyRule[], options: { name?: string } = {}): ApiObject {
     const ns = this.validator.dnsLabel('grantRole namespace', namespace);
     const name = this.validator.dnsSubdomain('grantRole name', options.name ?? this.name);
+    const checked = rules.map((r, i) => this.validateRule(r, `rules[${i}]`));
     const role = new ApiObject(this, `role-${ns}-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
-      metadata: { name, namespace: ns, labels: this.labels },
-      rules: rules.map((r, i) => this.validateRule(r, `rules[${i}]`)),
+      metadata: { name, namespace: ns, labels: this.labels, annotations: { [`${REASONS_PREFIX}rules`]: JSON.stringify(rules.map((r) => r.reason)) } },
+      rules: checked,
     });
     new ApiObject(this, `role-binding-${ns}-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -605,7 +623,7 @@ export class AgentWorkload extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [this.subject()],
     });
-    this.tokenNeeded = true;
+    this.enableApiAccess(`calls the Kubernetes API with the rules of Role ${ns}/${name}`);
     return role;
   }
 
@@ -701,13 +719,13 @@ export class AgentWorkload extends Construct {
       this.useProxy();
     } else if (options.fqdn && endpoint.cidrs === undefined) {
       if (!this.cilium) v.fail('fqdn-needs-cilium', prop, endpoint.url, 'has no CIDRs and no proxy, and only Cilium can allow a host name', 'give cidrs, set httpsProxy, or set cilium: true');
-      this.policy().allowEgressTo(NetworkPeer.fqdns([url.hostname]), [Ports.tcp(port)]);
+      this.policy().allowEgressTo(NetworkPeer.fqdns([url.hostname]), [Ports.tcp(port)], `sends to ${url.origin} (${prop})`);
     } else {
       if (!Array.isArray(endpoint.cidrs) || endpoint.cidrs.length === 0) {
         v.fail('missing-cidrs', `${prop}.cidrs`, endpoint.cidrs, 'are required without an outbound proxy', 'give the endpoint\'s CIDRs, e.g. ["203.0.113.0/24"], or set httpsProxy');
       }
       endpoint.cidrs.forEach((c, i) => checkCidr(v, `${prop}.cidrs[${i}]`, c));
-      this.policy().allowEgressTo(NetworkPeer.cidrs(endpoint.cidrs), [Ports.tcp(port)]);
+      this.policy().allowEgressTo(NetworkPeer.cidrs(endpoint.cidrs), [Ports.tcp(port)], `sends to ${url.origin} (${prop})`);
     }
     return url;
   }
@@ -718,11 +736,14 @@ export class AgentWorkload extends Construct {
    */
   protected reachOutside(peer: IEgressPeer | undefined, ports: PolicyPort[]): void {
     if (this.proxy) this.useProxy();
-    else this.policy().allowEgressTo(peer ?? NetworkPeer.internet(), ports);
+    else this.policy().allowEgressTo(peer ?? NetworkPeer.internet(), ports, 'reaches services outside the cluster over HTTPS');
   }
 
-  /** Mounts a secret; one from Vault opens egress to the Vault server for the injected agent. */
-  protected mountSecret(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): SecretMount {
+  /**
+   * Mounts a credential from outside the manifests as read-only files; one from Vault opens egress to the
+   * Vault server for the injected agent. `prop` names the credential in errors.
+   */
+  public mountSecret(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): SecretMount {
     const v: PropValidator = this.v;
     if (!(source instanceof SecretSource)) {
       const literal = typeof source === 'string';
@@ -735,14 +756,14 @@ export class AgentWorkload extends Construct {
         `is required because ${prop} comes from Vault: the injected Vault Agent needs egress to the server`, 'give { cidrs: ["10.0.5.10/32"], port: 8200 }');
       if (!Array.isArray(vault.cidrs) || vault.cidrs.length === 0) v.fail('empty-cidrs', 'vaultServer.cidrs', vault.cidrs, 'lists no address', 'give e.g. ["10.0.5.10/32"]');
       vault.cidrs.forEach((c, i) => checkCidr(v, `vaultServer.cidrs[${i}]`, c));
-      this.policy().allowEgressTo(NetworkPeer.cidrs(vault.cidrs, { label: 'Vault server' }), [Ports.tcp(v.port('vaultServer.port', vault.port ?? 8200))]);
+      this.policy().allowEgressTo(NetworkPeer.cidrs(vault.cidrs, { label: 'Vault server' }), [Ports.tcp(v.port('vaultServer.port', vault.port ?? 8200))], `the injected Vault Agent logs in and fetches ${prop}`);
       this.vaultAllowed = true;
     }
     return source.mountInto(this, options);
   }
 
   /** Mounts a secret that holds one value (a token, a password) and returns its file path. */
-  protected mountSecretFile(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): string {
+  public mountSecretFile(prop: string, source: SecretSource | undefined, options: SecretMountOptions = {}): string {
     const files = Object.values(this.mountSecret(prop, source, options).files);
     if (files.length !== 1) {
       this.v.fail('secret-not-one-file', prop, source === undefined ? undefined : '(a SecretSource)', `mounts ${files.length === 0 ? 'every key of the Secret' : `${files.length} files`}, not the one file a credential is`, 'name the key, e.g. SecretSource.kubernetesSecret({ name: "vendor-token", keys: ["token"] })');
@@ -764,7 +785,7 @@ export class AgentWorkload extends Construct {
   protected useProxy(extraNoProxy: readonly string[] = []): void {
     if (!this.proxy || this.proxyAllowed) return;
     this.noProxy = this.proxy.applyTo(this, { noProxy: [...extraNoProxy] });
-    this.policy().allowEgressTo(this.proxy.peer());
+    this.policy().allowEgressTo(this.proxy.peer(), undefined, 'reaches the outside only through the outbound proxy');
     this.proxyAllowed = true;
   }
 
@@ -995,6 +1016,7 @@ export class AgentWorkload extends Construct {
     if (hasResources === hasUrls) {
       v.fail('invalid-rule', prop, rule, 'must list either resources or nonResourceURLs', 'split it into one rule for resources and one for URLs');
     }
+    v.reason(`${prop}.reason`, rule.reason);
     return {
       ...(hasResources ? { apiGroups: rule.apiGroups ?? [''] } : {}),
       ...(hasResources ? { resources: rule.resources } : {}),
@@ -1048,6 +1070,8 @@ function warn(scope: Construct, text: string): void {
 
 /** One RBAC rule, emitted exactly as given. */
 export interface PolicyRule {
+  /** Why the workload needs this rule (at least 10 characters); written next to it in the output. */
+  readonly reason: string;
   /**
    * API groups of the resources.
    * @default [""] (the core group), when resources are given

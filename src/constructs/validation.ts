@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors';
-import { MIN_REASON_LENGTH } from '../policy/rule-ids';
+import { MIN_REASON_LENGTH, visibleLength } from '../policy/rule-ids';
 
 /** Linux capability names as Kubernetes takes them (without the `CAP_` prefix). */
 export const LINUX_CAPABILITIES: readonly string[] = [
@@ -161,8 +161,8 @@ export class PropValidator {
 
   /** A reason for a privilege: it ends up in an exemption annotation and must say something. */
   reason(prop: string, value: string | undefined): string {
-    if (typeof value !== 'string' || value.trim().length < MIN_REASON_LENGTH) {
-      this.fail('missing-reason', prop, value, `needs a reason of at least ${MIN_REASON_LENGTH} characters`, 'say why the workload needs this, e.g. { reason: "loads eBPF programs to trace syscalls" }');
+    if (typeof value !== 'string' || visibleLength(value) < MIN_REASON_LENGTH) {
+      this.fail('missing-reason', prop, value, `needs a reason of at least ${MIN_REASON_LENGTH} characters (visible ones: whitespace and zero-width padding do not count)`, 'say why the workload needs this, e.g. { reason: "loads eBPF programs to trace syscalls" }');
     }
     return value.trim();
   }

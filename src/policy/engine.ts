@@ -2,11 +2,11 @@
  * The checker: runs every rule family over plain objects, applies exemption annotations, and
  * dispatches Terraform JSON documents to the Terraform rule families.
  */
-import { annotationsOf, isObj, Obj, podSpecOf, refOf } from './objects';
-import { EXEMPTION_PREFIX, MIN_REASON_LENGTH } from './rule-ids';
+import { annotationsOf, isObj, Obj, podSpecsOf, refOf, text } from './objects';
+import { EXEMPTION_PREFIX, MIN_REASON_LENGTH, visibleLength } from './rule-ids';
 import { gcpIamFamily } from './gcp-iam';
 import { KUBERNETES_FAMILIES, TERRAFORM_FAMILIES } from './registry';
-import { CheckContext, Finding, Manifest, PssLevel, RuleMeta, SourceLocation } from './types';
+import { CheckContext, Finding, Manifest, PssLevel, ResourceRef, RuleMeta, SourceLocation } from './types';
 
 /** Options of a check run. */
 export interface CheckOptions {
@@ -47,6 +47,15 @@ export interface CheckSummary {
 export interface CheckResult {
   readonly findings: Finding[];
   readonly summary: CheckSummary;
+  /** Objects whose check threw (malformed beyond what the rules expect): not checked, not counted. */
+  readonly problems?: CheckProblem[];
+}
+
+/** An object the checker could not check; the run goes on with the others. */
+export interface CheckProblem {
+  readonly resource: ResourceRef;
+  readonly location?: SourceLocation;
+  readonly message: string;
 }
 
 /** Rules about exemption annotations themselves. */
@@ -55,8 +64,8 @@ export const EXEMPTION_RULES: readonly RuleMeta[] = [
     id: 'exemption-missing-reason',
     title: 'An exemption must give its reason',
     severity: 'error',
-    explanation: `An exemption annotation without a reason of at least ${MIN_REASON_LENGTH} characters hides an exception from review.`,
-    fix: `Write why the exception is needed in the annotation value (at least ${MIN_REASON_LENGTH} characters).`,
+    explanation: `An exemption annotation without a reason of at least ${text(MIN_REASON_LENGTH)} visible characters hides an exception from review; whitespace and zero-width or other invisible characters do not count.`,
+    fix: `Write why the exception is needed in the annotation value (at least ${text(MIN_REASON_LENGTH)} visible characters).`,
   },
   {
     id: 'exemption-unused',
@@ -110,18 +119,28 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
     ? TERRAFORM_FAMILIES.map((f) => (f.name === 'gcp' ? gcpIamFamily({ knownPermissions: gcpPermissions }) : f))
     : TERRAFORM_FAMILIES;
 
+  const problems: CheckProblem[] = [];
   for (const input of inputs) {
-    if (isTerraformDocument(input.object)) {
-      for (const family of terraformFamilies) {
-        for (const f of family.check(input.object)) {
-          if (selected(f.rule)) findings.push(input.location ? { ...f, location: input.location } : f);
+    // One object's exception is that object's problem: the others are still checked.
+    try {
+      if (isTerraformDocument(input.object)) {
+        const own: Finding[] = [];
+        for (const family of terraformFamilies) {
+          for (const f of family.check(input.object)) {
+            if (selected(f.rule)) own.push(input.location ? { ...f, location: input.location } : f);
+          }
         }
+        findings.push(...own);
+        continue;
       }
-      continue;
+      findings.push(...checkObject(input, ctx, metaById, selected));
+    } catch (err) {
+      let resource: ResourceRef;
+      try { resource = refOf(input.object); } catch { resource = { apiVersion: '', kind: '', name: '' }; }
+      problems.push({ resource, ...(input.location ? { location: input.location } : {}), message: `could not be checked (a field of a type the rules do not expect?): ${err instanceof Error ? `${err.name}: ${err.message}` : 'an exception'}` });
     }
-    findings.push(...checkObject(input, ctx, metaById, selected));
   }
-  return { findings, summary: summarise(findings, inputs.length) };
+  return { findings, summary: summarise(findings, inputs.length - problems.length), ...(problems.length ? { problems } : {}) };
 }
 
 function isCheckInput(o: Manifest | CheckInput): o is CheckInput {
@@ -131,9 +150,10 @@ function isCheckInput(o: Manifest | CheckInput): o is CheckInput {
 /** Exemption annotations of an object and of its pod template, by rule ID. */
 export function exemptionsOf(obj: Manifest): Map<string, { reason: string; where: string }> {
   const out = new Map<string, { reason: string; where: string }>();
-  const pod = podSpecOf(obj as Obj);
   const sources: Array<[Record<string, string>, string]> = [[annotationsOf((obj as Obj).metadata), 'metadata.annotations']];
-  if (pod && pod.metadataPath !== 'metadata') sources.push([annotationsOf(pod.metadata), `${pod.metadataPath}.annotations`]);
+  for (const pod of podSpecsOf(obj as Obj)) {
+    if (pod.metadataPath !== 'metadata') sources.push([annotationsOf(pod.metadata), `${pod.metadataPath}.annotations`]);
+  }
   for (const [annotations, where] of sources) {
     for (const [key, value] of Object.entries(annotations)) {
       if (!key.startsWith(EXEMPTION_PREFIX)) continue;
@@ -162,7 +182,7 @@ function checkObject(input: CheckInput, ctx: CheckContext, metaById: Map<string,
       const meta = metaById.get(hit.rule)!;
       fired.add(hit.rule);
       const ex = exemptions.get(hit.rule);
-      const valid = ex !== undefined && ex.reason.length >= MIN_REASON_LENGTH;
+      const valid = ex !== undefined && visibleLength(ex.reason) >= MIN_REASON_LENGTH;
       out.push(withLocation({
         rule: hit.rule,
         severity: meta.severity,
@@ -178,11 +198,12 @@ function checkObject(input: CheckInput, ctx: CheckContext, metaById: Map<string,
 
   for (const [rule, ex] of [...exemptions.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     if (!selected(rule) && !selected('exemption-')) continue;
-    if (ex.reason.length < MIN_REASON_LENGTH) {
+    const visible = visibleLength(ex.reason);
+    if (visible < MIN_REASON_LENGTH) {
       const meta = EXEMPTION_RULES[0];
       out.push(withLocation({
         rule: meta.id, severity: meta.severity, resource, path: ex.where,
-        message: `exemption for ${rule} has ${ex.reason ? `a reason of only ${ex.reason.length} characters ("${ex.reason}")` : 'no reason'}`,
+        message: `exemption for ${rule} has ${visible > 0 ? `a reason of only ${visible} visible characters (${JSON.stringify(ex.reason)})` : 'no reason'}`,
         fix: meta.fix, exempted: false,
       }));
     } else if (!metaById.has(rule)) {

@@ -12,3 +12,4 @@ export * from './images';
 export * from './parse';
 export * from './format';
 export * from './cdk8s-plugin';
+export * from './rbac-model';

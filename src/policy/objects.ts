@@ -20,33 +20,131 @@ export interface PodSpecAt {
 }
 
 /** Kinds whose `spec.template` is a pod template. */
-export const TEMPLATE_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'ReplicationController', 'Job', 'PodTemplate']);
+export const TEMPLATE_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'ReplicationController', 'Job']);
+
+/**
+ * Where known kinds keep their pod templates (dotted paths to the template, `''` for a Pod itself).
+ * Kinds not listed here are searched by shape (see {@link podSpecsOf}).
+ */
+export const POD_TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Pod: [''],
+  PodTemplate: ['template'],
+  ...Object.fromEntries([...TEMPLATE_KINDS].map((k) => [k, ['spec.template']])),
+  CronJob: ['spec.jobTemplate.spec.template'],
+  Rollout: ['spec.template'], // Argo Rollouts (argoproj.io); a Rollout with workloadRef has none
+  DeploymentConfig: ['spec.template'], // OpenShift (apps.openshift.io)
+  ScaledJob: ['spec.jobTargetRef.template'], // KEDA (keda.sh): jobTargetRef is a JobSpec
+  CloneSet: ['spec.template'], // OpenKruise
+};
+
+/** Kinds that never carry a pod template, though their content may look like one (schemas, plain data). */
+const NO_POD_KINDS = new Set(['CustomResourceDefinition', 'ConfigMap', 'Secret', 'Namespace', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
+
+/** Bounds of the shape search: how deep, and how many nodes, in one object. */
+const SHAPE_MAX_DEPTH = 12;
+const SHAPE_MAX_NODES = 20000;
+
+/**
+ * A value as text, never throwing: strings as they are, numbers and booleans as String() writes
+ * them, null and undefined as "", anything else as JSON (an object with a `toString` key, which a
+ * YAML document can carry, breaks String() and template literals).
+ */
+export function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null || value === undefined) return '';
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? '' : json.length > 200 ? `${json.slice(0, 200)}...` : json;
+  } catch {
+    return '[unprintable]';
+  }
+}
 
 export function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The pod spec of a Pod, a workload or a CronJob; undefined for other kinds. */
+/**
+ * Whether a value has the shape of a pod template: `{spec: {containers: [{image, ...}]}}`. A
+ * container with an image is what a pod runs; containers without any image are patches that an
+ * operator merges into pods it builds (a Prometheus CR's `spec.containers`), not a pod.
+ */
+function looksLikePodTemplate(t: unknown): t is Obj {
+  return isObj(t) && isObj(t.spec) && Array.isArray(t.spec.containers)
+    && t.spec.containers.some((c: unknown) => isObj(c) && typeof c.image === 'string' && c.image !== '');
+}
+
+function templateAt(t: Obj, path: string): PodSpecAt {
+  const prefix = path === '' ? '' : `${path}.`;
+  return { spec: t.spec, path: `${prefix}spec`, metadata: isObj(t.metadata) ? t.metadata : {}, metadataPath: `${prefix}metadata` };
+}
+
+function at(obj: Obj, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path === '' ? [] : path.split('.')) {
+    if (!isObj(cur) || !Object.prototype.hasOwnProperty.call(cur, key)) return undefined;
+    cur = cur[key];
+  }
+  return cur;
+}
+
+/**
+ * Every pod spec an object carries: a Pod's own spec, the template of a workload of a known kind at
+ * its exact path ({@link POD_TEMPLATE_PATHS}), and for any other kind every value with the shape of
+ * a pod template (`{metadata?, spec: {containers: [...]}}`), found by a bounded search (a Kubeflow
+ * PyTorchJob's replica templates, a JobSet's job templates, a Knative Service's template...).
+ */
+export function podSpecsOf(obj: Obj): PodSpecAt[] {
+  if (!isObj(obj)) return [];
+  const cached = POD_SPECS.get(obj);
+  if (cached) return cached;
+  const found = findPodSpecs(obj);
+  POD_SPECS.set(obj, found);
+  return found;
+}
+
+const POD_SPECS = new WeakMap<object, PodSpecAt[]>();
+
+function findPodSpecs(obj: Obj): PodSpecAt[] {
+  const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  const known = Object.prototype.hasOwnProperty.call(POD_TEMPLATE_PATHS, kind) ? POD_TEMPLATE_PATHS[kind] : undefined;
+  if (known) {
+    const out: PodSpecAt[] = [];
+    for (const path of known) {
+      const t = path === '' ? obj : at(obj, path);
+      if (isObj(t) && isObj(t.spec)) out.push(templateAt(t, path));
+    }
+    return out;
+  }
+  if (NO_POD_KINDS.has(kind)) return [];
+  if (looksLikePodTemplate(obj)) return [templateAt(obj, '')];
+  const out: PodSpecAt[] = [];
+  const stack: Array<[unknown, string, number]> = [];
+  const roots = Object.entries(obj).filter(([k, v]) => k !== 'metadata' && k !== 'status' && typeof v === 'object' && v !== null);
+  for (let i = roots.length - 1; i >= 0; i--) stack.push([roots[i][1], roots[i][0], 1]);
+  let visited = 0;
+  while (stack.length > 0 && visited < SHAPE_MAX_NODES) {
+    const [node, path, depth] = stack.pop()!;
+    visited++;
+    if (looksLikePodTemplate(node)) { out.push(templateAt(node, path)); continue; }
+    if (depth >= SHAPE_MAX_DEPTH) continue;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) if (typeof node[i] === 'object' && node[i] !== null) stack.push([node[i], `${path}[${i}]`, depth + 1]);
+    } else if (isObj(node)) {
+      const entries = Object.entries(node);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, v] = entries[i];
+        if (typeof v === 'object' && v !== null) stack.push([v, `${path}.${k}`, depth + 1]);
+      }
+    }
+  }
+  return out;
+}
+
+/** The first pod spec of an object ({@link podSpecsOf}); undefined when it has none. */
 export function podSpecOf(obj: Obj): PodSpecAt | undefined {
-  const kind = obj.kind;
-  if (kind === 'Pod') {
-    return isObj(obj.spec) ? { spec: obj.spec, path: 'spec', metadata: isObj(obj.metadata) ? obj.metadata : {}, metadataPath: 'metadata' } : undefined;
-  }
-  if (kind === 'PodTemplate') {
-    const t = obj.template;
-    return isObj(t) && isObj(t.spec) ? { spec: t.spec, path: 'template.spec', metadata: isObj(t.metadata) ? t.metadata : {}, metadataPath: 'template.metadata' } : undefined;
-  }
-  if (TEMPLATE_KINDS.has(kind)) {
-    const t = obj.spec?.template;
-    return isObj(t) && isObj(t.spec) ? { spec: t.spec, path: 'spec.template.spec', metadata: isObj(t.metadata) ? t.metadata : {}, metadataPath: 'spec.template.metadata' } : undefined;
-  }
-  if (kind === 'CronJob') {
-    const t = obj.spec?.jobTemplate?.spec?.template;
-    return isObj(t) && isObj(t.spec)
-      ? { spec: t.spec, path: 'spec.jobTemplate.spec.template.spec', metadata: isObj(t.metadata) ? t.metadata : {}, metadataPath: 'spec.jobTemplate.spec.template.metadata' }
-      : undefined;
-  }
-  return undefined;
+  return podSpecsOf(obj)[0];
 }
 
 /** A container of a pod spec, with its path. */
@@ -72,9 +170,9 @@ export function refOf(obj: Manifest): ResourceRef {
   const o = obj as Obj;
   const md = isObj(o.metadata) ? o.metadata : {};
   const ref: { apiVersion: string; kind: string; namespace?: string; name: string } = {
-    apiVersion: String(o.apiVersion ?? ''),
-    kind: String(o.kind ?? ''),
-    name: String(md.name ?? md.generateName ?? ''),
+    apiVersion: text(o.apiVersion ?? ''),
+    kind: text(o.kind ?? ''),
+    name: text(md.name ?? md.generateName ?? ''),
   };
   if (typeof md.namespace === 'string') ref.namespace = md.namespace;
   return ref;
@@ -84,19 +182,21 @@ export function annotationsOf(metadata: unknown): Record<string, string> {
   return isObj(metadata) && isObj(metadata.annotations) ? (metadata.annotations as Record<string, string>) : {};
 }
 
-/** Whether a Kubernetes label selector (matchLabels / matchExpressions) selects these labels. */
+/** Whether a Kubernetes label selector (matchLabels / matchExpressions) selects these labels (own keys only). */
 export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
   if (!isObj(selector)) return false;
+  const own = (k: unknown): k is string => typeof k === 'string' && Object.prototype.hasOwnProperty.call(labels, k);
   const ml = isObj(selector.matchLabels) ? selector.matchLabels : {};
-  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
+  for (const [k, v] of Object.entries(ml)) if (!own(k) || labels[k] !== v) return false;
   const exprs = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
   for (const e of exprs) {
     if (!isObj(e)) return false;
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const values: string[] = Array.isArray(e.values) ? e.values : [];
+    const has = own(e.key);
+    const value = has ? labels[e.key as string] : undefined;
+    const values: unknown[] = Array.isArray(e.values) ? e.values : [];
     switch (e.operator) {
-      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
+      case 'In': if (!has || !values.includes(value)) return false; break;
+      case 'NotIn': if (has && values.includes(value)) return false; break;
       case 'Exists': if (!has) return false; break;
       case 'DoesNotExist': if (has) return false; break;
       default: return false;

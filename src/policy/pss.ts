@@ -1,11 +1,11 @@
 /**
  * Pod Security Standards: one rule for every check of Kubernetes' Pod Security Admission (latest
- * version), at its level. Reads every pod spec and pod template (Pod, Deployment, DaemonSet,
- * StatefulSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate) and every container,
+ * version), at its level. Reads every pod spec and pod template of any kind (objects.ts podSpecsOf:
+ * known kinds at their exact paths, others by shape) and every container,
  * initContainer and ephemeralContainer.
  */
 import { BASELINE_CAPABILITIES, PSS, RESTRICTED_CAPABILITIES } from './rule-ids';
-import { containersOf, isObj, Obj, podSpecOf, PodSpecAt } from './objects';
+import { containersOf, isObj, Obj, PodSpecAt, podSpecsOf, text } from './objects';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 /** Sysctls the baseline profile allows (the newest list of Pod Security Admission). */
@@ -101,7 +101,7 @@ const CHECKS: Record<string, Check> = {
   [PSS.privileged]: (pod, hits) => {
     for (const c of containersOf(pod)) {
       if (sc(c.container).privileged === true) {
-        hits.push({ rule: PSS.privileged, path: `${c.path}.securityContext.privileged`, message: `container "${c.container.name}" is privileged` });
+        hits.push({ rule: PSS.privileged, path: `${c.path}.securityContext.privileged`, message: `container "${text(c.container.name)}" is privileged` });
       }
     }
   },
@@ -113,21 +113,21 @@ const CHECKS: Record<string, Check> = {
   [PSS.capabilitiesBaseline]: (pod, hits) => {
     for (const c of containersOf(pod)) {
       if (sc(c.container).privileged === true) {
-        hits.push({ rule: PSS.capabilitiesBaseline, path: `${c.path}.securityContext.privileged`, message: `container "${c.container.name}" is privileged, which grants every capability` });
+        hits.push({ rule: PSS.capabilitiesBaseline, path: `${c.path}.securityContext.privileged`, message: `container "${text(c.container.name)}" is privileged, which grants every capability` });
         continue;
       }
       const add = sc(c.container).capabilities?.add;
       if (!Array.isArray(add)) continue;
-      const bad = add.filter((cap: unknown) => !BASELINE_CAPABILITIES.includes(String(cap)));
+      const bad = add.filter((cap: unknown) => !BASELINE_CAPABILITIES.includes(text(cap)));
       if (bad.length) {
-        hits.push({ rule: PSS.capabilitiesBaseline, path: `${c.path}.securityContext.capabilities.add`, message: `container "${c.container.name}" adds ${bad.join(', ')}` });
+        hits.push({ rule: PSS.capabilitiesBaseline, path: `${c.path}.securityContext.capabilities.add`, message: `container "${text(c.container.name)}" adds ${bad.map(text).join(', ')}` });
       }
     }
   },
   [PSS.hostPathVolumes]: (pod, hits) => {
     volumes(pod).forEach((v, i) => {
       if (v.hostPath !== undefined) {
-        hits.push({ rule: PSS.hostPathVolumes, path: `${pod.path}.volumes[${i}].hostPath`, message: `volume "${v.name}" mounts host path ${v.hostPath?.path ?? ''}`.trim() });
+        hits.push({ rule: PSS.hostPathVolumes, path: `${pod.path}.volumes[${i}].hostPath`, message: `volume "${text(v.name)}" mounts host path ${text(v.hostPath?.path)}`.trim() });
       }
     });
   },
@@ -136,7 +136,7 @@ const CHECKS: Record<string, Check> = {
       const ports = Array.isArray(c.container.ports) ? c.container.ports : [];
       ports.forEach((p: Obj, i: number) => {
         if (isObj(p) && p.hostPort !== undefined && p.hostPort !== 0 && p.hostPort !== null) {
-          hits.push({ rule: PSS.hostPorts, path: `${c.path}.ports[${i}].hostPort`, message: `container "${c.container.name}" uses host port ${p.hostPort}` });
+          hits.push({ rule: PSS.hostPorts, path: `${c.path}.ports[${i}].hostPort`, message: `container "${text(c.container.name)}" uses host port ${text(p.hostPort)}` });
         }
       });
     }
@@ -144,15 +144,15 @@ const CHECKS: Record<string, Check> = {
   [PSS.appArmorProfile]: (pod, hits) => {
     const ok = (t: unknown) => t === undefined || t === null || t === 'RuntimeDefault' || t === 'Localhost';
     const podType = sc(pod.spec).appArmorProfile?.type;
-    if (!ok(podType)) hits.push({ rule: PSS.appArmorProfile, path: `${pod.path}.securityContext.appArmorProfile.type`, message: `pod AppArmor profile is ${podType}` });
+    if (!ok(podType)) hits.push({ rule: PSS.appArmorProfile, path: `${pod.path}.securityContext.appArmorProfile.type`, message: `pod AppArmor profile is ${text(podType)}` });
     for (const c of containersOf(pod)) {
       const t = sc(c.container).appArmorProfile?.type;
-      if (!ok(t)) hits.push({ rule: PSS.appArmorProfile, path: `${c.path}.securityContext.appArmorProfile.type`, message: `container "${c.container.name}" AppArmor profile is ${t}` });
+      if (!ok(t)) hits.push({ rule: PSS.appArmorProfile, path: `${c.path}.securityContext.appArmorProfile.type`, message: `container "${text(c.container.name)}" AppArmor profile is ${text(t)}` });
     }
     const ann = isObj(pod.metadata.annotations) ? pod.metadata.annotations : {};
     for (const [k, v] of Object.entries(ann)) {
       if (!k.startsWith(APPARMOR_ANNOTATION)) continue;
-      const value = String(v);
+      const value = text(v);
       if (value === '' || value === 'runtime/default' || value.startsWith('localhost/')) continue;
       hits.push({ rule: PSS.appArmorProfile, path: `${pod.metadataPath}.annotations["${k}"]`, message: `annotation ${k} is "${value}"` });
     }
@@ -161,13 +161,13 @@ const CHECKS: Record<string, Check> = {
     const check = (opts: unknown, path: string, who: string) => {
       if (!isObj(opts)) return;
       const problems: string[] = [];
-      if (opts.type !== undefined && !ALLOWED_SELINUX_TYPES.includes(String(opts.type))) problems.push(`type "${opts.type}"`);
-      if (opts.user !== undefined && opts.user !== '') problems.push(`user "${opts.user}"`);
-      if (opts.role !== undefined && opts.role !== '') problems.push(`role "${opts.role}"`);
+      if (opts.type !== undefined && !ALLOWED_SELINUX_TYPES.includes(text(opts.type))) problems.push(`type "${text(opts.type)}"`);
+      if (opts.user !== undefined && opts.user !== '') problems.push(`user "${text(opts.user)}"`);
+      if (opts.role !== undefined && opts.role !== '') problems.push(`role "${text(opts.role)}"`);
       if (problems.length) hits.push({ rule: PSS.seLinuxOptions, path, message: `${who} sets SELinux ${problems.join(', ')}` });
     };
     check(sc(pod.spec).seLinuxOptions, `${pod.path}.securityContext.seLinuxOptions`, 'pod');
-    for (const c of containersOf(pod)) check(sc(c.container).seLinuxOptions, `${c.path}.securityContext.seLinuxOptions`, `container "${c.container.name}"`);
+    for (const c of containersOf(pod)) check(sc(c.container).seLinuxOptions, `${c.path}.securityContext.seLinuxOptions`, `container "${text(c.container.name)}"`);
   },
   [PSS.procMount]: (pod, hits) => {
     if (pod.spec.hostUsers === false) return;
@@ -179,7 +179,7 @@ const CHECKS: Record<string, Check> = {
     }
     for (const c of containersOf(pod)) {
       if (sc(c.container).seccompProfile?.type === 'Unconfined') {
-        hits.push({ rule: PSS.seccompProfileBaseline, path: `${c.path}.securityContext.seccompProfile.type`, message: `container "${c.container.name}" seccomp profile is Unconfined` });
+        hits.push({ rule: PSS.seccompProfileBaseline, path: `${c.path}.securityContext.seccompProfile.type`, message: `container "${text(c.container.name)}" seccomp profile is Unconfined` });
       }
     }
   },
@@ -187,7 +187,7 @@ const CHECKS: Record<string, Check> = {
     const list = sc(pod.spec).sysctls;
     if (!Array.isArray(list)) return;
     list.forEach((s: Obj, i: number) => {
-      const name = isObj(s) ? String(s.name) : String(s);
+      const name = isObj(s) ? text(s.name) : text(s);
       if (!SAFE_SYSCTLS.includes(name)) hits.push({ rule: PSS.sysctls, path: `${pod.path}.securityContext.sysctls[${i}]`, message: `sysctl ${name} is not in the safe list` });
     });
   },
@@ -197,7 +197,7 @@ const CHECKS: Record<string, Check> = {
     }
     for (const c of containersOf(pod)) {
       if (sc(c.container).windowsOptions?.hostProcess === true) {
-        hits.push({ rule: PSS.windowsHostProcess, path: `${c.path}.securityContext.windowsOptions.hostProcess`, message: `container "${c.container.name}" is a Windows HostProcess container` });
+        hits.push({ rule: PSS.windowsHostProcess, path: `${c.path}.securityContext.windowsOptions.hostProcess`, message: `container "${text(c.container.name)}" is a Windows HostProcess container` });
       }
     }
   },
@@ -212,7 +212,7 @@ const CHECKS: Record<string, Check> = {
         for (const kind of ['httpGet', 'tcpSocket']) {
           const host = h[kind]?.host;
           if (typeof host === 'string' && host !== '') {
-            hits.push({ rule: PSS.hostProbesAndHostLifecycle, path: `${c.path}.${where}.${kind}.host`, message: `container "${c.container.name}" ${where} targets host "${host}"` });
+            hits.push({ rule: PSS.hostProbesAndHostLifecycle, path: `${c.path}.${where}.${kind}.host`, message: `container "${text(c.container.name)}" ${where} targets host "${text(host)}"` });
           }
         }
       }
@@ -222,7 +222,7 @@ const CHECKS: Record<string, Check> = {
     if (isWindows(pod)) return;
     for (const c of containersOf(pod)) {
       if (sc(c.container).allowPrivilegeEscalation !== false) {
-        hits.push({ rule: PSS.allowPrivilegeEscalation, path: `${c.path}.securityContext.allowPrivilegeEscalation`, message: `container "${c.container.name}" does not set allowPrivilegeEscalation: false` });
+        hits.push({ rule: PSS.allowPrivilegeEscalation, path: `${c.path}.securityContext.allowPrivilegeEscalation`, message: `container "${text(c.container.name)}" does not set allowPrivilegeEscalation: false` });
       }
     }
   },
@@ -230,18 +230,18 @@ const CHECKS: Record<string, Check> = {
     if (isWindows(pod)) return;
     for (const c of containersOf(pod)) {
       if (sc(c.container).privileged === true) {
-        hits.push({ rule: PSS.capabilitiesRestricted, path: `${c.path}.securityContext.privileged`, message: `container "${c.container.name}" is privileged, which grants every capability` });
+        hits.push({ rule: PSS.capabilitiesRestricted, path: `${c.path}.securityContext.privileged`, message: `container "${text(c.container.name)}" is privileged, which grants every capability` });
         continue;
       }
       const caps = sc(c.container).capabilities ?? {};
       const drop: unknown[] = Array.isArray(caps.drop) ? caps.drop : [];
       const add: unknown[] = Array.isArray(caps.add) ? caps.add : [];
       if (!drop.includes('ALL')) {
-        hits.push({ rule: PSS.capabilitiesRestricted, path: `${c.path}.securityContext.capabilities.drop`, message: `container "${c.container.name}" does not drop ALL capabilities` });
+        hits.push({ rule: PSS.capabilitiesRestricted, path: `${c.path}.securityContext.capabilities.drop`, message: `container "${text(c.container.name)}" does not drop ALL capabilities` });
       }
-      const bad = add.filter((cap) => !RESTRICTED_CAPABILITIES.includes(String(cap)));
+      const bad = add.filter((cap) => !RESTRICTED_CAPABILITIES.includes(text(cap)));
       if (bad.length) {
-        hits.push({ rule: PSS.capabilitiesRestricted, path: `${c.path}.securityContext.capabilities.add`, message: `container "${c.container.name}" adds ${bad.join(', ')}` });
+        hits.push({ rule: PSS.capabilitiesRestricted, path: `${c.path}.securityContext.capabilities.add`, message: `container "${text(c.container.name)}" adds ${bad.map(text).join(', ')}` });
       }
     }
   },
@@ -250,7 +250,7 @@ const CHECKS: Record<string, Check> = {
     volumes(pod).forEach((v, i) => {
       const types = Object.keys(v).filter((k) => k !== 'name');
       const bad = types.filter((t) => !RESTRICTED_VOLUME_TYPES.includes(t));
-      if (bad.length) hits.push({ rule: PSS.restrictedVolumes, path: `${pod.path}.volumes[${i}]`, message: `volume "${v.name}" is of type ${bad.join(', ')}` });
+      if (bad.length) hits.push({ rule: PSS.restrictedVolumes, path: `${pod.path}.volumes[${i}]`, message: `volume "${text(v.name)}" is of type ${bad.map(text).join(', ')}` });
     });
   },
   [PSS.runAsNonRoot]: (pod, hits) => {
@@ -259,16 +259,16 @@ const CHECKS: Record<string, Check> = {
     for (const c of containersOf(pod)) {
       const v = sc(c.container).runAsNonRoot;
       if (v === false) {
-        hits.push({ rule: PSS.runAsNonRoot, path: `${c.path}.securityContext.runAsNonRoot`, message: `container "${c.container.name}" sets runAsNonRoot: false` });
+        hits.push({ rule: PSS.runAsNonRoot, path: `${c.path}.securityContext.runAsNonRoot`, message: `container "${text(c.container.name)}" sets runAsNonRoot: false` });
       } else if (v !== true && podValue !== true && podValue !== false) {
-        hits.push({ rule: PSS.runAsNonRoot, path: `${c.path}.securityContext.runAsNonRoot`, message: `container "${c.container.name}" does not set runAsNonRoot: true, nor does the pod` });
+        hits.push({ rule: PSS.runAsNonRoot, path: `${c.path}.securityContext.runAsNonRoot`, message: `container "${text(c.container.name)}" does not set runAsNonRoot: true, nor does the pod` });
       }
     }
   },
   [PSS.runAsUser]: (pod, hits) => {
     if (sc(pod.spec).runAsUser === 0) hits.push({ rule: PSS.runAsUser, path: `${pod.path}.securityContext.runAsUser`, message: 'pod runs as UID 0' });
     for (const c of containersOf(pod)) {
-      if (sc(c.container).runAsUser === 0) hits.push({ rule: PSS.runAsUser, path: `${c.path}.securityContext.runAsUser`, message: `container "${c.container.name}" runs as UID 0` });
+      if (sc(c.container).runAsUser === 0) hits.push({ rule: PSS.runAsUser, path: `${c.path}.securityContext.runAsUser`, message: `container "${text(c.container.name)}" runs as UID 0` });
     }
   },
   [PSS.seccompProfileRestricted]: (pod, hits) => {
@@ -276,7 +276,7 @@ const CHECKS: Record<string, Check> = {
     const ok = (t: unknown) => t === 'RuntimeDefault' || t === 'Localhost';
     const podType = sc(pod.spec).seccompProfile?.type;
     if (podType !== undefined && !ok(podType)) {
-      hits.push({ rule: PSS.seccompProfileRestricted, path: `${pod.path}.securityContext.seccompProfile.type`, message: `pod seccomp profile is ${podType}` });
+      hits.push({ rule: PSS.seccompProfileRestricted, path: `${pod.path}.securityContext.seccompProfile.type`, message: `pod seccomp profile is ${text(podType)}` });
     }
     for (const c of containersOf(pod)) {
       const t = sc(c.container).seccompProfile?.type;
@@ -284,7 +284,7 @@ const CHECKS: Record<string, Check> = {
         hits.push({
           rule: PSS.seccompProfileRestricted,
           path: `${c.path}.securityContext.seccompProfile.type`,
-          message: t !== undefined ? `container "${c.container.name}" seccomp profile is ${t}` : `container "${c.container.name}" has no seccomp profile, nor does the pod`,
+          message: t !== undefined ? `container "${text(c.container.name)}" seccomp profile is ${text(t)}` : `container "${text(c.container.name)}" has no seccomp profile, nor does the pod`,
         });
       }
     }
@@ -299,7 +299,7 @@ function procMountHits(pod: PodSpecAt, rule: string, hits: RuleHit[]): void {
   for (const c of containersOf(pod)) {
     const pm = sc(c.container).procMount;
     if (pm !== undefined && pm !== null && pm !== 'Default') {
-      hits.push({ rule, path: `${c.path}.securityContext.procMount`, message: `container "${c.container.name}" uses procMount ${pm}` });
+      hits.push({ rule, path: `${c.path}.securityContext.procMount`, message: `container "${text(c.container.name)}" uses procMount ${text(pm)}` });
     }
   }
 }
@@ -309,12 +309,12 @@ export const pssFamily: RuleFamily = {
   name: 'pss',
   rules: PSS_RULES,
   check(obj: Manifest, ctx: CheckContext): RuleHit[] {
-    const pod = podSpecOf(obj as Obj);
-    if (!pod) return [];
     const hits: RuleHit[] = [];
-    for (const rule of PSS_RULES) {
-      if (ctx.pss === 'baseline' && rule.level !== 'baseline') continue;
-      CHECKS[rule.id](pod, hits);
+    for (const pod of podSpecsOf(obj as Obj)) {
+      for (const rule of PSS_RULES) {
+        if (ctx.pss === 'baseline' && rule.level !== 'baseline') continue;
+        CHECKS[rule.id](pod, hits);
+      }
     }
     return hits;
   },

@@ -34,8 +34,20 @@ export function pssRuleId(psaCheckId: string): string {
 /** Annotation prefix of an exemption: `exemptions.secure-agents.io/<rule-id>: "<reason>"`. */
 export const EXEMPTION_PREFIX = 'exemptions.secure-agents.io/';
 
-/** An exemption's reason must say something: at least this many characters. */
+/** An exemption's reason must say something: at least this many visible characters (see {@link visibleLength}). */
 export const MIN_REASON_LENGTH = 10;
+
+/**
+ * Characters that show nothing: whitespace, control and format characters (zero-width space and
+ * joiners, direction marks, word joiner, BOM, Mongolian vowel separator), variation selectors, and
+ * the blank "filler" letters (Hangul fillers, Braille blank) that render as empty space.
+ */
+const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u180e\u115f\u1160\u3164\uffa0\u2800\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/gu;
+
+/** The number of visible characters (code points) of a text: what an exemption reason is measured by. */
+export function visibleLength(text: string): number {
+  return [...text.replace(INVISIBLE, '')].length;
+}
 
 /** Capabilities the baseline profile lets a container add (Pod Security Standards). */
 export const BASELINE_CAPABILITIES: readonly string[] = [

@@ -52,6 +52,8 @@ export interface SourceLocation {
   readonly file: string;
   /** 0-based index of the document in a multi-document file (or of the item in a List). */
   readonly document: number;
+  /** 0-based index of the item, when the object is an item of a List document. */
+  readonly item?: number;
   /** 1-based line where the document starts, where known. */
   readonly line?: number;
 }

@@ -1,11 +1,10 @@
 import { Construct } from 'constructs';
 import { AiopsApi, AiopsApiProps } from '../constructs/aiops/aiops-api';
 import { AuditLog, AuditLogProps } from '../constructs/aiops/audit-log';
-import { SecretKeyRef } from '../constructs/aiops/secret-ref';
 import { AiopsStoreKind, ExternalStore, IAiopsStore, InClusterStore, InClusterStoreProps } from '../constructs/aiops/stores';
 import { FamilyChart, FamilyChartProps } from '../constructs/family-chart';
 import { NetworkPeer } from '../constructs/network';
-import { VaultSecretSource } from '../constructs/secrets';
+import { SecretSource } from '../constructs/secrets';
 
 /** What the chart sets on a component itself, from its own props. */
 type ChartSet = 'apiServer' | 'namespace' | 'cilium' | 'proxy' | 'vaultServer' | 'imageRegistry';
@@ -28,18 +27,21 @@ export interface AiopsStoreProps extends Omit<InClusterStoreProps, ChartSet | 'k
   readonly external?: ExternalStoreEndpoint;
 }
 
-/** The Secrets the chart reads (created outside it, by hand, External Secrets or Vault). */
+/**
+ * The credentials the chart reads, each a `SecretSource` that becomes one file (a Secret with one key,
+ * an ExternalSecret, or Vault), never an env var.
+ */
 export interface AiopsSecretsProps {
-  /** A Secret, or `SecretSource.vault({...})` to have the Vault Agent Injector render it as a file. */
-  readonly llmApiKey: SecretKeyRef | VaultSecretSource;
+  /** The LLM provider's API key. */
+  readonly llmApiKey: SecretSource;
   /** Superuser password of PostgreSQL: the in-cluster server's, and the migration's login. */
-  readonly postgresAdmin: SecretKeyRef;
+  readonly postgresAdmin: SecretSource;
   /** Password of the application's audit role; the API logs in to PostgreSQL with it. */
-  readonly postgresApp: SecretKeyRef;
-  readonly postgresArchiver: SecretKeyRef;
-  readonly postgresRetention: SecretKeyRef;
-  readonly redis: SecretKeyRef;
-  readonly qdrant: SecretKeyRef;
+  readonly postgresApp: SecretSource;
+  readonly postgresArchiver: SecretSource;
+  readonly postgresRetention: SecretSource;
+  readonly redis: SecretSource;
+  readonly qdrant: SecretSource;
 }
 
 export interface AiopsChartProps extends FamilyChartProps {
@@ -72,7 +74,7 @@ export class AiopsChart extends FamilyChart {
     super(scope, id, props, { chartType: 'AiopsChart', partOf: 'aiops', defaultNamespace: 'aiops' });
     const v = this.chartValidator;
     const s = props.secrets ?? ({} as AiopsSecretsProps);
-    const store = (kind: AiopsStoreKind, password: SecretKeyRef, given: AiopsStoreProps | undefined): IAiopsStore => this.component(kind, () => {
+    const store = (kind: AiopsStoreKind, password: SecretSource, given: AiopsStoreProps | undefined): IAiopsStore => this.component(kind, () => {
       const { external, ...inCluster } = given ?? {};
       if (external) {
         if (Object.keys(inCluster).length > 0) v.fail('external-store-settings', `${kind}.external`, Object.keys(inCluster), 'is given with in-cluster settings, which an external store does not use', `give either external or the in-cluster settings of ${kind}`);

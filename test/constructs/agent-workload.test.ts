@@ -159,17 +159,21 @@ describe('AgentWorkload overrides', () => {
     const spec = podSpec(d);
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0 });
     expect(spec.containers[0].securityContext).toMatchObject({ privileged: true, allowPrivilegeEscalation: true });
-    expect(Object.keys(d.metadata.annotations ?? {}).sort()).toEqual([
+    expect(Object.keys(d.metadata.annotations ?? {}).filter((k) => k.startsWith('exemptions.')).sort()).toEqual([
       'pss-allowprivilegeescalation', 'pss-capabilities-baseline', 'pss-capabilities-restricted',
       'pss-privileged', 'pss-runasnonroot', 'pss-runasuser',
     ].map((r) => `exemptions.secure-agents.io/${r}`));
+    expect(d.metadata.annotations).toMatchObject({
+      'reasons.secure-agents.io/run-as-root': 'vendor image needs root',
+      'reasons.secure-agents.io/privileged': 'kernel older than 5.8',
+    });
   });
 
   it('mounts the token and binds exactly the given rules when granted a ClusterRole', () => {
     const objects = synth((app) => {
       const chart = new Chart(app, 'test', { namespace: 'agents' });
       const w = new AgentWorkload(chart, 'agent', { component: 'agent', partOf: 'tests', image: IMAGE });
-      w.grantClusterRole([{ resources: ['nodes'], verbs: ['get', 'list'] }, { nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
+      w.grantClusterRole([{ resources: ['nodes'], verbs: ['get', 'list'], reason: 'lists the nodes it reports on' }, { nonResourceURLs: ['/metrics'], verbs: ['get'], reason: 'reads the API server metrics' }]);
     });
     expect(podSpec(find(objects, 'Deployment', 'agent')).automountServiceAccountToken).toBe(true);
     // Cluster-scoped names carry the namespace, so two installations do not collide.

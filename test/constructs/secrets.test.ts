@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AgentWorkload, AgentWorkloadProps, SecretSource, ValidationError, VaultSecretProps } from '../../src';
+import { AgentWorkload, AgentWorkloadProps, SecretSource, SecretStoreKind, ValidationError, VaultSecretProps } from '../../src';
 import { find, podMetadata, podSpec, synth } from '../helpers/synth';
 
 const IMAGE = 'ghcr.io/example/crawler:1.0.0';
@@ -166,7 +166,7 @@ describe('SecretSource.externalSecret', () => {
     SecretSource.externalSecret({
       name: 'db-credentials',
       storeName: 'vault-backend',
-      storeKind: 'ClusterSecretStore',
+      storeKind: SecretStoreKind.CLUSTER_SECRET_STORE,
       data: [{ secretKey: 'password', remoteKey: 'sensor/db', property: 'password' }, { secretKey: 'username', remoteKey: 'sensor/db-user' }],
     }).mountInto(w, { mountPath: '/etc/db' });
   });
@@ -256,7 +256,7 @@ describe('bad input', () => {
     ['a mode other than 0400/0440', () => SecretSource.kubernetesSecret({ name: 'x', defaultMode: 0o644 as 0o400 }), 'invalid-mode'],
     ['empty keys', () => SecretSource.kubernetesSecret({ name: 'x', keys: [] }), 'empty'],
     ['an ExternalSecret without data', () => SecretSource.externalSecret({ name: 'x', storeName: 's', data: [] }), 'empty'],
-    ['a bad store kind', () => SecretSource.externalSecret({ name: 'x', storeName: 's', storeKind: 'Store' as 'SecretStore', data: [{ secretKey: 'a', remoteKey: 'b' }] }), 'invalid-store-kind'],
+    ['a bad store kind', () => SecretSource.externalSecret({ name: 'x', storeName: 's', storeKind: 'Store' as SecretStoreKind, data: [{ secretKey: 'a', remoteKey: 'b' }] }), 'invalid-store-kind'],
     ['a bad refresh interval', () => SecretSource.externalSecret({ name: 'x', storeName: 's', refreshInterval: 'hourly', data: [{ secretKey: 'a', remoteKey: 'b' }] }), 'invalid-duration'],
     ['missing props', () => SecretSource.vault(undefined as unknown as VaultSecretProps), 'missing-props'],
     ['a bad perms value', () => SecretSource.vault({ ...VAULT_BASE, perms: '0777' as '0400' }), 'invalid-mode'],

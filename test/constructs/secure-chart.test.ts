@@ -8,7 +8,7 @@ describe('SecureChart', () => {
       const chart = new SecureChart(app, 'c', { namespace: 'agents' });
       new AgentWorkload(chart, 'zeta', { component: 'agent', partOf: 'tests', image: 'x/zeta:1.0.0' });
       const alpha = new AgentWorkload(chart, 'alpha', { kind: WorkloadKind.DAEMON_SET, component: 'agent', partOf: 'tests', image: 'x/alpha:1.0.0' });
-      alpha.grantClusterRole([{ resources: ['nodes'], verbs: ['get'] }]);
+      alpha.grantClusterRole([{ resources: ['nodes'], verbs: ['get'], reason: 'reads the node it runs on' }]);
     });
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'NetworkPolicy/alpha', 'NetworkPolicy/zeta',

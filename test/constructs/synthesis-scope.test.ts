@@ -11,7 +11,7 @@ function team(app: ReturnType<typeof Testing.app>, id: string, workloads: number
   for (let i = 0; i < workloads; i++) {
     const w = new AgentWorkload(chart, `${id}-agent-${i}`, { component: 'agent', partOf: 'tests', image: IMAGE });
     w.allowDns();
-    w.grantClusterRole([{ resources: ['pods'], verbs: ['get'] }]);
+    w.grantClusterRole([{ resources: ['pods'], verbs: ['get'], reason: 'reads the pods it reports on' }]);
   }
   return { chart, check: new PolicyCheck(chart, 'policy') };
 }

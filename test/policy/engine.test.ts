@@ -134,3 +134,22 @@ describe('check', () => {
     }
   });
 });
+
+describe('exemption reasons need 10 visible characters', () => {
+  const withReason = (reason: string) => check([deployment({ sc: { privileged: true }, annotations: { [`${EXEMPTION_PREFIX}pss-privileged`]: reason } })], { rules: ['pss-privileged', 'exemption-'] }).findings;
+  it('whitespace and zero-width or format characters do not count', () => {
+    for (const padded of ['ok        .', 'abc\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b', 'x\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0', 'a\u2060\u2060\u2060\u2060\u2060\u2060\u2060\u2060\u2060\ufeff', 'ab\u3164\u3164\u3164\u3164\u3164\u3164\u3164\u3164\u2800', 'ab\t\n\r\u180e\u200c\u200d\u200e\u200f\u202a\u2066']) {
+      const f = withReason(padded);
+      expect(f.map((x) => `${x.rule}:${x.exempted}`).sort(), JSON.stringify(padded)).toEqual(['exemption-missing-reason:false', 'pss-privileged:false']);
+    }
+  });
+  it('ten visible characters, in any script, are a reason', () => {
+    for (const ok of ['needs /dev/fuse', 'ホストのデバイスが必要', 'a b c d e f g h i j']) {
+      expect(withReason(ok).map((x) => `${x.rule}:${x.exempted}`), ok).toEqual(['pss-privileged:true']);
+    }
+  });
+  it('the message counts visible characters', () => {
+    const f = withReason('abc\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b').find((x) => x.rule === 'exemption-missing-reason')!;
+    expect(f.message).toMatch(/3 visible characters/);
+  });
+});

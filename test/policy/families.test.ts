@@ -59,7 +59,8 @@ describe('network', () => {
   it('a policy selecting hostNetwork pods, and 0.0.0.0/0 without private excepts', () => {
     const f = rulesOf([pod({ hostNetwork: true }), egress({}, [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }] }])], 'net-');
     expect(f.map((x) => x.rule).sort()).toEqual(['net-egress-anywhere', 'net-policy-selects-hostnetwork']);
-    const ok = egress({ matchLabels: { app: 'a' } }, [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }] }]);
+    // link-local 169.254.0.0/16 (cloud metadata) belongs with the private ranges (issue 15)
+    const ok = egress({ matchLabels: { app: 'a' } }, [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'] } }] }]);
     expect(rulesOf([pod({}), ok], 'net-')).toEqual([]);
   });
 });
@@ -95,5 +96,22 @@ describe('images', () => {
     expect(img('nginx:latest')).toEqual(['image-digest', 'image-latest-tag']);
     expect(img('registry:5000/nginx:1.27')).toEqual(['image-digest']);
     expect(img(`registry:5000/nginx:1.27@sha256:${'b'.repeat(64)}`)).toEqual([]);
+  });
+});
+
+describe('image digests must be well-formed', () => {
+  const img = (image: string) => rulesOf([pod({ containers: [{ name: 'c', image }] })], 'image-').map((x) => x.rule).sort();
+  it('sha256 with 64 hex and sha512 with 128 hex are pins', () => {
+    expect(img(`r/app:1@sha256:${'a'.repeat(64)}`)).toEqual([]);
+    expect(img(`r/app@sha512:${'0f'.repeat(64)}`)).toEqual([]);
+  });
+  it('a short, long, non-hex, upper-case or unknown-algorithm digest is no pin', () => {
+    for (const d of [`sha256:${'a'.repeat(63)}`, `sha256:${'a'.repeat(65)}`, `sha256:${'g'.repeat(64)}`, `sha256:${'A'.repeat(64)}`, `md5:${'a'.repeat(32)}`, `sha512:${'a'.repeat(64)}`, 'sha256:', 'latest']) {
+      expect(img(`r/app:1@${d}`), d).toEqual(['image-digest']);
+    }
+    const f = rulesOf([pod({ containers: [{ name: 'c', image: `r/app@sha256:${'a'.repeat(10)}` }] })], 'image-');
+    expect(f.find((x) => x.rule === 'image-digest')!.message).toMatch(/malformed digest/);
+    // no tag and no valid digest: the runtime would not pull it as pinned; latest is what it means
+    expect(f.map((x) => x.rule).sort()).toEqual(['image-digest', 'image-latest-tag']);
   });
 });

@@ -7,13 +7,13 @@ import { find, K8sObject, podSpec, synth } from '../helpers/synth';
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 const SECRETS = {
-  llmApiKey: { secretName: 'aiops-llm', key: 'api-key' },
-  postgresAdmin: { secretName: 'aiops-postgres-admin' },
-  postgresApp: { secretName: 'aiops-postgres-app' },
-  postgresArchiver: { secretName: 'aiops-postgres-archiver' },
-  postgresRetention: { secretName: 'aiops-postgres-retention' },
-  redis: { secretName: 'aiops-redis' },
-  qdrant: { secretName: 'aiops-qdrant', key: 'api-key' },
+  llmApiKey: SecretSource.kubernetesSecret({ name: 'aiops-llm', keys: ['api-key'] }),
+  postgresAdmin: SecretSource.kubernetesSecret({ name: 'aiops-postgres-admin', keys: ['password'] }),
+  postgresApp: SecretSource.kubernetesSecret({ name: 'aiops-postgres-app', keys: ['password'] }),
+  postgresArchiver: SecretSource.kubernetesSecret({ name: 'aiops-postgres-archiver', keys: ['password'] }),
+  postgresRetention: SecretSource.kubernetesSecret({ name: 'aiops-postgres-retention', keys: ['password'] }),
+  redis: SecretSource.kubernetesSecret({ name: 'aiops-redis', keys: ['password'] }),
+  qdrant: SecretSource.kubernetesSecret({ name: 'aiops-qdrant', keys: ['api-key'] }),
 };
 const BASE: AiopsChartProps = {
   namespace: 'aiops',
@@ -143,7 +143,9 @@ describe('aiops-api identity', () => {
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
     ]);
     expect(JSON.stringify(role.rules)).not.toMatch(/secret|\*/);
-    expect(role.rules).toEqual(AIOPS_API_READ_RULES);
+    expect(role.rules).toEqual(AIOPS_API_READ_RULES.map(({ reason: _reason, ...rule }) => rule));
+    // Each rule's reason, index-aligned, next to it (docs/reasons-in-output.md).
+    expect(JSON.parse(role.metadata.annotations!['reasons.secure-agents.io/rules'])).toEqual(AIOPS_API_READ_RULES.map((r) => r.reason));
     const binding = find(inCluster, 'ClusterRoleBinding', 'aiops-api-read-only');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'aiops-api', namespace: 'aiops' }]);
     expect(podSpec(find(inCluster, 'Deployment', 'aiops-api')).serviceAccountName).toBe('aiops-api');
@@ -194,7 +196,9 @@ describe('stores in the cluster', () => {
     expect(redis.command.join(' ')).toMatch(/requirepass "%s".*"\$\(cat \/var\/run\/secrets\/aiops\/redis\/password\)"/);
     expect(redis.command.join(' ')).toContain('exec redis-server /tmp/redis.conf');
     const qdrant = podSpec(find(inCluster, 'StatefulSet', 'aiops-qdrant')).containers[0];
-    expect(qdrant.command.join(' ')).toMatch(/api_key: "%s".*\$\(cat \/var\/run\/secrets\/aiops\/qdrant\/password\)/);
+    // The file is named after the Secret's key (api-key), mounted at the store's directory.
+    expect(qdrant.command.join(' ')).toMatch(/api_key: "%s".*\$\(cat \/var\/run\/secrets\/aiops\/qdrant\/api-key\)/);
+    expect(qdrant.volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/var/run/secrets/aiops/qdrant', readOnly: true }));
     const postgres = podSpec(find(inCluster, 'StatefulSet', 'aiops-postgres')).containers[0];
     expect(postgres.env).toContainEqual({ name: 'POSTGRES_PASSWORD_FILE', value: '/var/run/secrets/aiops/postgres/password' });
   });

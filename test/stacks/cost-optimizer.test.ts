@@ -5,6 +5,7 @@ import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors';
 import { CostOptimizerChart } from '../../src/stacks/cost-optimizer';
+import { CloudBindingKind } from '../../src/constructs/optimizer/optimizer-agent';
 import { AwsCostOptimizerStack, AwsIdentityMode } from '../../src/stacks/aws-cost-optimizer';
 import { GcpCostOptimizerStack } from '../../src/stacks/gcp-cost-optimizer';
 import { synthTerraformExamples } from '../../examples/terraform';
@@ -34,7 +35,7 @@ describe('CostOptimizerChart', () => {
   });
 
   it('IRSA annotation names exactly the role the AWS stack creates, trusted for the same KSA', () => {
-    const objects = synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE, redactPatterns: ['ApiKey'], binding: { kind: 'eks-irsa', accountId: '111122223333' } } }); });
+    const objects = synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE, redactPatterns: ['ApiKey'], binding: { kind: CloudBindingKind.EKS_IRSA, accountId: '111122223333' } } }); });
     const sa = objects.find((o) => o.kind === 'ServiceAccount')!;
     const stack = new AwsCostOptimizerStack(Testing.app(), 'a', { ...shared, region: 'eu-west-1', vpcId: 'vpc-0a1b2c3d', nodeRoleName: 'n',
       identityMode: AwsIdentityMode.IRSA, oidcIssuer: 'oidc.eks.eu-west-1.amazonaws.com/id/ABC' });
@@ -48,7 +49,7 @@ describe('CostOptimizerChart', () => {
   });
 
   it('GKE annotation names exactly the Google service account and KSA of the GCP stack', () => {
-    const objects = synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE, binding: { kind: 'gke', projectId: 'acme-prod' } } }); });
+    const objects = synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE, binding: { kind: CloudBindingKind.GKE, projectId: 'acme-prod' } } }); });
     const sa = objects.find((o) => o.kind === 'ServiceAccount')!;
     const stack = new GcpCostOptimizerStack(Testing.app(), 'g', { ...shared, projectId: 'acme-prod', location: 'europe-west1',
       subnetwork: 'europe-west1/nodes', nodeServiceAccountEmail: 'gke-nodes@acme-prod.iam.gserviceaccount.com' });

@@ -131,7 +131,8 @@ describe('SensorChart', () => {
       { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch'] },
     ]);
-    expect(role.rules).toEqual(DIGGER_RULES);
+    expect(role.rules).toEqual(DIGGER_RULES.map(({ reason: _reason, ...rule }) => rule));
+    expect(JSON.parse(role.metadata.annotations!['reasons.secure-agents.io/rules'])).toEqual(DIGGER_RULES.map((r) => r.reason));
     expect(find(objects, 'ClusterRoleBinding', 'sensor-digger').subjects).toEqual([{ kind: 'ServiceAccount', name: 'digger', namespace: 'sensor' }]);
     const roles = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
     expect(roles.map((r) => `${r.kind}/${r.metadata.name}`).sort()).toEqual(['ClusterRole/sensor-digger', 'Role/prometheus-agent']);

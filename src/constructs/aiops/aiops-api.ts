@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AgentWorkload, PolicyRule, WorkloadOptions } from '../agent-workload';
@@ -5,9 +6,8 @@ import { ApiServerEndpoint } from '../endpoints';
 import { standardLabels } from '../labels';
 import { IIngressPeer, NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
 import { PropValidator } from '../validation';
-import { VaultSecretSource } from '../secrets';
-import { AIOPS_SECRETS_DIR, mountSecretFile, SecretKeyRef, secretRef } from './secret-ref';
-import { AiopsStoreKind, IAiopsStore } from './stores';
+import { SecretSource } from '../secrets';
+import { AIOPS_SECRETS_DIR, AiopsStoreKind, checkSecret, IAiopsStore } from './stores';
 
 /** The platform's access roles, enforced by the API gateway and reviewed with the chart. */
 export enum AccessRole {
@@ -30,27 +30,24 @@ export interface AccessRoleBinding {
 
 /** The Kubernetes kinds the API reads: get, list and watch only, never secrets. */
 export const AIOPS_API_READ_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['pods', 'services', 'events', 'nodes', 'namespaces'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['pods', 'services', 'events', 'nodes', 'namespaces'], verbs: ['get', 'list', 'watch'], reason: 'answers questions about pods, services, nodes and namespaces and reads their events' },
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list', 'watch'], reason: 'relates pods to the workloads that own them when investigating' },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch'], reason: 'relates pods to the jobs and cron jobs that started them' },
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'], reason: 'reads events through the events.k8s.io API as newer clients do' },
 ];
 
 export interface AiopsApiProps extends WorkloadOptions {
-  /**
-   * The LLM provider's API key: a Secret mounted as a file, or a file rendered by the Vault Agent
-   * Injector (`SecretSource.vault({...})`).
-   */
-  readonly llmApiKey: SecretKeyRef | VaultSecretSource;
+  /** The LLM provider's API key, delivered as one file (a Secret, an ExternalSecret, or Vault). */
+  readonly llmApiKey: SecretSource;
   /** The stores; the API's password for each is mounted as a file. */
   readonly postgres: IAiopsStore;
   readonly redis: IAiopsStore;
   readonly qdrant: IAiopsStore;
   /**
-   * The Secret with the password the API presents to PostgreSQL (the audit log's application role).
+   * The password the API presents to PostgreSQL (the audit log's application role).
    * @default - the PostgreSQL store's password
    */
-  readonly postgresPassword?: SecretKeyRef;
+  readonly postgresPassword?: SecretSource;
   /** The Kubernetes API server (a NetworkPolicy cannot name it). */
   readonly apiServer: ApiServerEndpoint;
   /**
@@ -94,7 +91,8 @@ export interface AiopsApiProps extends WorkloadOptions {
  */
 export class AiopsApi extends AgentWorkload {
   declare public readonly networkPolicy: WorkloadNetworkPolicy;
-  public readonly configMap: kplus.ConfigMap;
+  /** The ConfigMap (escape hatch: an ApiObject). */
+  public readonly configMap: ApiObject;
   public readonly clusterRole: Construct;
   public readonly prometheusPort: number;
   public readonly prometheusNamespace: string;
@@ -121,8 +119,7 @@ export class AiopsApi extends AgentWorkload {
     this.prometheusPort = v.port('prometheusPort', props.prometheusPort ?? 9090);
     this.prometheusNamespace = v.dnsLabel('prometheusNamespace', props.prometheusNamespace ?? 'monitoring');
     this.accessRoles = checkAccessRoles(v, props.accessRoles ?? []);
-    const llmFromVault = props.llmApiKey instanceof VaultSecretSource ? props.llmApiKey : undefined;
-    const llmKey = llmFromVault ? undefined : secretRef(v, 'llmApiKey', props.llmApiKey as SecretKeyRef, 'api-key');
+    const llmKey = checkSecret(v, 'llmApiKey', props.llmApiKey);
     const stores: Record<AiopsStoreKind, IAiopsStore> = {
       [AiopsStoreKind.POSTGRES]: checkStore(v, 'postgres', props.postgres, AiopsStoreKind.POSTGRES),
       [AiopsStoreKind.REDIS]: checkStore(v, 'redis', props.redis, AiopsStoreKind.REDIS),
@@ -131,18 +128,20 @@ export class AiopsApi extends AgentWorkload {
     this.clusterRole = this.grantClusterRole([...AIOPS_API_READ_RULES], { name: 'aiops-api-read-only' });
 
     const files: Record<string, string> = {
-      llmApiKey: llmFromVault ? this.mountSecretFile('llmApiKey', llmFromVault) : mountSecretFile(this, 'llm', llmKey!, 'api-key'),
+      llmApiKey: this.mountSecretFile('llmApiKey', llmKey, { mountPath: `${AIOPS_SECRETS_DIR}/llm` }),
     };
-    const passwords: Record<AiopsStoreKind, Required<SecretKeyRef>> = {
-      [AiopsStoreKind.POSTGRES]: props.postgresPassword !== undefined ? secretRef(v, 'postgresPassword', props.postgresPassword) : stores.postgres.password,
+    const passwords: Record<AiopsStoreKind, SecretSource> = {
+      [AiopsStoreKind.POSTGRES]: props.postgresPassword !== undefined ? checkSecret(v, 'postgresPassword', props.postgresPassword) : stores.postgres.password,
       [AiopsStoreKind.REDIS]: stores.redis.password,
       [AiopsStoreKind.QDRANT]: stores.qdrant.password,
     };
-    for (const kind of Object.values(AiopsStoreKind)) files[kind] = mountSecretFile(this, kind, passwords[kind]);
+    for (const kind of Object.values(AiopsStoreKind)) {
+      files[kind] = this.mountSecretFile(kind === AiopsStoreKind.POSTGRES && props.postgresPassword !== undefined ? 'postgresPassword' : `${kind}.password`, passwords[kind], { mountPath: `${AIOPS_SECRETS_DIR}/${kind}` });
+    }
     this.secretFiles = files;
 
     const namespace = this.namespace;
-    this.configMap = new kplus.ConfigMap(this, 'config', {
+    const configMap = new kplus.ConfigMap(this, 'config', {
       metadata: { name: `${this.name}-config`, namespace, labels: standardLabels({ name: `${this.name}-config`, instance: this.name, component: 'aiops-api', partOf: 'aiops' }) },
       data: {
         'config.json': `${JSON.stringify({
@@ -155,7 +154,8 @@ export class AiopsApi extends AgentWorkload {
         }, null, 2)}\n`,
       },
     });
-    const configVolume = kplus.Volume.fromConfigMap(this, 'config-volume', this.configMap, { name: 'config', defaultMode: 0o444 });
+    this.configMap = ApiObject.of(configMap);
+    const configVolume = kplus.Volume.fromConfigMap(this, 'config-volume', configMap, { name: 'config', defaultMode: 0o444 });
     this.mainContainer.mount('/etc/aiops', configVolume, { readOnly: true });
 
     const prometheusLabels = props.prometheusLabels ?? { 'app.kubernetes.io/name': 'prometheus' };

@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AgentWorkload, WorkloadKind } from '../agent-workload';
@@ -6,7 +7,8 @@ import { IEgressPeer, Ports, WorkloadNetworkPolicy } from '../network';
 import { standardLabels } from '../labels';
 import { PropValidator } from '../validation';
 import { AuditSql, auditSql, AuditSqlProps } from './audit-sql';
-import { AIOPS_SECRETS_DIR, mountSecretFile, SecretKeyRef, secretRef } from './secret-ref';
+import { SecretSource } from '../secrets';
+import { AIOPS_SECRETS_DIR, checkSecret } from './stores';
 
 /** libpq `sslmode`: how the audit jobs check the database's TLS. */
 export enum PgSslMode {
@@ -49,13 +51,13 @@ export interface AuditLogProps extends AuditSqlProps {
    * @default "postgres"
    */
   readonly adminUser?: string;
-  /** The administrator's password. */
-  readonly adminPassword: SecretKeyRef;
+  /** The administrator's password: one file. */
+  readonly adminPassword: SecretSource;
   /** Passwords that the migration sets for the roles that log in. */
   readonly rolePasswords: {
-    readonly app: SecretKeyRef;
-    readonly archiver: SecretKeyRef;
-    readonly retention: SecretKeyRef;
+    readonly app: SecretSource;
+    readonly archiver: SecretSource;
+    readonly retention: SecretSource;
   };
   /**
    * Image with `psql` (PostgreSQL client 14 or newer).
@@ -90,7 +92,8 @@ export const AUDIT_SECRETS_DIR = AIOPS_SECRETS_DIR;
  */
 export class AuditLog extends Construct {
   public readonly sql: AuditSql;
-  public readonly configMap: kplus.ConfigMap;
+  /** The ConfigMap (escape hatch: an ApiObject). */
+  public readonly configMap: ApiObject;
   public readonly migration: AgentWorkload;
   public readonly retention: AgentWorkload;
   public readonly migrationPolicy: WorkloadNetworkPolicy;
@@ -113,17 +116,21 @@ export class AuditLog extends Construct {
     this.retentionSchedule = props.retentionSchedule ?? '17 3 * * *';
     const partOf = props.partOf ?? 'aiops';
     const image = props.image ?? 'docker.io/library/postgres:17.2-alpine';
-    const admin = secretRef(v, 'adminPassword', props.adminPassword);
+    const admin = checkSecret(v, 'adminPassword', props.adminPassword);
     const rp = props.rolePasswords ?? ({} as AuditLogProps['rolePasswords']);
     const passwords = {
-      app: secretRef(v, 'rolePasswords.app', rp.app),
-      archiver: secretRef(v, 'rolePasswords.archiver', rp.archiver),
-      retention: secretRef(v, 'rolePasswords.retention', rp.retention),
+      app: checkSecret(v, 'rolePasswords.app', rp.app),
+      archiver: checkSecret(v, 'rolePasswords.archiver', rp.archiver),
+      retention: checkSecret(v, 'rolePasswords.retention', rp.retention),
     };
+    // Each password's file, known before the mounts exist, so the scripts can name it.
+    const sources = { admin, ...passwords };
+    const fileOf = Object.fromEntries(Object.entries(sources).map(([r, src]) => [r, src.singleFile(`${AUDIT_SECRETS_DIR}/${r}`)
+      ?? v.fail('secret-not-one-file', r === 'admin' ? 'adminPassword' : `rolePasswords.${r}`, '(a SecretSource)', 'is not exactly one file', 'name the key, e.g. SecretSource.kubernetesSecret({ name: "pg-app", keys: ["password"] })')])) as Record<keyof typeof sources, string>;
 
     const roleLines = (['app', 'archiver', 'retention'] as const).map((r) =>
-      `\\set ${r}_password \`cat ${AUDIT_SECRETS_DIR}/${r}/password\`\nALTER ROLE ${this.sql.roles[r]} PASSWORD :'${r}_password';`);
-    this.configMap = new kplus.ConfigMap(this, 'sql', {
+      `\\set ${r}_password \`cat ${fileOf[r]}\`\nALTER ROLE ${this.sql.roles[r]} PASSWORD :'${r}_password';`);
+    const configMap = new kplus.ConfigMap(this, 'sql', {
       metadata: {
         name: 'aiops-audit-sql',
         namespace: props.namespace,
@@ -154,7 +161,7 @@ export class AuditLog extends Construct {
       name: 'aiops-audit-migration',
       component: 'audit-migration',
       // An unreadable or empty password file stops the Job before psql could set an empty password.
-      command: ['sh', '-c', `for f in ${['admin', 'app', 'archiver', 'retention'].map((d) => `${AUDIT_SECRETS_DIR}/${d}/password`).join(' ')}; do [ -s "$f" ] || { echo "missing or empty password file $f" >&2; exit 1; }; done && ${pgpass(this.adminUser, `${AUDIT_SECRETS_DIR}/admin/password`)} && exec psql -X -v ON_ERROR_STOP=1 -U ${this.adminUser} -f ${AUDIT_SQL_DIR}/migration.sql -f ${AUDIT_SQL_DIR}/role-passwords.psql`],
+      command: ['sh', '-c', `for f in ${(['admin', 'app', 'archiver', 'retention'] as const).map((d) => fileOf[d]).join(' ')}; do [ -s "$f" ] || { echo "missing or empty password file $f" >&2; exit 1; }; done && ${pgpass(this.adminUser, fileOf.admin)} && exec psql -X -v ON_ERROR_STOP=1 -U ${this.adminUser} -f ${AUDIT_SQL_DIR}/migration.sql -f ${AUDIT_SQL_DIR}/role-passwords.psql`],
     });
     this.retention = new AgentWorkload(this, 'retention', {
       ...common,
@@ -162,18 +169,22 @@ export class AuditLog extends Construct {
       name: 'aiops-audit-retention',
       component: 'audit-retention',
       schedule: this.retentionSchedule,
-      command: ['sh', '-c', `${pgpass(this.sql.roles.retention, `${AUDIT_SECRETS_DIR}/retention/password`)} && exec psql -X -v ON_ERROR_STOP=1 -U ${this.sql.roles.retention} -f ${AUDIT_SQL_DIR}/retention.sql`],
+      command: ['sh', '-c', `${pgpass(this.sql.roles.retention, fileOf.retention)} && exec psql -X -v ON_ERROR_STOP=1 -U ${this.sql.roles.retention} -f ${AUDIT_SQL_DIR}/retention.sql`],
     });
 
-    const sqlVolume = kplus.Volume.fromConfigMap(this, 'sql-volume', this.configMap, { name: 'audit-sql', defaultMode: 0o444 });
+    this.configMap = ApiObject.of(configMap);
+    const sqlVolume = kplus.Volume.fromConfigMap(this, 'sql-volume', configMap, { name: 'audit-sql', defaultMode: 0o444 });
     this.migration.mainContainer.mount(AUDIT_SQL_DIR, sqlVolume, { readOnly: true });
     this.retention.mainContainer.mount(AUDIT_SQL_DIR, sqlVolume, { readOnly: true });
-    mountSecretFile(this.migration, 'admin', admin);
-    for (const r of ['app', 'archiver', 'retention'] as const) mountSecretFile(this.migration, r, passwords[r]);
-    mountSecretFile(this.retention, 'retention', passwords.retention);
+    for (const r of ['admin', 'app', 'archiver', 'retention'] as const) {
+      this.migration.mountSecretFile(r === 'admin' ? 'adminPassword' : `rolePasswords.${r}`, sources[r], { mountPath: `${AUDIT_SECRETS_DIR}/${r}` });
+    }
+    this.retention.mountSecretFile('rolePasswords.retention', passwords.retention, { mountPath: `${AUDIT_SECRETS_DIR}/retention` });
 
     const policy = (w: AgentWorkload) => w.networkPolicy!.allowDns().allowEgressTo(db.peer, [Ports.tcp(this.port)]);
     this.migrationPolicy = policy(this.migration);
+    // Escape hatch: ApiObject.of(auditLog) is the migration Job; ApiObject.of(auditLog.retention) the CronJob.
+    this.node.defaultChild = this.migration;
     this.retentionPolicy = policy(this.retention);
   }
 }

@@ -1,5 +1,4 @@
 export * from './aiops-api';
 export * from './audit-log';
 export * from './audit-sql';
-export * from './secret-ref';
 export * from './stores';

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { AgentWorkload, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { IEgressPeer, IIngressPeer, NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
 import { PropValidator } from '../validation';
-import { mountSecretFile, SecretKeyRef, secretRef } from './secret-ref';
+import { SecretSource } from '../secrets';
 
 /** The three stores of the AIOps API. */
 export enum AiopsStoreKind {
@@ -25,8 +25,8 @@ export interface IAiopsStore {
   /** Host name the API connects to. */
   readonly host: string;
   readonly port: number;
-  /** The Secret holding the password (or API key) the API presents. */
-  readonly password: Required<SecretKeyRef>;
+  /** The password (or API key) the API presents, from outside the manifests. */
+  readonly password: SecretSource;
   /** Where the store is, for the API's egress rule. */
   readonly peer: IEgressPeer;
   /** Allows `peer` to connect to an in-cluster store; a no-op for an external one. */
@@ -36,8 +36,8 @@ export interface IAiopsStore {
 /** Props of a store that the chart runs as a StatefulSet. */
 export interface InClusterStoreProps extends Omit<WorkloadOptions, 'image'> {
   readonly kind: AiopsStoreKind;
-  /** The Secret with the store's password (PostgreSQL superuser, Redis AUTH, Qdrant API key). */
-  readonly password: SecretKeyRef;
+  /** The store's password (PostgreSQL superuser, Redis AUTH, Qdrant API key): one file. */
+  readonly password: SecretSource;
   /** @default - STORE_DEFAULTS[kind].image */
   readonly image?: string;
   /** @default "10Gi" */
@@ -56,7 +56,7 @@ export class InClusterStore extends Construct implements IAiopsStore {
   public readonly kind: AiopsStoreKind;
   public readonly host: string;
   public readonly port: number;
-  public readonly password: Required<SecretKeyRef>;
+  public readonly password: SecretSource;
   public readonly peer: IEgressPeer;
   public readonly workload: AgentWorkload;
   public readonly networkPolicy: WorkloadNetworkPolicy;
@@ -68,10 +68,12 @@ export class InClusterStore extends Construct implements IAiopsStore {
     this.kind = v.oneOf('invalid-store-kind', 'kind', props?.kind, AiopsStoreKind, 'a store kind');
     const defaults = STORE_DEFAULTS[this.kind];
     this.port = defaults.port;
-    this.password = secretRef(v, 'password', props.password);
+    this.password = checkSecret(v, 'password', props.password);
     this.storageSize = v.memory('storageSize', props.storageSize ?? '10Gi');
     const name = props.name ?? `aiops-${this.kind}`;
-    const secretFile = `/var/run/secrets/aiops/${this.kind}/password`;
+    const secretDir = `${AIOPS_SECRETS_DIR}/${this.kind}`;
+    const secretFile = this.password.singleFile(secretDir)
+      ?? v.fail('secret-not-one-file', 'password', '(a SecretSource)', 'is not exactly one file', 'name the key, e.g. SecretSource.kubernetesSecret({ name: "aiops-redis", keys: ["password"] })');
     this.workload = new AgentWorkload(this, 'workload', {
       ...props,
       kind: WorkloadKind.STATEFUL_SET,
@@ -83,7 +85,7 @@ export class InClusterStore extends Construct implements IAiopsStore {
       resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' },
       ...storeCommand(this.kind, secretFile, defaults.dataPath),
     });
-    mountSecretFile(this.workload, this.kind, this.password);
+    this.workload.mountSecretFile('password', this.password, { mountPath: secretDir });
     this.host = `${name}.${this.workload.namespace ?? 'default'}.svc`;
     this.peer = NetworkPeer.workload(this.workload);
 
@@ -106,6 +108,7 @@ export class InClusterStore extends Construct implements IAiopsStore {
       sts.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'run', mountPath: '/var/run/postgresql' }));
     }
     this.networkPolicy = this.workload.networkPolicy!;
+    this.node.defaultChild = this.workload;
   }
 
   public allowFrom(peer: IIngressPeer): void {
@@ -143,8 +146,8 @@ export interface ExternalStoreProps {
   readonly port?: number;
   /** Address blocks of the endpoint, for the API's egress rule (a NetworkPolicy matches addresses, not names). */
   readonly cidrs: string[];
-  /** The Secret with the password or API key the API presents. */
-  readonly password: SecretKeyRef;
+  /** The password or API key the API presents: one file. */
+  readonly password: SecretSource;
 }
 
 /** A store given as an external endpoint: the API gets an egress rule to its addresses and port. */
@@ -152,7 +155,7 @@ export class ExternalStore extends Construct implements IAiopsStore {
   public readonly kind: AiopsStoreKind;
   public readonly host: string;
   public readonly port: number;
-  public readonly password: Required<SecretKeyRef>;
+  public readonly password: SecretSource;
   public readonly peer: IEgressPeer;
 
   constructor(scope: Construct, id: string, props: ExternalStoreProps) {
@@ -161,7 +164,7 @@ export class ExternalStore extends Construct implements IAiopsStore {
     this.kind = v.oneOf('invalid-store-kind', 'kind', props?.kind, AiopsStoreKind, 'a store kind');
     this.host = v.dnsSubdomain('host', props.host);
     this.port = v.port('port', props.port ?? STORE_DEFAULTS[this.kind].port);
-    this.password = secretRef(v, 'password', props.password);
+    this.password = checkSecret(v, 'password', props.password);
     this.peer = NetworkPeer.cidrs(props.cidrs);
     // Checked now rather than when the API's policy renders the peer, so the error names this store.
     if (!Array.isArray(props.cidrs) || props.cidrs.length === 0) {
@@ -175,3 +178,17 @@ export class ExternalStore extends Construct implements IAiopsStore {
   }
 }
 
+
+/** Where the AIOps workloads mount their credentials: `<dir>/<store or role>/<key>` (Vault: /vault/secrets/<name>). */
+export const AIOPS_SECRETS_DIR = '/var/run/secrets/aiops';
+
+/** A SecretSource, or a ValidationError that does not echo a literal. */
+export function checkSecret(v: PropValidator, prop: string, source: SecretSource | undefined): SecretSource {
+  if (!(source instanceof SecretSource)) {
+    const literal = typeof source === 'string';
+    v.fail(literal ? 'secret-as-literal' : 'missing-secret', prop, literal ? '(a literal string, not shown)' : source,
+      literal ? 'is a literal value; secrets must come from outside the manifests, as a file' : 'is not a SecretSource',
+      'give SecretSource.kubernetesSecret({ name: "aiops-postgres", keys: ["password"] }), SecretSource.externalSecret({...}) or SecretSource.vault({...})');
+  }
+  return source;
+}

@@ -1,5 +1,5 @@
-import * as kplus from 'cdk8s-plus-28';
 import { PropValidator } from '../validation';
+import { Protocol } from '../workload-settings';
 import { checkCidr, cidrContains, PRIVATE_RANGES } from './cidr';
 
 /**
@@ -25,9 +25,9 @@ export interface PolicyPort {
   readonly port: number;
   /**
    * Transport protocol.
-   * @default kplus.Protocol.TCP
+   * @default Protocol.TCP
    */
-  readonly protocol?: kplus.Protocol;
+  readonly protocol?: Protocol;
   /**
    * Last port of a range starting at `port`.
    * @default - the single port `port`
@@ -38,10 +38,10 @@ export interface PolicyPort {
 /** Shorthands for `PolicyPort`s. */
 export const Ports = {
   tcp(port: number, endPort?: number): PolicyPort {
-    return { port, protocol: kplus.Protocol.TCP, ...(endPort !== undefined ? { endPort } : {}) };
+    return { port, protocol: Protocol.TCP, ...(endPort !== undefined ? { endPort } : {}) };
   },
   udp(port: number, endPort?: number): PolicyPort {
-    return { port, protocol: kplus.Protocol.UDP, ...(endPort !== undefined ? { endPort } : {}) };
+    return { port, protocol: Protocol.UDP, ...(endPort !== undefined ? { endPort } : {}) };
   },
 };
 

@@ -1,7 +1,10 @@
 import { ApiObject, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PropValidator } from '../validation';
+import { Protocol } from '../workload-settings';
+
+/** Annotation prefix of the reasons written next to a privilege (docs/reasons-in-output.md). */
+const REASONS = 'reasons.secure-agents.io/';
 import { IEgressPeer, IIngressPeer, IPolicyTarget, KubeDnsOptions, NetworkPeer, PeerContext, PolicyPort, RenderedPeer } from './peers';
 
 export interface WorkloadNetworkPolicyProps {
@@ -66,6 +69,9 @@ export class WorkloadNetworkPolicy extends Construct {
   private readonly egressRules: Array<Record<string, unknown>> = [];
   private readonly ingressRules: Array<Record<string, unknown>> = [];
   private readonly ciliumRules: Array<Record<string, unknown>> = [];
+  private readonly egressReasons: string[] = [];
+  private readonly ingressReasons: string[] = [];
+  private readonly ciliumReasons: string[] = [];
   private ciliumObject?: ApiObject;
 
   constructor(scope: Construct, id: string, props: WorkloadNetworkPolicyProps) {
@@ -97,7 +103,16 @@ export class WorkloadNetworkPolicy extends Construct {
     this.networkPolicy = new ApiObject(this, 'network-policy', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: this.name, namespace: this.namespace, labels: { ...target.labels } },
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        labels: { ...target.labels },
+        // Why each rule exists, index-aligned with the rules (docs/reasons-in-output.md).
+        annotations: {
+          [`${REASONS}egress`]: Lazy.any({ produce: () => JSON.stringify(this.egressReasons) }),
+          [`${REASONS}ingress`]: Lazy.any({ produce: () => JSON.stringify(this.ingressReasons) }),
+        },
+      },
       spec: {
         podSelector: { matchLabels: { ...target.selector } },
         // Both types listed: what is not allowed below is denied, in both directions.
@@ -106,6 +121,7 @@ export class WorkloadNetworkPolicy extends Construct {
         egress: Lazy.any({ produce: () => [...this.egressRules] }),
       },
     });
+    this.node.defaultChild = this.networkPolicy;
   }
 
   /** The CiliumNetworkPolicy, once a host-name peer has been allowed. */
@@ -123,7 +139,7 @@ export class WorkloadNetworkPolicy extends Construct {
    * @param ports the destination ports; default: the ports the peer implies (DNS 53, the API
    * server's or proxy's port). Required for other peers: a rule without ports allows every port.
    */
-  public allowEgressTo(peer: IEgressPeer, ports?: PolicyPort[]): this {
+  public allowEgressTo(peer: IEgressPeer, ports?: PolicyPort[], reason?: string): this {
     const ctx = this.context(`egress[${this.egress.length}]`);
     if (!peer || typeof peer.renderEgress !== 'function') {
       this.validator.fail('invalid-peer', `${ctx.prop}.peer`, peer, 'is not an egress peer', 'use a NetworkPeer factory, e.g. NetworkPeer.kubeDns()');
@@ -131,23 +147,23 @@ export class WorkloadNetworkPolicy extends Construct {
     const rendered = peer.renderEgress(ctx);
     const resolved = this.ports(ctx, rendered, ports);
     if (rendered.cilium) {
-      this.addCiliumRule(ctx, rendered, resolved);
+      this.addCiliumRule(ctx, rendered, resolved, this.reasonOf(ctx, rendered, reason));
     } else {
-      this.addRule(this.egressRules, { to: rendered.peers, ports: resolved.map(toNetworkPolicyPort) });
+      this.addRule(this.egressRules, this.egressReasons, { to: rendered.peers, ports: resolved.map(toNetworkPolicyPort) }, this.reasonOf(ctx, rendered, reason));
     }
     this.egress.push({ description: rendered.description, ports: resolved.map(describePort) });
     return this;
   }
 
   /** Allows `peer` to open connections to the pods' `ports`. */
-  public allowIngressFrom(peer: IIngressPeer, ports: PolicyPort[]): this {
+  public allowIngressFrom(peer: IIngressPeer, ports: PolicyPort[], reason?: string): this {
     const ctx = this.context(`ingress[${this.ingress.length}]`);
     if (!peer || typeof peer.renderIngress !== 'function') {
       this.validator.fail('invalid-peer', `${ctx.prop}.peer`, peer, 'is not an ingress peer', 'use NetworkPeer.workload(), NetworkPeer.pods() or NetworkPeer.cidrs()');
     }
     const rendered = peer.renderIngress(ctx);
     const resolved = this.ports(ctx, { ...rendered, defaultPorts: undefined }, ports);
-    this.addRule(this.ingressRules, { from: rendered.peers, ports: resolved.map(toNetworkPolicyPort) });
+    this.addRule(this.ingressRules, this.ingressReasons, { from: rendered.peers, ports: resolved.map(toNetworkPolicyPort) }, this.reasonOf(ctx, rendered, reason));
     this.ingress.push({ description: rendered.description, ports: resolved.map(describePort) });
     return this;
   }
@@ -156,9 +172,21 @@ export class WorkloadNetworkPolicy extends Construct {
     return { validator: this.validator, prop, namespace: this.namespace };
   }
 
-  private addRule(rules: Array<Record<string, unknown>>, rule: Record<string, unknown>): void {
+  /** Adds a rule once; the reason of a rule given twice is added to the first one's. */
+  private addRule(rules: Array<Record<string, unknown>>, reasons: string[], rule: Record<string, unknown>, reason: string): void {
     const text = JSON.stringify(rule);
-    if (!rules.some((r) => JSON.stringify(r) === text)) rules.push(rule);
+    const at = rules.findIndex((r) => JSON.stringify(r) === text);
+    if (at < 0) {
+      rules.push(rule);
+      reasons.push(reason);
+    } else if (!reasons[at].split('; ').includes(reason)) {
+      reasons[at] = `${reasons[at]}; ${reason}`;
+    }
+  }
+
+  /** The reason given, or the peer's description (what it allows, at least). */
+  private reasonOf(ctx: PeerContext, rendered: RenderedPeer, reason: string | undefined): string {
+    return reason === undefined ? rendered.description : this.validator.reason(`${ctx.prop}.reason`, reason);
   }
 
   private ports(ctx: PeerContext, rendered: RenderedPeer, given: PolicyPort[] | undefined): PolicyPort[] {
@@ -167,11 +195,11 @@ export class WorkloadNetworkPolicy extends Construct {
     if (!Array.isArray(ports) || ports.length === 0) {
       v.fail('missing-ports', `${ctx.prop}.ports`, given, `are required for ${rendered.description}: a rule without ports allows every port`, 'list the ports, e.g. [Ports.tcp(443)]');
     }
-    const protocols = Object.values(kplus.Protocol) as string[];
+    const protocols = Object.values(Protocol) as string[];
     return ports.map((p, i) => {
       const prop = `${ctx.prop}.ports[${i}]`;
       const port = v.port(`${prop}.port`, p?.port);
-      const protocol = p.protocol ?? kplus.Protocol.TCP;
+      const protocol = p.protocol ?? Protocol.TCP;
       if (!protocols.includes(protocol)) {
         v.fail('invalid-protocol', `${prop}.protocol`, protocol, 'is not a protocol a NetworkPolicy takes', `use one of ${protocols.join(', ')}`);
       }
@@ -182,15 +210,15 @@ export class WorkloadNetworkPolicy extends Construct {
     });
   }
 
-  private addCiliumRule(ctx: PeerContext, rendered: RenderedPeer, ports: PolicyPort[]): void {
+  private addCiliumRule(ctx: PeerContext, rendered: RenderedPeer, ports: PolicyPort[], reason: string): void {
     if (!this.cilium) {
       this.validator.fail('fqdn-needs-cilium', `${ctx.prop}.peer`, rendered.description, 'names hosts, which a Kubernetes NetworkPolicy cannot express', 'set cilium: true on a cluster running Cilium, or reach the hosts through NetworkPeer.httpsProxy() (see NetworkPeer for which is weaker)');
     }
     if (!this.ciliumObject) this.ciliumObject = this.createCiliumPolicy();
-    this.addRule(this.ciliumRules, {
+    this.addRule(this.ciliumRules, this.ciliumReasons, {
       ...rendered.cilium,
       toPorts: [{ ports: ports.map((p) => ({ port: String(p.port), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol })) }],
-    });
+    }, reason);
   }
 
   private createCiliumPolicy(): ApiObject {
@@ -206,7 +234,14 @@ export class WorkloadNetworkPolicy extends Construct {
     return new ApiObject(this, 'cilium-network-policy', {
       apiVersion: 'cilium.io/v2',
       kind: 'CiliumNetworkPolicy',
-      metadata: { name: this.name, namespace: this.namespace, labels: { ...this.target.labels } },
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        labels: { ...this.target.labels },
+        annotations: {
+          [`${REASONS}egress`]: Lazy.any({ produce: () => JSON.stringify(['DNS lookups pass Cilium\'s DNS proxy, which toFQDNs learns addresses from', ...this.ciliumReasons]) }),
+        },
+      },
       spec: {
         description: `Host-name egress of ${this.target.name}; the NetworkPolicy of the same name holds its other rules.`,
         endpointSelector: { matchLabels: { ...this.target.selector } },

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
+import { validatorFor, clusterScopedName } from '../private/names';
 import { AgentWorkload, CapabilityGrant, HostMount, PolicyRule, Reason, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint } from '../endpoints';
 import { WorkloadNetworkPolicy } from '../network';
 import { PropValidator } from '../validation';
-import { OBSERVABILITY, clusterScopedName, validatorFor } from './common';
+import { OBSERVABILITY } from './common';
 
 /** How the agent gets the kernel access its eBPF programs need. */
 export enum AgentTier {
@@ -46,8 +47,8 @@ const TIER_MOUNTS: Record<AgentTier, Array<keyof typeof AGENT_HOST_MOUNTS>> = {
 
 /** The agent's ClusterRole, exactly. */
 export const AGENT_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['services', 'nodes', 'nodes/metrics'], verbs: ['get', 'watch', 'list'] },
-  { nonResourceURLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['services', 'nodes', 'nodes/metrics'], verbs: ['get', 'watch', 'list'], reason: 'maps traced connections to services and reads node metrics from the kubelet' },
+  { nonResourceURLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'], reason: 'scrapes container resource metrics (cAdvisor) from the kubelet' },
 ];
 
 export interface ObservabilityAgentProps extends WorkloadOptions {

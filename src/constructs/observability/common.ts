@@ -1,18 +1,2 @@
-import { Construct } from 'constructs';
-import { PropValidator } from '../validation';
-
 /** `app.kubernetes.io/part-of` of every object of the observability family. */
 export const OBSERVABILITY = 'observability';
-
-/** A validator for a construct that is not created yet (props are checked before `super()`). */
-export function validatorFor(owner: string, scope: Construct, id: string): PropValidator {
-  return new PropValidator(owner, scope.node.path ? `${scope.node.path}/${id}` : id);
-}
-
-/**
- * Name of a workload's cluster-scoped objects (ClusterRole, ClusterRoleBinding): prefixed with its
- * namespace, so that two installations, or another product's `agent`, do not collide.
- */
-export function clusterScopedName(workload: { name: string; namespace?: string }): string {
-  return `${workload.namespace ?? 'default'}-${workload.name}`;
-}

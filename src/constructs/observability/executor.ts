@@ -1,11 +1,12 @@
 import { Construct } from 'constructs';
+import { validatorFor, clusterScopedName } from '../private/names';
 import { AgentWorkload, PolicyRule, Reason, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint } from '../endpoints';
 import { ClusterScopedObject } from '../labels';
 import { WorkloadNetworkPolicy } from '../network';
 import { EXEMPTION_PREFIX } from '../../policy/rule-ids';
 import { PropValidator } from '../validation';
-import { OBSERVABILITY, clusterScopedName, validatorFor } from './common';
+import { OBSERVABILITY } from './common';
 
 /** Rule id of the checker's finding for a binding to cluster-admin (as issue #3's branch names it); the explicit prop exempts it. */
 export const CLUSTER_ADMIN_BINDING_RULE = 'rbac-bind-cluster-admin';
@@ -63,6 +64,14 @@ export const REMEDIATIONS: Readonly<Record<RemediationAction, ActionSpec>> = {
     verbs: ['get', 'patch'],
     clusterScoped: true,
   },
+};
+
+/** What each remediation does, written next to the rules it grants. */
+export const REMEDIATION_REASONS: Readonly<Record<RemediationAction, string>> = {
+  [RemediationAction.SCALE]: 'remediation "scale": changes the replicas of deployments and statefulsets',
+  [RemediationAction.RESTART]: 'remediation "restart": patches the pod template, as kubectl rollout restart does',
+  [RemediationAction.DELETE_PODS]: 'remediation "delete-pods": deletes pods so that their controller replaces them',
+  [RemediationAction.CORDON]: 'remediation "cordon": cordons and uncordons nodes (spec.unschedulable)',
 };
 
 /** One named remediation permission. */
@@ -125,8 +134,18 @@ export class ObservabilityExecutor extends AgentWorkload {
         for (const ns of p.namespaces) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), ...rules]);
       }
     }
-    if (clusterRules.length > 0) this.grantClusterRole(clusterRules, { name: clusterScopedName(this) });
-    for (const ns of [...byNamespace.keys()].sort()) this.grantRole(ns, byNamespace.get(ns)!, { name: clusterScopedName(this) });
+    // restart patches workloads, which the checker counts as running pods (rbac-create-pods): say why.
+    const restartReason = 'restart patches the pod template of the listed workloads (kubectl rollout restart); RBAC cannot narrow patch to one field, so limit restart to namespaces where that is acceptable';
+    const restartResources = new Set(Object.values(REMEDIATIONS[RemediationAction.RESTART].resources).map((x) => x.rbacResource));
+    const grantsRestart = (rules: PolicyRule[]) => rules.some((r) => r.verbs.includes('patch') && (r.resources ?? []).some((x) => restartResources.has(x)));
+    if (clusterRules.length > 0) {
+      const role = this.grantClusterRole(clusterRules, { name: clusterScopedName(this) });
+      if (grantsRestart(clusterRules)) role.metadata.addAnnotation(`${EXEMPTION_PREFIX}rbac-create-pods`, restartReason);
+    }
+    for (const ns of [...byNamespace.keys()].sort()) {
+      const role = this.grantRole(ns, byNamespace.get(ns)!, { name: clusterScopedName(this) });
+      if (grantsRestart(byNamespace.get(ns)!)) role.metadata.addAnnotation(`${EXEMPTION_PREFIX}rbac-create-pods`, restartReason);
+    }
     if (clusterAdminReason !== undefined) {
       const name = `${clusterScopedName(this)}-cluster-admin`;
       new ClusterScopedObject(this, 'cluster-admin-binding', {
@@ -136,7 +155,7 @@ export class ObservabilityExecutor extends AgentWorkload {
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
         subjects: [this.subject()],
       });
-      this.enableApiAccess();
+      this.enableApiAccess(`bound to cluster-admin: ${clusterAdminReason}`);
     }
     // Role grants mount the token; an executor granted nothing has no use for one.
     this.allowDns().allowApiServer(props.apiServer);
@@ -179,5 +198,5 @@ function rulesOf(p: { action: RemediationAction; resources: string[] }): PolicyR
     const { group, rbacResource } = spec.resources[r];
     byGroup.set(group, [...(byGroup.get(group) ?? []), rbacResource]);
   }
-  return [...byGroup.entries()].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: [...spec.verbs] }));
+  return [...byGroup.entries()].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: [...spec.verbs], reason: REMEDIATION_REASONS[p.action] }));
 }

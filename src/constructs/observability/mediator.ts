@@ -1,17 +1,18 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { validatorFor, clusterScopedName } from '../private/names';
 import { AgentWorkload, PolicyRule, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint, VendorEndpoint } from '../endpoints';
 import { WorkloadNetworkPolicy } from '../network';
 import { SecretSource } from '../secrets';
-import { OBSERVABILITY, clusterScopedName, validatorFor } from './common';
+import { OBSERVABILITY } from './common';
 
 /** The mediator's ClusterRole, exactly: read-only, each resource under its own API group. */
 export const MEDIATOR_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['pods', 'nodes', 'services', 'events', 'replicationcontrollers'], verbs: ['get', 'watch', 'list'] },
-  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: ['get', 'watch', 'list'] },
-  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'watch', 'list'] },
-  { apiGroups: ['app.k8s.io'], resources: ['applications'], verbs: ['get', 'watch', 'list'] },
+  { apiGroups: [''], resources: ['pods', 'nodes', 'services', 'events', 'replicationcontrollers'], verbs: ['get', 'watch', 'list'], reason: 'sends the cluster topology (pods, nodes, services) and its events to the backend' },
+  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: ['get', 'watch', 'list'], reason: 'groups pods by the workloads that own them in the topology it sends' },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'watch', 'list'], reason: 'groups pods by the jobs and cron jobs that own them' },
+  { apiGroups: ['app.k8s.io'], resources: ['applications'], verbs: ['get', 'watch', 'list'], reason: 'groups workloads by Application objects where the cluster has them' },
 ];
 
 /** The port the mediator receives agents' data on. */

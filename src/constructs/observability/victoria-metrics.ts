@@ -1,8 +1,9 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
+import { validatorFor } from '../private/names';
 import { AgentWorkload, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { WorkloadNetworkPolicy } from '../network';
-import { OBSERVABILITY, validatorFor } from './common';
+import { OBSERVABILITY } from './common';
 
 /** The port VictoriaMetrics serves its HTTP API (writes and queries) on. */
 export const VICTORIA_METRICS_PORT = 8428;

@@ -10,22 +10,31 @@ import { CostOptimizerIdentityProps, CostOptimizerNames, resolveCostOptimizerNam
 
 /** The read-only view the optimiser needs. No secrets, no configmaps, no write verb. */
 export const OPTIMIZER_READ_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['events', 'namespaces', 'nodes', 'persistentvolumeclaims', 'persistentvolumes', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['events', 'namespaces', 'nodes', 'persistentvolumeclaims', 'persistentvolumes', 'pods', 'services'], verbs: ['get', 'list', 'watch'], reason: 'sizes nodes and pods, and reads volumes, services and events to recommend changes' },
+  { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: ['get', 'list', 'watch'], reason: 'accounts pods to the workloads that own them' },
+  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['get', 'list', 'watch'], reason: 'accounts pods to the jobs that own them' },
+  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list', 'watch'], reason: 'prices persistent volumes by their storage class' },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch'], reason: 'takes autoscaling targets into account before recommending sizes' },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch'], reason: 'respects disruption budgets when it plans node changes' },
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'], reason: 'reads events through the events.k8s.io API as newer clients do' },
 ];
 
 /** Env-var name patterns (case-insensitive substrings) whose values the agent redacts before upload. */
 export const DEFAULT_REDACT_PATTERNS: readonly string[] = ['password', 'passwd', 'pwd', 'secret', 'token', 'key', 'credential'];
 
+/** How the agent's ServiceAccount gets its cloud identity. */
+export enum CloudBindingKind {
+  /** EKS Pod Identity: an association made by the AWS stack; no annotation. */
+  EKS_POD_IDENTITY = 'eks-pod-identity',
+  /** IAM roles for service accounts: the role ARN as an annotation. */
+  EKS_IRSA = 'eks-irsa',
+  /** GKE Workload Identity: the Google service account as an annotation. */
+  GKE = 'gke',
+}
+
 /** Where the agent's ServiceAccount gets its cloud identity from. */
 export interface CloudBinding {
-  /** `eks-irsa` annotates the role ARN; `eks-pod-identity` needs no annotation; `gke` annotates the Google service account. */
-  readonly kind: 'eks-irsa' | 'eks-pod-identity' | 'gke';
+  readonly kind: CloudBindingKind;
   /** AWS account id (eks-irsa). */
   readonly accountId?: string;
   /**
@@ -79,7 +88,7 @@ export class OptimizerAgent extends AgentWorkload {
   constructor(scope: Construct, id: string, props: OptimizerAgentProps) {
     const v = new PropValidator('OptimizerAgent', scope.node.path ? `${scope.node.path}/${id}` : id);
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'give { clusterName, image, apiServer }');
-    const names = resolveCostOptimizerNames(v, props, props.binding?.kind === 'gke' ? 'gcp' : props.binding ? 'aws' : 'any');
+    const names = resolveCostOptimizerNames(v, props, props.binding?.kind === CloudBindingKind.GKE ? 'gcp' : props.binding ? 'aws' : 'any');
     const extra = (props.redactPatterns ?? []).map((p, i) => {
       if (typeof p !== 'string' || !/^[A-Za-z0-9_]{2,64}$/.test(p)) {
         v.fail('invalid-redact-pattern', `redactPatterns[${i}]`, p, 'is not an env-var name fragment (2 to 64 letters, digits or "_")', 'use e.g. "apikey"');
@@ -109,8 +118,8 @@ export class OptimizerAgent extends AgentWorkload {
   }
 }
 function annotationsFor(v: PropValidator, n: CostOptimizerNames, b: CloudBinding | undefined): Record<string, string> {
-  if (!b || b.kind === 'eks-pod-identity') return {};
-  if (b.kind === 'eks-irsa') {
+  if (!b || b.kind === CloudBindingKind.EKS_POD_IDENTITY) return {};
+  if (b.kind === CloudBindingKind.EKS_IRSA) {
     if (typeof b.accountId !== 'string' || !/^\d{12}$/.test(b.accountId)) {
       v.fail('invalid-account-id', 'binding.accountId', b.accountId, 'is not a 12-digit AWS account id', 'use e.g. "123456789012"');
     }
@@ -120,7 +129,7 @@ function annotationsFor(v: PropValidator, n: CostOptimizerNames, b: CloudBinding
     }
     return { 'eks.amazonaws.com/role-arn': `arn:${partition}:iam::${b.accountId}:role/${n.awsRoleName}` };
   }
-  if (b.kind === 'gke') {
+  if (b.kind === CloudBindingKind.GKE) {
     if (typeof b.projectId !== 'string' || !/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(b.projectId)) {
       v.fail('invalid-project-id', 'binding.projectId', b.projectId, 'is not a GCP project id', 'use e.g. "acme-prod"');
     }

@@ -20,6 +20,7 @@ export interface SecretMount {
 /** Options for `mountInto`. */
 export interface SecretMountOptions {
   /**
+   * @internal
    * Container that reads the secret (Secret volumes only: the Vault injector mounts /vault/secrets into every container).
    * @default - the workload's main container
    */
@@ -60,6 +61,14 @@ export interface ExternalSecretData {
   readonly property?: string;
 }
 
+/** The kind of External Secrets Operator store an ExternalSecret reads from. */
+export enum SecretStoreKind {
+  /** A SecretStore in the workload's namespace. */
+  SECRET_STORE = 'SecretStore',
+  /** A cluster-wide ClusterSecretStore. */
+  CLUSTER_SECRET_STORE = 'ClusterSecretStore',
+}
+
 /** An External Secrets Operator `ExternalSecret` (external-secrets.io/v1) that produces a Secret. */
 export interface ExternalSecretProps {
   /** Name of the ExternalSecret and of the Secret it creates (DNS-1123 subdomain). */
@@ -68,9 +77,9 @@ export interface ExternalSecretProps {
   readonly storeName: string;
   /**
    * Kind of the store.
-   * @default "SecretStore"
+   * @default SecretStoreKind.SECRET_STORE
    */
-  readonly storeKind?: 'SecretStore' | 'ClusterSecretStore';
+  readonly storeKind?: SecretStoreKind;
   /**
    * How often the operator re-reads the store (Go duration such as "1h" or "15m").
    * @default "1h"
@@ -220,6 +229,13 @@ export abstract class SecretSource {
 
   /** Delivers the secret to the workload and says where it is. */
   public abstract mountInto(workload: AgentWorkload, options?: SecretMountOptions): SecretMount;
+
+  /**
+   * The path of the one file this secret becomes when mounted with `mountPath` (ignored by Vault, which
+   * renders /vault/secrets/<name>), or undefined when it is not exactly one file. Lets a construct write
+   * the path into a command before the mount exists.
+   */
+  public abstract singleFile(mountPath?: string): string | undefined;
 }
 
 function validMode(v: PropValidator, mode: number | undefined): number {
@@ -248,6 +264,10 @@ export class KubernetesSecretSource extends SecretSource {
       this.keys = [...props.keys];
     }
     this.defaultMode = validMode(v, props.defaultMode);
+  }
+
+  public singleFile(mountPath?: string): string | undefined {
+    return this.keys?.length === 1 ? `${mountPath ?? `/etc/secrets/${this.secretName}`}/${this.keys[0]}` : undefined;
   }
 
   public mountInto(workload: AgentWorkload, options: SecretMountOptions = {}): SecretMount {
@@ -284,7 +304,7 @@ export class KubernetesSecretSource extends SecretSource {
 export class ExternalSecretSource extends SecretSource {
   public readonly name: string;
   public readonly storeName: string;
-  public readonly storeKind: 'SecretStore' | 'ClusterSecretStore';
+  public readonly storeKind: SecretStoreKind;
   public readonly refreshInterval: string;
   public readonly data: readonly ExternalSecretData[];
   private readonly secret: KubernetesSecretSource;
@@ -295,10 +315,7 @@ export class ExternalSecretSource extends SecretSource {
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
     this.name = v.dnsSubdomain('name', props?.name);
     this.storeName = v.dnsSubdomain('storeName', props.storeName);
-    this.storeKind = props.storeKind ?? 'SecretStore';
-    if (this.storeKind !== 'SecretStore' && this.storeKind !== 'ClusterSecretStore') {
-      v.fail('invalid-store-kind', 'storeKind', props.storeKind, 'is not SecretStore or ClusterSecretStore', 'use "SecretStore" or "ClusterSecretStore"');
-    }
+    this.storeKind = v.oneOf('invalid-store-kind', 'storeKind', props.storeKind ?? SecretStoreKind.SECRET_STORE, SecretStoreKind, 'an External Secrets store kind');
     this.refreshInterval = props.refreshInterval ?? '1h';
     if (typeof this.refreshInterval !== 'string' || !DURATION.test(this.refreshInterval)) {
       v.fail('invalid-duration', 'refreshInterval', props.refreshInterval, 'is not a Go duration', 'use e.g. "1h" or "15m"');
@@ -314,6 +331,10 @@ export class ExternalSecretSource extends SecretSource {
       return { secretKey: d.secretKey, remoteKey: d.remoteKey, ...(d.property !== undefined ? { property: d.property } : {}) };
     });
     this.secret = new KubernetesSecretSource({ name: this.name, keys: this.data.map((d) => d.secretKey), defaultMode: props.defaultMode }, 'SecretSource.externalSecret');
+  }
+
+  public singleFile(mountPath?: string): string | undefined {
+    return this.secret.singleFile(mountPath);
   }
 
   public mountInto(workload: AgentWorkload, options: SecretMountOptions = {}): SecretMount {
@@ -453,6 +474,10 @@ export class VaultSecretSource extends SecretSource {
     }
     // "$0" and "$@" are the program and its arguments, as separate argv entries: nothing is re-parsed.
     return ['/bin/sh', '-c', `. ${this.filePath} && exec "$0" "$@"`, ...program];
+  }
+
+  public singleFile(): string {
+    return this.filePath;
   }
 
   /** Puts the injector annotations on the workload's pod template; the file appears at /vault/secrets/<name>. */

@@ -1,13 +1,13 @@
 import { ApiObject, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { validatorFor } from '../private/names';
 import { WorkloadOptions } from '../agent-workload';
 import { NetworkPeer, Ports } from '../network';
 import { SecretSource } from '../secrets';
 import { METRICS_PORT } from './common';
 import { DataSource, ResolvedDataSource } from './data-sources';
 import { SensorWorkload } from './sensor-workload';
-import { validatorFor } from '../observability/common';
 
 const CONFIG_DIR = '/etc/crawler';
 /** Where the crawler's connection config is, in its container (also in CRAWLER_CONFIG). */

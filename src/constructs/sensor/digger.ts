@@ -1,10 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { clusterScopedName } from '../private/names';
 import { PolicyRule, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint, VendorEndpoint } from '../endpoints';
 import { SecretSource } from '../secrets';
-import { clusterScopedName } from '../observability/common';
+
 import { DIGGER_PORT, METRICS_PORT } from './common';
 import { SensorWorkload } from './sensor-workload';
 
@@ -12,10 +13,10 @@ const READ = ['get', 'list', 'watch'];
 
 /** The digger's ClusterRole, exactly: read-only metadata, each resource under its own API group; nothing on secrets. */
 export const DIGGER_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['pods', 'services', 'endpoints', 'nodes', 'namespaces'], verbs: READ },
-  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'daemonsets', 'statefulsets'], verbs: READ },
-  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: READ },
-  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: READ },
+  { apiGroups: [''], resources: ['pods', 'services', 'endpoints', 'nodes', 'namespaces'], verbs: READ, reason: 'resolves captured addresses to pods, services and nodes to enrich findings' },
+  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'daemonsets', 'statefulsets'], verbs: READ, reason: 'names the workload that owns each pod in a finding' },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: READ, reason: 'names the job or cron job that owns each pod in a finding' },
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: READ, reason: 'tells which services are exposed outside the cluster through an ingress' },
 ];
 
 export interface SensorDiggerProps extends WorkloadOptions {

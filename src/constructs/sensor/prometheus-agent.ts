@@ -56,7 +56,7 @@ export class SensorPrometheusAgent extends SensorWorkload {
     });
     const interval = props.scrapeInterval ?? '30s';
     if (!/^\d+[smh]$/.test(interval)) this.v.fail('invalid-interval', 'scrapeInterval', interval, 'is not a Prometheus duration', 'use e.g. "30s"');
-    this.grantRole(this.namespace ?? 'default', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    this.grantRole(this.namespace ?? 'default', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'], reason: 'discovers the sensor pods of its own namespace to scrape (kubernetes_sd_configs role pod)' }]);
     this.allowApiServer(props.apiServer);
     const tokenFile = this.mountSecretFile('remoteWriteToken', props.remoteWriteToken);
     this.reachVendor('remoteWrite', props.remoteWrite);

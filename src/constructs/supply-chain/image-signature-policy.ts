@@ -106,6 +106,7 @@ export class ImageSignaturePolicy extends Construct {
       partOf: v.labelValue('partOf', v.nonEmpty('partOf', props.partOf)),
     });
     this.apiObject = this.engine === ImagePolicyEngine.SIGSTORE ? this.renderSigstore() : this.renderKyverno();
+    this.node.defaultChild = this.apiObject;
   }
 
   /**

@@ -1,12 +1,12 @@
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { AuditLog, AuditLogProps, auditSql, NetworkPeer, ValidationError } from '../../../src';
+import { AuditLog, AuditLogProps, auditSql, NetworkPeer, SecretSource, ValidationError } from '../../../src';
 import { find, podSpec, synth } from '../../helpers/synth';
 
 const PROPS: AuditLogProps = {
   database: { host: 'aiops-postgres.aiops.svc', peer: NetworkPeer.pods({ labels: { 'app.kubernetes.io/name': 'aiops-postgres' } }) },
-  adminPassword: { secretName: 'pg-admin' },
-  rolePasswords: { app: { secretName: 'pg-app' }, archiver: { secretName: 'pg-archiver' }, retention: { secretName: 'pg-retention' } },
+  adminPassword: SecretSource.kubernetesSecret({ name: 'pg-admin', keys: ['password'] }),
+  rolePasswords: { app: SecretSource.kubernetesSecret({ name: 'pg-app', keys: ['password'] }), archiver: SecretSource.kubernetesSecret({ name: 'pg-archiver', keys: ['password'] }), retention: SecretSource.kubernetesSecret({ name: 'pg-retention', keys: ['password'] }) },
 };
 
 function build(props: Partial<AuditLogProps> = {}) {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditSql } from '../../../src/constructs/aiops/audit-sql';
 import { AUDIT_SECRETS_DIR, AUDIT_SQL_DIR, AuditLog } from '../../../src/constructs/aiops/audit-log';
 import { NetworkPeer } from '../../../src/constructs/network';
+import { SecretSource } from '../../../src/constructs/secrets';
 import { startPostgres, TestPostgres } from '../../helpers/postgres';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
 
@@ -23,8 +24,8 @@ const objects = synth((app) => {
   new AuditLog(chart, 'audit-log', {
     retentionDays: RETENTION_DAYS,
     database: { host: 'postgres.aiops.svc', peer: NetworkPeer.pods({ labels: { 'app.kubernetes.io/name': 'postgres' } }) },
-    adminPassword: { secretName: 'pg-admin' },
-    rolePasswords: { app: { secretName: 'pg-app' }, archiver: { secretName: 'pg-archiver' }, retention: { secretName: 'pg-retention' } },
+    adminPassword: SecretSource.kubernetesSecret({ name: 'pg-admin', keys: ['password'] }),
+    rolePasswords: { app: SecretSource.kubernetesSecret({ name: 'pg-app', keys: ['password'] }), archiver: SecretSource.kubernetesSecret({ name: 'pg-archiver', keys: ['password'] }), retention: SecretSource.kubernetesSecret({ name: 'pg-retention', keys: ['password'] }) },
   });
 });
 const sql = auditSql({ retentionDays: RETENTION_DAYS });

@@ -179,6 +179,7 @@ describe('ObservabilityAgent', () => {
       ['an unknown tier', { tier: 'ebpf' as AgentTier }, 'tier', 'invalid-tier', /bpf, sys-admin, privileged/],
       ['root without a reason', { runAsRoot: { reason: '' } }, 'runAsRoot.reason', 'missing-reason', /at least 10/],
       ['the host root without a reason', { hostRootFilesystem: { reason: 'x' } }, 'hostRootFilesystem.reason', 'missing-reason', /at least 10/],
+      ['privileged with a reason padded by zero-width spaces', { tier: AgentTier.PRIVILEGED, privilegedReason: 'needed\u200b\u200b\u200b\u200b\u200b' }, 'privilegedReason', 'missing-reason', /visible ones/],
     ];
 
     it.each(cases)('fails on %s with a ValidationError naming the agent, the prop and the fix', (_t, props, prop, code, fix) => {

@@ -39,6 +39,8 @@ describe('ObservabilityExecutor', () => {
       ],
     });
     expect(rbacKinds(objects)).toEqual(['ClusterRole//observability-executor', 'ClusterRoleBinding//observability-executor']);
+    // patch on workloads can change their image: the checker's rbac-create-pods fires, and the role says why
+    expect(find(objects, 'ClusterRole', 'observability-executor').metadata.annotations?.['exemptions.secure-agents.io/rbac-create-pods']).toMatch(/restart patches the pod template/);
     expect(find(objects, 'ClusterRole', 'observability-executor').rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
       { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'patch'] },
@@ -66,6 +68,8 @@ describe('ObservabilityExecutor', () => {
     ]);
     expect(objects.find((o) => o.kind === 'Role' && o.metadata.namespace === 'payments')!.rules).toEqual([scale]);
     expect(find(objects, 'ClusterRole', 'observability-executor').rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] }]);
+    // no restart granted: no exemption for rbac-create-pods
+    expect(objects.filter((o) => /Role$/.test(o.kind)).map((o) => o.metadata.annotations?.['exemptions.secure-agents.io/rbac-create-pods'])).toEqual([undefined, undefined, undefined]);
     const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.namespace === 'shop')!;
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'observability-executor' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'executor', namespace: 'observability' }]);

@@ -40,7 +40,8 @@ describe('ObservabilityMediator', () => {
     const c = podSpec(d).containers[0];
     expect(c.securityContext).toMatchObject({ privileged: false, allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
     expect(c.securityContext.capabilities.add).toBeUndefined();
-    expect(d.metadata.annotations).toBeUndefined();
+    // No exemption: its only annotation is why it mounts an API token.
+    expect(Object.keys(d.metadata.annotations ?? {})).toEqual(['reasons.secure-agents.io/token']);
     expect(JSON.stringify(podSpec(d))).not.toContain('hostPath');
   });
 
