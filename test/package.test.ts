@@ -39,10 +39,15 @@ describe('the packed package', () => {
       const chart = new Chart(app, 'consumer');
       new AgentWorkload(chart, 'agent', { component: 'agent', partOf: 'consumer', image: 'ghcr.io/x/agent:1.0.0' });
       const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](cdktf|@cdktf)[\\\\/]/.test(f));
-      process.stdout.write(JSON.stringify({ yaml: app.synthYaml(), loaded }));
+      const packages = [...new Set(Object.keys(require.cache).map((f) => (f.match(/^(.*node_modules[\\\\/](?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/) || [])[1]).filter(Boolean))];
+      process.stdout.write(JSON.stringify({ yaml: app.synthYaml(), loaded, packages }));
     `);
     const result = JSON.parse(execFileSync('node', ['app.js'], { cwd: consumer, encoding: 'utf8' }));
     expect(result.loaded).toEqual([]);
+    // One copy of each package: cdk8s bundles its own yaml, so the root entry must not load ours too.
+    const names = (result.packages as string[]).map((p) => p.replace(/^.*node_modules[\\/]/, '').replace(/\\/g, '/'));
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+    expect(names).toEqual(expect.arrayContaining(['cdk8s', 'cdk8s-plus-28', 'constructs', 'secure-agent-constructs']));
     expect(result.yaml).toContain('kind: Deployment');
     expect(result.yaml).toContain('readOnlyRootFilesystem: true');
     fs.rmSync(work, { recursive: true, force: true });
