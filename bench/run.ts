@@ -1,8 +1,8 @@
 // `npm run bench`: every figure is a ratio against a baseline measured in the same run, on the same
 // machine. Subject and baseline alternate (A B A B ...), so a load that drifts on a shared machine
 // moves both sides alike. Each file in bench/cases/ exports `cases` (timed pairs) and may export
-// `figures` (other ratios, such as entry load); add a file to add cases. BENCH_FILTER=<text> runs
-// only the cases whose name contains it.
+// `figures` (other ratios, such as entry load); add a file to add cases. BENCH_FILTER=<text>[,<text>...]
+// runs only the cases whose name contains one of them.
 import * as fs from 'fs';
 import * as path from 'path';
 import { BenchCase, BenchFigure } from './types';
@@ -60,8 +60,8 @@ function loadCases(): { cases: BenchCase[]; figures: BenchFigure[] } {
   const modules = fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     .map((f) => require(path.join(dir, f)) as { cases?: BenchCase[]; figures?: BenchFigure[] });
-  const filter = process.env.BENCH_FILTER;
-  const keep = (name: string) => !filter || name.includes(filter);
+  const filters = (process.env.BENCH_FILTER ?? '').split(',').filter((f) => f !== '');
+  const keep = (name: string) => filters.length === 0 || filters.some((f) => name.includes(f));
   return {
     cases: modules.flatMap((m) => m.cases ?? []).filter((c) => keep(c.name)),
     figures: modules.flatMap((m) => m.figures ?? []).filter((f) => keep(f.name)),
