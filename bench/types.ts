@@ -7,7 +7,7 @@ export interface BenchCase {
   readonly baseline: () => void;
   readonly baselineLabel: string;
   /**
-   * Timed pairs (subject, baseline) for this case, for cases too slow for the default.
+   * Timed runs of this case when it is too slow for the default (BENCH_RUNS still caps it).
    * @default - BENCH_RUNS, else 15
    */
   readonly runs?: number;

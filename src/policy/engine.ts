@@ -6,6 +6,8 @@ import { annotationsOf, isObj, Obj, podSpecsOf, refOf, text } from './objects';
 import { EXEMPTION_PREFIX, MIN_REASON_LENGTH, visibleLength } from './rule-ids';
 import { gcpIamFamily } from './gcp-iam';
 import { KUBERNETES_FAMILIES, TERRAFORM_FAMILIES } from './registry';
+import { isTerraformDocument } from './terraform';
+import { checkTerraformDocument } from './terraform-check';
 import { CheckContext, Finding, Manifest, PssLevel, ResourceRef, RuleMeta, SourceLocation } from './types';
 
 /** Options of a check run. */
@@ -85,10 +87,8 @@ export function allRules(): RuleMeta[] {
   ];
 }
 
-/** Whether a document is Terraform JSON (cdktf's cdk.tf.json): a top-level object with `resource`. */
-export function isTerraformDocument(doc: Manifest): boolean {
-  return isObj((doc as Obj).resource) && (doc as Obj).kind === undefined;
-}
+/** Whether a document is Terraform JSON (any top-level Terraform block: resource, data, provider, module...). */
+export { isTerraformDocument };
 
 /** Expands List kinds (`v1/List`, `PodList`...) into their items. */
 export function expandLists(inputs: readonly CheckInput[]): CheckInput[] {
@@ -110,7 +110,15 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
   const prefixes = options.rules?.map((r) => r.trim()).filter((r) => r !== '') ?? [];
   const selected = (id: string) => prefixes.length === 0 || prefixes.some((p) => id.startsWith(p));
   const pss = options.pss ?? 'restricted';
-  const k8s = inputs.filter((i) => !isTerraformDocument(i.object));
+  const problems: CheckProblem[] = [];
+  // An object that cannot even be read (a throwing getter, from an API caller) is its own problem and
+  // stays out of the cross-object indexes, which would otherwise fail for every other object.
+  const unreadable = new Set<CheckInput>();
+  for (const input of inputs) {
+    const err = readFailure(input.object);
+    if (err !== undefined) { unreadable.add(input); problems.push(problemOf(input, err)); }
+  }
+  const k8s = inputs.filter((i) => !unreadable.has(i) && !isTerraformDocument(i.object));
   const ctx: CheckContext = { objects: k8s.map((i) => i.object), pss };
   const metaById = new Map<string, RuleMeta>(allRules().map((r) => [r.id, r]));
   const findings: Finding[] = [];
@@ -119,28 +127,46 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
     ? TERRAFORM_FAMILIES.map((f) => (f.name === 'gcp' ? gcpIamFamily({ knownPermissions: gcpPermissions }) : f))
     : TERRAFORM_FAMILIES;
 
-  const problems: CheckProblem[] = [];
+  const documents = inputs.filter((i) => !unreadable.has(i) && isTerraformDocument(i.object)).map((i) => i.object);
+  const exemptionRules = [EXEMPTION_RULES[0], EXEMPTION_RULES[1]] as const;
   for (const input of inputs) {
+    if (unreadable.has(input)) continue;
     // One object's exception is that object's problem: the others are still checked.
     try {
       if (isTerraformDocument(input.object)) {
-        const own: Finding[] = [];
-        for (const family of terraformFamilies) {
-          for (const f of family.check(input.object)) {
-            if (selected(f.rule)) own.push(input.location ? { ...f, location: input.location } : f);
-          }
-        }
-        findings.push(...own);
+        const own = checkTerraformDocument(input.object, { families: terraformFamilies, documents, selected, metaById, exemptionRules });
+        findings.push(...own.map((f) => (input.location ? { ...f, location: input.location } : f)));
         continue;
       }
       findings.push(...checkObject(input, ctx, metaById, selected));
     } catch (err) {
-      let resource: ResourceRef;
-      try { resource = refOf(input.object); } catch { resource = { apiVersion: '', kind: '', name: '' }; }
-      problems.push({ resource, ...(input.location ? { location: input.location } : {}), message: `could not be checked (a field of a type the rules do not expect?): ${err instanceof Error ? `${err.name}: ${err.message}` : 'an exception'}` });
+      problems.push(problemOf(input, err));
     }
   }
   return { findings, summary: summarise(findings, inputs.length - problems.length), ...(problems.length ? { problems } : {}) };
+}
+
+function problemOf(input: CheckInput, err: unknown): CheckProblem {
+  let resource: ResourceRef;
+  try { resource = refOf(input.object); } catch { resource = { apiVersion: '', kind: '', name: '' }; }
+  return { resource, ...(input.location ? { location: input.location } : {}), message: `could not be checked (a field of a type the rules do not expect?): ${err instanceof Error ? `${err.name}: ${err.message}` : 'an exception'}` };
+}
+
+/** Reads every property of an object once, without recursion; returns what a read threw, if anything. */
+function readFailure(root: unknown): unknown {
+  const stack: unknown[] = [root];
+  const seen = new Set<object>();
+  try {
+    while (stack.length > 0) {
+      const v = stack.pop();
+      if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+      seen.add(v);
+      for (const key of Object.keys(v)) stack.push((v as Record<string, unknown>)[key]);
+    }
+    return undefined;
+  } catch (err) {
+    return err ?? new Error('an exception');
+  }
 }
 
 function isCheckInput(o: Manifest | CheckInput): o is CheckInput {

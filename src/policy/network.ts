@@ -3,7 +3,7 @@
  * cannot work, egress to everything. Policies are matched to pods through an index by namespace and
  * label, so that the cost grows with the objects, not with their product.
  */
-import { indexed, isObj, labelsOf, Obj, podSpecsOf, selectorMatches, text } from './objects';
+import { eachObject, indexed, isObj, labelsOf, Obj, podSpecsOf, selectorMatches, text } from './objects';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 export const NETWORK_RULES: readonly RuleMeta[] = [
@@ -290,12 +290,13 @@ function netIndex(objects: readonly Manifest[]): NetIndex {
   return indexed(INDEX, objects, (objs) => {
     const selectors: Selecting[] = [];
     const hostNetwork = new HostNetworkIndex();
-    for (const o of objs) {
-      selectors.push(...egressSelectors(o));
-      for (const pod of podSpecsOf(o)) {
-        if (pod.spec.hostNetwork === true) hostNetwork.add(text(o.metadata?.namespace ?? ''), { obj: o, labels: labelsOf(pod.metadata) });
-      }
-    }
+    eachObject(objs, (o) => {
+      const selecting = egressSelectors(o);
+      const host = podSpecsOf(o).filter((pod) => pod.spec.hostNetwork === true).map((pod) => ({ obj: o, labels: labelsOf(pod.metadata) }));
+      const ns = text(o.metadata?.namespace ?? '');
+      selectors.push(...selecting);
+      for (const h of host) hostNetwork.add(ns, h);
+    });
     return { policies: new PolicyIndex(selectors), hostNetwork };
   });
 }

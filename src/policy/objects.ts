@@ -210,6 +210,17 @@ export function labelsOf(metadata: unknown): Record<string, string> {
 }
 
 /**
+ * Runs one object's share of a cross-object index, and skips the object if reading it throws (a
+ * field of a type no rule expects): that object's own check reports it, and the index still serves
+ * every other object.
+ */
+export function eachObject(objects: readonly Obj[], fn: (o: Obj) => void): void {
+  for (const o of objects) {
+    try { fn(o); } catch { /* the object's own check reports it */ }
+  }
+}
+
+/**
  * Memoises an index over the checked objects (one per check run), so that cross-object rules stay
  * linear in the number of objects.
  */

@@ -269,45 +269,49 @@ function labelSelectorMatches(selector: unknown, labels: Record<string, string>)
  * taken from {@link BUILTIN_CLUSTER_ROLES}.
  */
 export class RbacIndex {
-  private readonly roles = new Map<string, Obj>();
+  private readonly roles = new Map<string, RoleRecord>();
   private readonly bindings = new Map<string, Obj[]>();
   private readonly bySubject = new Map<string, Obj[]>();
-  private readonly clusterRolesByLabel = new Map<string, Obj[]>();
-  private readonly clusterRoles: Obj[] = [];
+  private readonly clusterRolesByLabel = new Map<string, RoleRecord[]>();
+  private readonly clusterRoles: RoleRecord[] = [];
   private readonly effective = new Map<string, EffectiveRule[]>();
   private readonly builtinsInUse = new Set<string>();
 
   constructor(objects: readonly unknown[]) {
     for (const o of objects) {
-      if (!isObj(o)) continue;
-      if (o.kind === 'Role' || o.kind === 'ClusterRole') {
-        const key = roleKey(o.kind, nameOf(o), nsOf(o));
-        if (!this.roles.has(key)) this.roles.set(key, o);
-        if (o.kind === 'ClusterRole') this.addClusterRole(o);
-      } else if ((o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && isObj(o.roleRef)) {
-        const ref = o.roleRef;
-        const key = roleKey(text(ref.kind), text(ref.name), nsOf(o));
-        push(this.bindings, key, o);
-        for (const s of subjectsOf(o)) push(this.bySubject, subjectKey(s), o);
-      }
+      // Everything an object contributes is read before anything is stored: an object that throws
+      // while being read (a field of a type no rule expects) is left out whole.
+      try {
+        if (!isObj(o)) continue;
+        if (o.kind === 'Role' || o.kind === 'ClusterRole') {
+          const record = roleRecord(o, false);
+          if (!this.roles.has(record.key)) this.roles.set(record.key, record);
+          if (o.kind === 'ClusterRole') this.addClusterRole(record);
+        } else if ((o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && isObj(o.roleRef)) {
+          const key = roleKey(text(o.roleRef.kind), text(o.roleRef.name), nsOf(o));
+          const subjects = subjectsOf(o);
+          push(this.bindings, key, o);
+          for (const s of subjects) push(this.bySubject, subjectKey(s), o);
+        }
+      } catch { /* the object's own check reports it */ }
     }
     for (const name of Object.keys(BUILTIN_ROWS)) {
       if (this.roles.has(roleKey('ClusterRole', name))) continue;
-      const b = BUILTIN_CLUSTER_ROLES[name] as Obj;
+      const record = roleRecord(BUILTIN_CLUSTER_ROLES[name] as Obj, true);
       this.builtinsInUse.add(name);
-      this.roles.set(roleKey('ClusterRole', name), b);
-      this.addClusterRole(b);
+      this.roles.set(record.key, record);
+      this.addClusterRole(record);
     }
   }
 
-  private addClusterRole(o: Obj): void {
-    this.clusterRoles.push(o);
-    for (const [k, v] of Object.entries(labelsOf(o))) push(this.clusterRolesByLabel, `${k}=${text(v)}`, o);
+  private addClusterRole(r: RoleRecord): void {
+    this.clusterRoles.push(r);
+    for (const [k, v] of Object.entries(r.labels)) push(this.clusterRolesByLabel, `${k}=${v}`, r);
   }
 
   /** The role object a reference names (a built-in one when none is among the objects), if known. */
   role(ref: RoleRef): Obj | undefined {
-    return this.roles.get(roleKey(ref.kind, ref.name, ref.namespace));
+    return this.roles.get(roleKey(ref.kind, ref.name, ref.namespace))?.obj;
   }
 
   /** Whether the reference resolves to a built-in role rather than to one of the given objects. */
@@ -350,7 +354,7 @@ export class RbacIndex {
         seen.add(binding);
         const ref = isObj(binding.roleRef) ? binding.roleRef : {};
         const namespace = binding.kind === 'RoleBinding' ? nsOf(binding) : undefined;
-        const role: RoleRef = { kind: text(ref.kind ?? ''), name: text(ref.name ?? ''), ...(ref.kind === 'Role' ? { namespace } : {}) };
+        const role: RoleRef = { kind: text(ref.kind), name: text(ref.name), ...(ref.kind === 'Role' ? { namespace } : {}) };
         out.push({ binding, role, scope: namespace === undefined ? 'cluster' : 'namespace', ...(namespace !== undefined ? { namespace } : {}), rules: this.effectiveRules(role) });
       }
     }
@@ -359,14 +363,22 @@ export class RbacIndex {
 
   /** ClusterRoles (given or built-in) that a label selector selects. */
   clusterRolesSelectedBy(selector: unknown): Obj[] {
+    return this.selected(selector).map((r) => r.obj);
+  }
+
+  private selected(selector: unknown): RoleRecord[] {
     if (!isObj(selector)) return [];
-    const ml = isObj(selector.matchLabels) ? Object.entries(selector.matchLabels) : [];
-    let candidates: readonly Obj[] = this.clusterRoles;
-    for (const [k, v] of ml) {
-      const list = this.clusterRolesByLabel.get(`${k}=${text(v)}`) ?? [];
-      if (list.length < candidates.length) candidates = list;
+    try {
+      const ml = isObj(selector.matchLabels) ? Object.entries(selector.matchLabels) : [];
+      let candidates: readonly RoleRecord[] = this.clusterRoles;
+      for (const [k, v] of ml) {
+        const list = this.clusterRolesByLabel.get(`${k}=${text(v)}`) ?? [];
+        if (list.length < candidates.length) candidates = list;
+      }
+      return candidates.filter((c) => labelSelectorMatches(selector, c.labels));
+    } catch {
+      return [];
     }
-    return candidates.filter((c) => labelSelectorMatches(selector, labelsOf(c)));
   }
 
   /**
@@ -376,47 +388,58 @@ export class RbacIndex {
    * manifest's own rules are what it asks for.
    */
   effectiveRules(ref: RoleRef): readonly EffectiveRule[] {
-    const role = this.role(ref);
-    if (!role) return [];
-    return this.rulesOf(role, new Set());
+    const record = this.roles.get(roleKey(ref.kind, ref.name, ref.namespace));
+    return record ? this.rulesOf(record, new Set()) : [];
   }
 
-  private rulesOf(role: Obj, visiting: Set<string>): EffectiveRule[] {
-    const key = roleKey(text(role.kind), nameOf(role), nsOf(role));
-    const cached = this.effective.get(key);
+  private rulesOf(role: RoleRecord, visiting: Set<string>): EffectiveRule[] {
+    const cached = this.effective.get(role.key);
     if (cached) return cached;
-    if (visiting.has(key)) return this.ownRules(role);
-    visiting.add(key);
-    const out = this.ownRules(role);
-    const agg = role.kind === 'ClusterRole' && isObj(role.aggregationRule) && Array.isArray(role.aggregationRule.clusterRoleSelectors)
-      ? role.aggregationRule.clusterRoleSelectors : [];
+    if (visiting.has(role.key)) return [...role.own];
+    visiting.add(role.key);
+    const out = [...role.own];
     const seen = new Set<string>();
-    agg.forEach((sel: unknown, i: number) => {
-      for (const part of this.clusterRolesSelectedBy(sel)) {
+    role.selectors.forEach((sel, i) => {
+      for (const part of this.selected(sel)) {
         if (part === role) continue;
         for (const e of this.rulesOf(part, visiting)) {
-          const id = `${text(e.from.kind)}/${text(e.from.name)}/${text(e.index)}`;
+          const id = `${e.from.kind}/${e.from.name}/${e.index}`;
           if (seen.has(id)) continue;
           seen.add(id);
           out.push({ ...e, selector: i });
         }
       }
     });
-    visiting.delete(key);
-    if (visiting.size === 0 || agg.length === 0) this.effective.set(key, out);
+    visiting.delete(role.key);
+    if (visiting.size === 0 || role.selectors.length === 0) this.effective.set(role.key, out);
     return out;
   }
+}
 
-  private ownRules(role: Obj): EffectiveRule[] {
-    const from = { kind: text(role.kind), name: nameOf(role), ...(role.kind === 'Role' ? { namespace: nsOf(role) } : {}) };
-    const builtIn = Object.values(BUILTIN_CLUSTER_ROLES).includes(role);
-    const out: EffectiveRule[] = [];
-    (Array.isArray(role.rules) ? role.rules : []).forEach((raw: unknown, index: number) => {
-      const rule = toPolicyRule(raw);
-      if (rule) out.push({ rule, from, index, builtIn });
-    });
-    return out;
-  }
+/** What the index keeps of a role: read once, so that later lookups never touch the object again. */
+interface RoleRecord {
+  readonly obj: Obj;
+  readonly key: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly own: readonly EffectiveRule[];
+  /** The aggregationRule's clusterRoleSelectors (ClusterRoles only). */
+  readonly selectors: readonly unknown[];
+}
+
+function roleRecord(role: Obj, builtIn: boolean): RoleRecord {
+  const kind = text(role.kind);
+  const name = nameOf(role);
+  const from = { kind, name, ...(kind === 'Role' ? { namespace: nsOf(role) } : {}) };
+  const own: EffectiveRule[] = [];
+  (Array.isArray(role.rules) ? role.rules : []).forEach((raw: unknown, index: number) => {
+    const rule = toPolicyRule(raw);
+    if (rule) own.push({ rule, from, index, builtIn });
+  });
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labelsOf(role))) labels[k] = text(v);
+  const agg = kind === 'ClusterRole' && isObj(role.aggregationRule) && Array.isArray(role.aggregationRule.clusterRoleSelectors)
+    ? [...role.aggregationRule.clusterRoleSelectors] : [];
+  return { obj: role, key: roleKey(kind, name, nsOf(role)), labels, own, selectors: agg };
 }
 
 /** The subjects of a binding; a ServiceAccount without a namespace takes the binding's. */

@@ -2,7 +2,7 @@
  * Secrets: no literal secrets in env vars, arguments, Secrets or ConfigMaps (judged by name and by
  * well-known value formats), files over env vars, safe Vault annotations, no needless tokens.
  */
-import { containersOf, indexed, isObj, Obj, podSpecsOf, text } from './objects';
+import { containersOf, eachObject, indexed, isObj, Obj, podSpecsOf, text } from './objects';
 import { CheckContext, Manifest, RuleFamily, RuleHit, RuleMeta } from './types';
 
 export const SECRET_RULES: readonly RuleMeta[] = [
@@ -69,12 +69,22 @@ const ACCOUNTS = new WeakMap<object, Map<string, Obj>>();
 
 function boundAccounts(objects: readonly Obj[]): Set<string> {
   const out = new Set<string>();
-  for (const b of objects) {
-    if ((b.kind !== 'RoleBinding' && b.kind !== 'ClusterRoleBinding') || !Array.isArray(b.subjects)) continue;
+  eachObject(objects, (b) => {
+    if ((b.kind !== 'RoleBinding' && b.kind !== 'ClusterRoleBinding') || !Array.isArray(b.subjects)) return;
+    const found: string[] = [];
     for (const s of b.subjects) {
-      if (isObj(s) && s.kind === 'ServiceAccount') out.add(`${text(s.namespace ?? b.metadata?.namespace)}/${text(s.name)}`);
+      if (isObj(s) && s.kind === 'ServiceAccount') found.push(`${text(s.namespace ?? b.metadata?.namespace)}/${text(s.name)}`);
     }
-  }
+    found.forEach((k) => out.add(k));
+  });
+  return out;
+}
+
+function serviceAccounts(objects: readonly Obj[]): Map<string, Obj> {
+  const out = new Map<string, Obj>();
+  eachObject(objects, (x) => {
+    if (x.kind === 'ServiceAccount') out.set(`${text(x.metadata?.namespace)}/${text(x.metadata?.name)}`, x);
+  });
   return out;
 }
 
@@ -166,7 +176,7 @@ export const secretFamily: RuleFamily = {
       const ns = text(o.metadata?.namespace);
       let automount = pod.spec.automountServiceAccountToken;
       if (automount === undefined) {
-        const accounts = indexed(ACCOUNTS, ctx.objects, (objs) => new Map(objs.filter((x) => x.kind === 'ServiceAccount').map((x) => [`${text(x.metadata?.namespace)}/${text(x.metadata?.name)}`, x])));
+        const accounts = indexed(ACCOUNTS, ctx.objects, serviceAccounts);
         automount = accounts.get(`${ns}/${sa}`)?.automountServiceAccountToken;
       }
       if (automount !== false && !indexed(BOUND, ctx.objects, boundAccounts).has(`${ns}/${sa}`)) {

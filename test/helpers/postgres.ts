@@ -11,6 +11,8 @@ export interface TestPostgres {
   readonly superuser: string;
   /** The directory of the server binaries (psql included). */
   readonly bin: string;
+  /** With `tls`: the CA certificate that signed the server's certificate (for PGSSLROOTCERT). */
+  readonly caFile?: string;
   stop(): void;
 }
 
@@ -49,9 +51,12 @@ async function freePort(): Promise<number> {
  * to run as root, so as root the server runs as the `postgres` user (created by the Debian package).
  * Throws with the reason when no server can be started.
  */
-export async function startPostgres(options: { superuserPassword?: string } = {}): Promise<TestPostgres> {
+export async function startPostgres(options: { superuserPassword?: string; tls?: boolean } = {}): Promise<TestPostgres> {
   const bin = findPostgresBin();
-  if (!bin) throw new Error('no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin and PATH); install the "postgresql" package');
+  if (!bin) {
+    throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/*/bin or on PATH: ' +
+      'install a PostgreSQL server (Debian/Ubuntu: apt-get install postgresql, as .ci/run does; macOS: brew install postgresql)');
+  }
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'sac-pg-'));
   chmodSync(dir, 0o777); // the postgres user creates the data directory and the socket inside
@@ -68,22 +73,27 @@ export async function startPostgres(options: { superuserPassword?: string } = {}
     writeFileSync(join(dir, 'pwfile'), `${options.superuserPassword}\n`, { mode: 0o644 });
     auth.push(`--pwfile=${join(dir, 'pwfile')}`);
   }
+  let caFile: string | undefined;
   try {
     run('initdb', ['-D', data, '-U', 'postgres', ...auth, '--no-sync', '-E', 'UTF8', '--locale=C']);
+    const tlsArgs = options.tls ? ` ${serverTls(dir, asRoot)}` : '';
+    if (options.tls) caFile = join(dir, 'ca.crt');
     run('pg_ctl', [
       '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30',
-      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start',
+      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${tlsArgs}`, 'start',
     ]);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const e = err as { stderr?: string; message: string };
-    throw new Error(`could not start PostgreSQL from ${bin}: ${e.stderr || e.message}`);
+    const asWho = asRoot ? ' as the "postgres" user (PostgreSQL refuses to run as root; the Debian package creates that user)' : '';
+    throw new Error(`PostgreSQL from ${bin} is installed but could not start${asWho}: ${(e.stderr || e.message).trim().split('\n').slice(-3).join(' / ')}`);
   }
   return {
     host: '127.0.0.1',
     port,
     superuser: 'postgres',
     bin,
+    ...(caFile ? { caFile } : {}),
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
@@ -92,4 +102,21 @@ export async function startPostgres(options: { superuserPassword?: string } = {}
       }
     },
   };
+}
+
+/**
+ * A throwaway CA and a server certificate for 127.0.0.1 (an IP subjectAltName, which libpq's
+ * verify-full checks against PGHOST), made with openssl; returns the server options that turn TLS on.
+ */
+function serverTls(dir: string, asRoot: boolean): string {
+  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ext = join(dir, 'server.ext');
+  writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.crt']);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr']);
+  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', 'server.crt']);
+  // The server refuses a key readable by others, and reads it as the user it runs as.
+  chmodSync(join(dir, 'server.key'), 0o600);
+  if (asRoot) execFileSync('chown', ['postgres', join(dir, 'server.key'), join(dir, 'server.crt')]);
+  return `-c ssl=on -c ssl_cert_file=${join(dir, 'server.crt')} -c ssl_key_file=${join(dir, 'server.key')}`;
 }

@@ -45,3 +45,19 @@ describe('security-context values of the wrong type', () => {
     }
   });
 });
+
+describe('one object that throws when read does not break the cross-object indexes', () => {
+  it('policies, bindings and service accounts still serve the other objects', () => {
+    const throwing = (kind: string) => ({ apiVersion: 'v1', kind, metadata: { name: `bad-${kind}`, namespace: 'ns' }, get spec(): unknown { throw new Error('boom'); }, get rules(): unknown { throw new Error('boom'); }, get subjects(): unknown { throw new Error('boom'); }, get roleRef(): unknown { throw new Error('boom'); } });
+    const pod: Manifest = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ok', namespace: 'ns', labels: { app: 'a' } }, spec: { serviceAccountName: 'bot', containers: [{ name: 'c', image: 'r/c:1' }] } };
+    const np: Manifest = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'np', namespace: 'ns' }, spec: { podSelector: { matchLabels: { app: 'a' } }, policyTypes: ['Egress'], egress: [] } };
+    const role: Manifest = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r', namespace: 'ns' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] };
+    const rb: Manifest = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'r', namespace: 'ns' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'ServiceAccount', name: 'bot' }] };
+    const objects = [throwing('Pod'), throwing('ClusterRole'), throwing('RoleBinding'), throwing('NetworkPolicy'), pod, np, role, rb] as Manifest[];
+    const r = check(objects);
+    const on = (name: string) => r.findings.filter((f) => f.resource.name === name).map((f) => f.rule);
+    expect(on('ok')).not.toContain('net-no-egress-policy');
+    expect(on('ok')).not.toContain('secret-automount-token');
+    expect(r.findings.find((f) => f.resource.name === 'r' && f.rule === 'rbac-read-secrets')!.message).toContain('ServiceAccount ns/bot');
+  });
+});

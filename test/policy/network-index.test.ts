@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/policy/engine';
+import { Manifest } from '../../src/policy/types';
 
 /**
  * `n` Deployments and their `n` egress NetworkPolicies in one namespace, every selector sharing the
  * pairs of one product (component, part-of) and differing only by name, as the library emits them.
  * Pod template labels count how often a rule reads them.
  */
-function sameProduct(n: number): { objects: object[]; reads: () => number } {
+function sameProduct(n: number): { objects: Manifest[]; reads: () => number } {
   let reads = 0;
   const common = { 'app.kubernetes.io/component': 'agent', 'app.kubernetes.io/part-of': 'product' };
-  const objects: object[] = [];
+  const objects: Manifest[] = [];
   for (let i = 0; i < n; i++) {
     const selector = { ...common, 'app.kubernetes.io/name': `agent-${i}` };
     const labels = new Proxy({ ...selector }, { get: (t, k) => { reads++; return Reflect.get(t, k); } });
@@ -39,7 +40,7 @@ describe('matching egress policies to pods', () => {
 
   it('still finds the one workload its policy does not select among many of the same product', () => {
     const { objects } = sameProduct(200);
-    const policy = objects[2 * 123 + 1] as { spec: { podSelector: { matchLabels: Record<string, string> } } };
+    const policy = objects[2 * 123 + 1] as unknown as { spec: { podSelector: { matchLabels: Record<string, string> } } };
     policy.spec.podSelector.matchLabels = { ...policy.spec.podSelector.matchLabels, 'app.kubernetes.io/name': 'someone-else' };
     const found = check(objects).findings.filter((f) => f.rule === 'net-no-egress-policy').map((f) => f.resource.name);
     expect(found).toEqual(['agent-123']);

@@ -47,6 +47,8 @@ function runLikePod(c: { command: string[]; env: Array<{ name: string; value: st
   const env: Record<string, string> = { PATH: `${server!.bin}:${process.env.PATH}` };
   for (const e of c.env) env[e.name] = e.value.replace('/tmp/pgpass', join(work, 'pgpass'));
   Object.assign(env, { PGHOST: server!.host, PGPORT: String(server!.port), PGDATABASE: 'postgres' });
+  // The pod trusts the system store ("system"); the test server's certificate comes from a throwaway CA.
+  if (env.PGSSLROOTCERT === 'system') env.PGSSLROOTCERT = server!.caFile!;
   return execFileSync(c.command[0], [c.command[1], script], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -74,7 +76,7 @@ describe('audit log on a real PostgreSQL server', () => {
 
   beforeAll(async () => {
     try {
-      server = await startPostgres({ superuserPassword: PASSWORDS.admin });
+      server = await startPostgres({ superuserPassword: PASSWORDS.admin, tls: true });
     } catch (err) {
       startError = (err as Error).message;
       if (inCi) throw new Error(`CI=true and no PostgreSQL server could be started: ${startError}`);
@@ -104,6 +106,15 @@ describe('audit log on a real PostgreSQL server', () => {
     for (const c of clients) await c.end().catch(() => undefined);
     server?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('runs the migration and the retention job over TLS with full verification (verify-full), against a server whose certificate they check', () => {
+    for (const c of [migrationJob, retentionJob]) {
+      expect(c.env).toEqual(expect.arrayContaining([{ name: 'PGSSLMODE', value: 'verify-full' }, { name: 'PGSSLROOTCERT', value: 'system' }]));
+    }
+    // The migration in beforeAll connected over TLS: with no CA given, verify-full refuses the test server.
+    const noCa = { ...migrationJob, env: migrationJob.env.filter((e: { name: string }) => e.name !== 'PGSSLROOTCERT').concat([{ name: 'PGSSLROOTCERT', value: join(work, 'no-such-ca.crt') }]) };
+    expect(() => runLikePod(noCa)).toThrow(/root certificate|certificate/);
   });
 
   it('lets the application INSERT and SELECT, with the server setting the timestamp', async () => {
