@@ -587,7 +587,9 @@ export class AgentWorkload extends Construct {
   public grantClusterRole(rules: PolicyRule[], options: GrantOptions = {}): ClusterScopedObject {
     const prefix = `${this.namespace ?? 'default'}-`;
     const given = this.validator.dnsSubdomain('grantClusterRole name', options.name ?? this.name);
-    const name = given.startsWith(prefix) ? given : `${prefix}${given}`;
+    // Always prefixed: skipping names that already start with the namespace would let the same chart in
+    // namespaces `a` and `a-b` name two ClusterRoles alike (`a-b-x` from `b-x` in `a`, and from `x` in `a-b`).
+    const name = `${prefix}${given}`;
     const checked = rules.map((r, i) => this.validateRule(r, `rules[${i}]`));
     const role = new ClusterScopedObject(this, `cluster-role-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -1083,7 +1085,9 @@ function warn(scope: Construct, text: string): void {
 export interface GrantOptions {
   /**
    * Name of the role and its binding.
-   * @default - the workload's name (a ClusterRole's prefixed by the namespace)
+   * A ClusterRole's name (and its binding's) is always prefixed by the workload's namespace, so that the
+   * same chart in two namespaces never collides; a Role's is used as given.
+   * @default - the workload's name
    */
   readonly name?: string;
   /**

@@ -327,6 +327,17 @@ describe.each(CASES)('$name: names', (c) => {
     for (const o of objects.filter((x) => x.kind.startsWith('Cluster'))) expect(o.metadata.name).toMatch(/^team-[ab]-/);
   });
 
+  it('installs in two namespaces where one name extends the other (aiops and aiops-api) without a collision', () => {
+    // A ClusterRole name that already started with its namespace used to be left as it was, so
+    // "aiops-api-read-only" came out of both namespaces.
+    const objects = synth((app) => {
+      c.build(app, 'one', { namespace: 'aiops' }, {}, false);
+      c.build(app, 'two', { namespace: 'aiops-api' }, {}, false);
+    });
+    const cluster = objects.filter((x) => !x.metadata.namespace).map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(new Set(cluster).size).toBe(cluster.length);
+  });
+
   it('names the chart and the chart prop in a bad value\'s error', () => {
     const e = catchValidationError(() => c.build(new App(), 'chart', { apiServer: { cidrs: ['10.0.0.1/40'] } }, {}, false));
     expect(e.message).toMatch(new RegExp(`^${c.name} "chart": apiServer\\.cidrs\\[0\\] "10\\.0\\.0\\.1/40"`));

@@ -122,7 +122,7 @@ export class AiopsApi extends AgentWorkload {
       [AiopsStoreKind.REDIS]: checkStore(v, 'redis', props.redis, AiopsStoreKind.REDIS),
       [AiopsStoreKind.QDRANT]: checkStore(v, 'qdrant', props.qdrant, AiopsStoreKind.QDRANT),
     };
-    this.clusterRole = this.grantClusterRole([...AIOPS_API_READ_RULES], { name: 'aiops-api-read-only' });
+    this.clusterRole = this.grantClusterRole([...AIOPS_API_READ_RULES], { name: 'api-read-only' });
 
     const files: Record<string, string> = {
       llmApiKey: this.mountSecretFile('llmApiKey', llmKey, { mountPath: `${AIOPS_SECRETS_DIR}/llm` }),

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { validatorFor, clusterScopedName } from '../private/names';
+import { validatorFor } from '../private/names';
 import { AgentWorkload, CapabilityGrant, HostMount, PolicyRule, Reason, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint } from '../endpoints';
 import { checkCidr, NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
@@ -151,7 +151,7 @@ export class ObservabilityAgent extends AgentWorkload {
     this.hostMountGrants = resolved.mounts;
     this.identity = identity;
     const kubelet = props.nodeCidrs !== undefined;
-    this.grantClusterRole([...AGENT_RULES, ...(kubelet ? AGENT_KUBELET_RULES : [])], { name: clusterScopedName(this) });
+    this.grantClusterRole([...AGENT_RULES, ...(kubelet ? AGENT_KUBELET_RULES : [])]);
     this.allowDns().allowApiServer(props.apiServer, reasonOf(AGENT_NEEDS, 'api-server'));
     if (kubelet) {
       const cidrs = props.nodeCidrs as string[];

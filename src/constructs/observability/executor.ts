@@ -141,7 +141,7 @@ export class ObservabilityExecutor extends AgentWorkload {
     const restartResources = new Set(Object.values(REMEDIATIONS[RemediationAction.RESTART].resources).map((x) => x.rbacResource));
     const grantsRestart = (rules: PolicyRule[]) => rules.some((r) => r.verbs.includes('patch') && (r.resources ?? []).some((x) => restartResources.has(x)));
     if (clusterRules.length > 0) {
-      const role = this.grantClusterRole(clusterRules, { name: clusterScopedName(this) });
+      const role = this.grantClusterRole(clusterRules);
       if (grantsRestart(clusterRules)) role.metadata.addAnnotation(`${EXEMPTION_PREFIX}rbac-create-pods`, restartReason);
     }
     for (const ns of [...byNamespace.keys()].sort()) {

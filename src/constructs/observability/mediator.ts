@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { reasonOf, rulesOf } from '../../needs/model';
 import { MEDIATOR_NEEDS } from './needs';
-import { validatorFor, clusterScopedName } from '../private/names';
+import { validatorFor } from '../private/names';
 import { AgentWorkload, PolicyRule, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint, VendorEndpoint } from '../endpoints';
 import { WorkloadNetworkPolicy } from '../network';
@@ -64,7 +64,7 @@ export class ObservabilityMediator extends AgentWorkload {
       env: { ...(props.env ?? {}), BACKEND_URL: props.backend.url },
     });
     this.backend = props.backend;
-    this.grantClusterRole([...MEDIATOR_RULES], { name: clusterScopedName(this) });
+    this.grantClusterRole([...MEDIATOR_RULES]);
     this.service = this.addService([{ name: 'ingest', port: MEDIATOR_PORT }]);
     this.allowDns().allowApiServer(props.apiServer, reasonOf(MEDIATOR_NEEDS, 'api-server'));
     if (props.backend.fqdn && this.proxy) {

@@ -123,7 +123,7 @@ export class ClusterController extends Construct {
       exemptions['rbac-delete-broad'] = `deletes only nodes labelled ${this.nodeLabel.key}=${this.nodeLabel.value}: RBAC cannot select by label, so the ValidatingAdmissionPolicy ${clusterName}-delete-own-nodes refuses any other deletion, and any change of that label, by this ServiceAccount`;
       this.admissionPolicy = this.limitDeleteToOwnNodes(clusterName);
     }
-    this.clusterRole = w.grantClusterRole(rulesOf(CLUSTER_CONTROLLER_NEEDS, rowIds), { name: clusterName, exemptions });
+    this.clusterRole = w.grantClusterRole(rulesOf(CLUSTER_CONTROLLER_NEEDS, rowIds), { exemptions });
     w.allowDns().allowApiServer(props.apiServer, reasonOf(CLUSTER_CONTROLLER_NEEDS, 'api-server'));
     this.networkPolicy = w.networkPolicy!;
     // The escape hatch (ApiObject.of) reaches the controller's Deployment.

@@ -1,7 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { clusterScopedName } from '../private/names';
 import { PolicyRule, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint, VendorEndpoint } from '../endpoints';
 import { SecretSource } from '../secrets';
@@ -41,7 +40,7 @@ export class SensorDigger extends SensorWorkload {
       component: 'digger',
       ports: [{ name: 'ingest', port: DIGGER_PORT }, { name: 'metrics', port: METRICS_PORT }],
     });
-    this.grantClusterRole([...DIGGER_RULES], { name: clusterScopedName(this) });
+    this.grantClusterRole([...DIGGER_RULES]);
     this.allowApiServer(props.apiServer, reasonOf(DIGGER_NEEDS, 'api-server'));
     this.mountVendorCredential('vendorCredential', props.vendorCredential);
     this.vendorUrl = this.reachVendor('vendor', props.vendor, { reason: reasonOf(DIGGER_NEEDS, 'vendor') });
