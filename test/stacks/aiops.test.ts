@@ -3,18 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aiops, aiopsExternalStores } from '../../examples/aiops';
 import { AccessRole, AIOPS_API_READ_RULES, AiopsChart, AiopsChartProps, SecretSource, ValidationError } from '../../src';
+import { aiopsSecrets } from '../helpers/fixtures';
 import { find, K8sObject, podSpec, synth } from '../helpers/synth';
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
-const SECRETS = {
-  llmApiKey: SecretSource.kubernetesSecret({ name: 'aiops-llm', keys: ['api-key'] }),
-  postgresAdmin: SecretSource.kubernetesSecret({ name: 'aiops-postgres-admin', keys: ['password'] }),
-  postgresApp: SecretSource.kubernetesSecret({ name: 'aiops-postgres-app', keys: ['password'] }),
-  postgresArchiver: SecretSource.kubernetesSecret({ name: 'aiops-postgres-archiver', keys: ['password'] }),
-  postgresRetention: SecretSource.kubernetesSecret({ name: 'aiops-postgres-retention', keys: ['password'] }),
-  redis: SecretSource.kubernetesSecret({ name: 'aiops-redis', keys: ['password'] }),
-  qdrant: SecretSource.kubernetesSecret({ name: 'aiops-qdrant', keys: ['api-key'] }),
-};
+const SECRETS = aiopsSecrets();
 const BASE: AiopsChartProps = {
   namespace: 'aiops',
   api: { image: 'ghcr.io/example/aiops-api:2.3.1' },

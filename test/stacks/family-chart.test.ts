@@ -6,6 +6,7 @@ import {
   SecretSource, SensorChart, TaintEffect, TolerationOperator, ValidationError, WhenUnsatisfiable, WorkloadSettings,
 } from '../../src';
 import { catchValidationError } from '../helpers/errors';
+import { aiopsSecrets } from '../helpers/fixtures';
 import { find, K8sObject, podMetadata, podSpec, synth } from '../helpers/synth';
 
 const POD_KINDS = ['Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob'];
@@ -13,15 +14,7 @@ const D = (c: string) => `@sha256:${c.repeat(64)}`;
 const API = { cidrs: ['10.100.0.1/32', '172.31.10.25/32'], port: 443 };
 const PROXY = { url: 'http://proxy.corp.example:3128', cidrs: ['10.40.0.10/32'] };
 const credential = (name: string) => SecretSource.kubernetesSecret({ name, keys: ['key'] });
-const AIOPS_SECRETS = {
-  llmApiKey: SecretSource.kubernetesSecret({ name: 'aiops-llm', keys: ['api-key'] }),
-  postgresAdmin: SecretSource.kubernetesSecret({ name: 'aiops-postgres-admin', keys: ['password'] }),
-  postgresApp: SecretSource.kubernetesSecret({ name: 'aiops-postgres-app', keys: ['password'] }),
-  postgresArchiver: SecretSource.kubernetesSecret({ name: 'aiops-postgres-archiver', keys: ['password'] }),
-  postgresRetention: SecretSource.kubernetesSecret({ name: 'aiops-postgres-retention', keys: ['password'] }),
-  redis: SecretSource.kubernetesSecret({ name: 'aiops-redis', keys: ['password'] }),
-  qdrant: SecretSource.kubernetesSecret({ name: 'aiops-qdrant', keys: ['api-key'] }),
-};
+const AIOPS_SECRETS = aiopsSecrets();
 
 /**
  * One ready chart as these tests drive it: how to build it with base props and settings for one
