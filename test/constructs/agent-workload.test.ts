@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
-import { catchValidationError } from '../helpers/errors';
+import { expectValidationError } from '../helpers/errors';
 import { describe, expect, it } from 'vitest';
 import { AgentWorkload, AgentWorkloadProps, ValidationError, WorkloadKind } from '../../src';
 import { find, podMetadata, podSpec, synth } from '../helpers/synth';
@@ -240,7 +240,7 @@ describe('AgentWorkload validation', () => {
   ];
 
   it.each(cases)('fails on %s with a ValidationError naming path, prop and fix', (_title, props, prop, fix) => {
-    const e = catchValidationError(() => build(props));
+    const e = expectValidationError(() => build(props));
     expect(e.path).toBe('test/agent');
     expect(e.prop).toBe(prop);
     expect(e.message).toContain(`"test/agent": ${prop} `);

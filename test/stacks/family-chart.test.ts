@@ -5,7 +5,7 @@ import {
   AgentWorkload, AiopsChart, CA_BUNDLE_ENV, ImagePolicyEngine, CA_BUNDLE_PATH, CostOptimizerChart, DataSource, FamilyChartProps, ObservabilityChart,
   SecretSource, SensorChart, TaintEffect, TolerationOperator, ValidationError, WhenUnsatisfiable, WorkloadSettings,
 } from '../../src';
-import { catchValidationError } from '../helpers/errors';
+import { expectValidationError } from '../helpers/errors';
 import { aiopsSecrets } from '../helpers/fixtures';
 import { find, K8sObject, podMetadata, podSpec, synth } from '../helpers/synth';
 
@@ -253,7 +253,7 @@ describe.each(CASES)('$name: image policy and digest pinning', (c) => {
 
   it('refuses an image that is not pinned by digest, naming the component, unless told not to', () => {
     const unpinned = { image: 'ghcr.io/example/unpinned:1.0.0' } as WorkloadSettings;
-    const e = catchValidationError(() => c.build(new App(), 'chart', {}, unpinned, false));
+    const e = expectValidationError(() => c.build(new App(), 'chart', {}, unpinned, false));
     expect([e.code, e.prop, e.message.startsWith(`${c.name} "chart": `)]).toEqual(['image-not-pinned', `${c.key}.image`, true]);
     expect(() => c.build(new App(), 'chart', { requireImageDigests: false }, unpinned, false)).not.toThrow();
   });
@@ -321,9 +321,9 @@ describe.each(CASES)('$name: names', (c) => {
   });
 
   it('names the chart and the chart prop in a bad value\'s error', () => {
-    const e = catchValidationError(() => c.build(new App(), 'chart', { apiServer: { cidrs: ['10.0.0.1/40'] } }, {}, false));
+    const e = expectValidationError(() => c.build(new App(), 'chart', { apiServer: { cidrs: ['10.0.0.1/40'] } }, {}, false));
     expect(e.message).toMatch(new RegExp(`^${c.name} "chart": apiServer\\.cidrs\\[0\\] "10\\.0\\.0\\.1/40"`));
-    const bad = catchValidationError(() => c.build(new App(), 'chart', {}, { nodeSelector: { 'bad key!': 'x' } }, false));
+    const bad = expectValidationError(() => c.build(new App(), 'chart', {}, { nodeSelector: { 'bad key!': 'x' } }, false));
     expect(bad.message.startsWith(`${c.name} "chart": ${c.key}.nodeSelector key`)).toBe(true);
   });
 });
@@ -333,7 +333,7 @@ describe('workload names', () => {
     const app = new App();
     const chart = new Chart(app, 'c', { namespace: 'agents' });
     new AgentWorkload(chart, 'first', { name: 'agent', component: 'agent', partOf: 'tests', image: 'ghcr.io/example/agent:1.0.0' });
-    const e = catchValidationError(() => new AgentWorkload(chart, 'second', { name: 'agent', component: 'agent', partOf: 'tests', image: 'ghcr.io/example/agent:1.0.0' }));
+    const e = expectValidationError(() => new AgentWorkload(chart, 'second', { name: 'agent', component: 'agent', partOf: 'tests', image: 'ghcr.io/example/agent:1.0.0' }));
     expect([e.code, e.prop, e.path]).toEqual(['duplicate-workload-name', 'name', 'c/second']);
     expect(e.message).toContain('"c/first"');
   });
@@ -355,7 +355,7 @@ describe('workload names', () => {
       [{ priorityClassName: 'Bad Class' }, 'priorityClassName'],
     ];
     for (const [settings, prop] of bad) {
-      const e = catchValidationError(() => new AgentWorkload(chart(), 'w', { component: 'agent', partOf: 'tests', image: 'ghcr.io/example/agent:1.0.0', replicas: 2, ...settings }));
+      const e = expectValidationError(() => new AgentWorkload(chart(), 'w', { component: 'agent', partOf: 'tests', image: 'ghcr.io/example/agent:1.0.0', replicas: 2, ...settings }));
       expect(e.prop).toBe(prop);
       expect(e).toBeInstanceOf(ValidationError);
     }
