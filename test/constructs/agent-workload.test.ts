@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
 import { expectValidationError } from '../helpers/errors';
 import { describe, expect, it } from 'vitest';
-import { AgentWorkload, AgentWorkloadProps, ValidationError, WorkloadKind } from '../../src';
+import { AgentWorkload, AgentWorkloadProps, WorkloadKind } from '../../src';
 import { find, podMetadata, podSpec, synth } from '../helpers/synth';
 
 const IMAGE = 'ghcr.io/example/agent:1.0.0';
@@ -259,7 +259,7 @@ describe('AgentWorkload validation', () => {
       fc.string().filter((s) => !s.startsWith('/')).map((hostPath) => ({ hostMounts: [{ hostPath, reason: 'reads the host' }] })),
     );
     fc.assert(fc.property(badProps, (props) => {
-      expect(() => build(props as Partial<AgentWorkloadProps>)).toThrow(ValidationError);
+      expectValidationError(() => build(props as Partial<AgentWorkloadProps>));
     }), { numRuns: 300 });
   });
 

@@ -5,6 +5,7 @@ import { aiops, aiopsExternalStores } from '../../examples/aiops';
 import { AccessRole, AIOPS_API_READ_RULES, AiopsChart, AiopsChartProps, SecretSource, ValidationError } from '../../src';
 import { aiopsSecrets } from '../helpers/fixtures';
 import { find, K8sObject, podSpec, synth } from '../helpers/synth';
+import { expectValidationError } from '../helpers/errors';
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 const SECRETS = aiopsSecrets();
@@ -256,7 +257,7 @@ describe('AiopsChart bad input', () => {
       fc.record({ secrets: fc.string().map((lit) => ({ ...SECRETS, qdrant: lit as never })) }),
     );
     fc.assert(fc.property(bad, (props) => {
-      expect(build(props as Partial<AiopsChartProps>)).toThrow(ValidationError);
+      expectValidationError(build(props as Partial<AiopsChartProps>));
     }), { numRuns: 100 });
   });
 });
@@ -298,6 +299,6 @@ describe('aiops-api with the LLM key from Vault', () => {
   });
 
   it('fails without the Vault server, since default-deny egress would cut the agent off', () => {
-    expect(() => synth((app) => { new AiopsChart(app, 'c', { ...vaultProps, vaultServer: undefined }); })).toThrow(ValidationError);
+    expectValidationError(() => synth((app) => { new AiopsChart(app, 'c', { ...vaultProps, vaultServer: undefined }); }));
   });
 });

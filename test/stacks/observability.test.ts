@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { observability, observabilityExecutor } from '../../examples/observability';
 import { AgentTier, ObservabilityChart, ObservabilityChartProps, RemediationAction, ValidationError } from '../../src';
 import { K8sObject, podMetadata, podSpec, synth } from '../helpers/synth';
+import { expectValidationError } from '../helpers/errors';
 
 const POD_KINDS = ['Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob'];
 const DNS = 'dns';
@@ -236,7 +237,7 @@ describe('ObservabilityChart', () => {
         fc.string().map((url) => ({ backend: { url: `ftp://${url}`, cidrs: ['203.0.113.0/24'] } })),
       );
       fc.assert(fc.property(bad, (props) => {
-        expect(() => build({ ...PROPS, ...(props as Partial<ObservabilityChartProps>) })).toThrow(ValidationError);
+        expectValidationError(() => build({ ...PROPS, ...(props as Partial<ObservabilityChartProps>) }));
       }), { numRuns: 200 });
     });
   });

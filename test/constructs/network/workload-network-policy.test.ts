@@ -7,6 +7,7 @@ import {
   WorkloadNetworkPolicyProps,
 } from '../../../src';
 import { find, K8sObject, synth } from '../../helpers/synth';
+import { expectValidationError } from '../../helpers/errors';
 
 const IMAGE = 'ghcr.io/example/agent:1.0.0';
 const SELECTOR = {
@@ -300,7 +301,7 @@ describe('WorkloadNetworkPolicy', () => {
       fc.assert(fc.property(bad, (open) => {
         const f = fixture(new App());
         const policy = new WorkloadNetworkPolicy(f.mediator, 'np', { workload: f.mediator });
-        expect(() => open(policy, f)).toThrow(ValidationError);
+        expectValidationError(() => open(policy, f));
       }), { numRuns: 300 });
     });
   });

@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
 import { expectValidationError } from '../../helpers/errors';
 import { describe, expect, it } from 'vitest';
-import { AGENT_NEEDS, AgentTier, CapabilityIdentity, ObservabilityAgent, ObservabilityAgentProps, ROOT_FOR_CAPABILITIES_REASON, rulesOf, ValidationError } from '../../../src';
+import { AGENT_NEEDS, AgentTier, CapabilityIdentity, ObservabilityAgent, ObservabilityAgentProps, ROOT_FOR_CAPABILITIES_REASON, rulesOf } from '../../../src';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
 
 const IMAGE = 'ghcr.io/example/ebpf-agent:3.2.0';
@@ -220,7 +220,7 @@ describe('ObservabilityAgent', () => {
         fc.integer({ min: 65536 }).map((port) => ({ apiServer: { cidrs: ['10.0.0.1/32'], port } })),
       );
       fc.assert(fc.property(bad, (props) => {
-        expect(() => build(props as Partial<ObservabilityAgentProps>)).toThrow(ValidationError);
+        expectValidationError(() => build(props as Partial<ObservabilityAgentProps>));
       }), { numRuns: 200 });
     });
   });
