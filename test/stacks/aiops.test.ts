@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aiops, aiopsExternalStores } from '../../examples/aiops';
-import { AccessRole, AIOPS_API_READ_RULES, AiopsChart, AiopsChartProps, SecretSource, ValidationError } from '../../src';
+import { AccessRole, AIOPS_API_READ_RULES, AiopsChart, AiopsChartProps, SecretSource } from '../../src';
 import { aiopsSecrets } from '../helpers/fixtures';
 import { find, K8sObject, podSpec, synth } from '../helpers/synth';
 import { expectValidationError } from '../helpers/errors';
@@ -201,16 +201,9 @@ describe('stores in the cluster', () => {
 describe('AiopsChart bad input', () => {
   const build = (props: Partial<AiopsChartProps>) => () => new AiopsChart(new App(), 'c', { ...BASE, ...props });
   const fails = (props: Partial<AiopsChartProps>, code: string, prop: RegExp) => {
-    let error: unknown;
-    try {
-      build(props)();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).code).toBe(code);
-    expect((error as ValidationError).prop).toMatch(prop);
-    return error as ValidationError;
+    const error = expectValidationError(build(props), { code });
+    expect(error.prop).toMatch(prop);
+    return error;
   };
 
   it('fails on a secret given as a literal string, without echoing it', () => {
