@@ -3,7 +3,7 @@ import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
   AgentWorkload, AiopsChart, CA_BUNDLE_ENV, ImagePolicyEngine, CA_BUNDLE_PATH, CostOptimizerChart, DataSource, FamilyChartProps, ObservabilityChart,
-  SecretSource, SensorChart, TaintEffect, TolerationOperator, ValidationError, WhenUnsatisfiable, WorkloadSettings,
+  SecretSource, SensorChart, TaintEffect, TolerationOperator, WhenUnsatisfiable, WorkloadSettings,
 } from '../../src';
 import { expectValidationError } from '../helpers/errors';
 import { aiopsSecrets } from '../helpers/fixtures';
@@ -357,7 +357,6 @@ describe('workload names', () => {
     for (const [settings, prop] of bad) {
       const e = expectValidationError(() => new AgentWorkload(chart(), 'w', { component: 'agent', partOf: 'tests', image: 'ghcr.io/example/agent:1.0.0', replicas: 2, ...settings }));
       expect(e.prop).toBe(prop);
-      expect(e).toBeInstanceOf(ValidationError);
     }
   });
 });

@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { observability, observabilityExecutor } from '../../examples/observability';
-import { AgentTier, ObservabilityChart, ObservabilityChartProps, RemediationAction, ValidationError } from '../../src';
+import { AgentTier, ObservabilityChart, ObservabilityChartProps, RemediationAction } from '../../src';
 import { K8sObject, podMetadata, podSpec, synth } from '../helpers/synth';
 import { expectValidationError } from '../helpers/errors';
 
@@ -209,14 +209,7 @@ describe('ObservabilityChart', () => {
         [{ apiServer: { cidrs: ['10.0.0.0/33'] } }, /ObservabilityChart "obs": apiServer\.cidrs\[0\] "10\.0\.0\.0\/33" is not a valid IPv4 CIDR/],
       ];
       for (const [bad, message] of cases) {
-        let error: unknown;
-        try {
-          build({ ...PROPS, ...bad });
-        } catch (err) {
-          error = err;
-        }
-        expect(error).toBeInstanceOf(ValidationError);
-        expect((error as Error).message).toMatch(message);
+        expectValidationError(() => build({ ...PROPS, ...bad }), { message });
       }
     });
 

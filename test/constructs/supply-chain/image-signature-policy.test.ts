@@ -3,7 +3,7 @@ import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ImagePolicyEngine, ImagePolicyMode, ImageSignaturePolicy, ImageSignaturePolicyProps, SIGSTORE_INCLUDE_LABEL, ValidationError,
+  ImagePolicyEngine, ImagePolicyMode, ImageSignaturePolicy, ImageSignaturePolicyProps, SIGSTORE_INCLUDE_LABEL,
 } from '../../../src';
 import { expectValidationError } from '../../helpers/errors';
 import { find, K8sObject, synth } from '../../helpers/synth';
@@ -258,26 +258,14 @@ describe('ImageSignaturePolicy: properties', () => {
   it('refuses any string that is not a PEM public key with a ValidationError, never anything else', () => {
     fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => {
       fc.pre(!text.includes('-----BEGIN PUBLIC KEY-----'));
-      let error: unknown;
-      try {
-        make({ publicKey: text });
-      } catch (err) {
-        error = err;
-      }
-      expect(error).toBeInstanceOf(ValidationError);
+      expectValidationError(() => make({ publicKey: text }));
     }), { numRuns: 300 });
   });
 
   it('refuses random glob lists with bad characters with a ValidationError, never anything else', () => {
     fc.assert(fc.property(fc.array(fc.string({ maxLength: 30 }), { maxLength: 4 }), (images) => {
       fc.pre(images.length === 0 || images.some((g) => !/^[a-z0-9._:/*-]+$/.test(g)));
-      let error: unknown;
-      try {
-        make({ images });
-      } catch (err) {
-        error = err;
-      }
-      expect(error).toBeInstanceOf(ValidationError);
+      expectValidationError(() => make({ images }));
     }), { numRuns: 300 });
   });
 });
