@@ -203,7 +203,7 @@ describe('AgentWorkload overrides', () => {
   it('fails on a rule reason that says nothing', () => {
     const chart = new Chart(new App(), 'test');
     const w = new AgentWorkload(chart, 'agent', { component: 'agent', partOf: 'tests', image: IMAGE });
-    expect(() => w.grantClusterRole([{ resources: ['nodes'], verbs: ['get'], reason: 'x' }])).toThrow(/rules\[0\]\.reason.*at least 10/);
+    expectValidationError(() => w.grantClusterRole([{ resources: ['nodes'], verbs: ['get'], reason: 'x' }]), { message: /rules\[0\]\.reason.*at least 10/ });
   });
 
   it.each(Object.values(WorkloadKind))('synthesises a valid, hardened %s', (kind) => {

@@ -196,7 +196,7 @@ describe('ObservabilityChart', () => {
     }
 
     it('fails on a bad namespace with a ValidationError naming the chart', () => {
-      expect(() => build({ ...PROPS, namespace: 'Observability' })).toThrow(/ObservabilityChart "obs": namespace "Observability" is not a valid DNS-1123 label/);
+      expectValidationError(() => build({ ...PROPS, namespace: 'Observability' }), { message: /ObservabilityChart "obs": namespace "Observability" is not a valid DNS-1123 label/ });
     });
 
     it('fails on each bad input of the issue with a ValidationError', () => {
