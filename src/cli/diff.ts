@@ -5,7 +5,8 @@
  * Exit codes: 0 (no failing change), 1 a change that --fail-on names, 2 unreadable input or bad usage.
  */
 import { diffMarkdown, diffReports } from '../policy/report';
-import { readGit, readPaths, ReadResult, reportOf, ReportIo, UsageError } from './report';
+import { parseArgs, UsageError } from './args';
+import { readGit, readPaths, ReadResult, reportOf, ReportIo } from './report';
 
 export const DIFF_USAGE = `usage: secure-agents diff [--format markdown|json] [--fail-on added|unreasoned] <base> <head>
 
@@ -20,29 +21,29 @@ peers, secrets, cloud actions. Exit codes: 0 no failing change, 1 --fail-on matc
 type Side = { kind: 'path'; value: string } | { kind: 'git'; value: string };
 
 export function runDiff(argv: readonly string[], io: ReportIo & { cwd?: string }): number {
-  let format: 'markdown' | 'json' = 'markdown';
+  let format = 'markdown' as 'markdown' | 'json';
   const failOn = new Set<'added' | 'unreasoned'>();
   const sides: Side[] = [];
   try {
-    for (let i = 0; i < argv.length; i++) {
-      let a = argv[i];
-      let inline: string | undefined;
-      if (a.startsWith('--') && a.includes('=')) { inline = a.slice(a.indexOf('=') + 1); a = a.slice(0, a.indexOf('=')); }
-      const take = () => { if (inline !== undefined) return inline; if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`); return argv[++i]; };
-      if (a === '--format') {
-        const v = take();
-        if (v !== 'markdown' && v !== 'json') throw new UsageError(`--format "${v}" is not a format; use markdown or json`);
-        format = v;
-      } else if (a === '--fail-on') {
-        for (const v of take().split(',')) {
-          if (v !== 'added' && v !== 'unreasoned') throw new UsageError(`--fail-on "${v}" is not a condition; use added or unreasoned`);
-          failOn.add(v);
-        }
-      } else if (a === '--git') sides.push({ kind: 'git', value: take() });
-      else if (a === '--help' || a === '-h') { io.stdout(DIFF_USAGE + '\n'); return 0; }
-      else if (a === '-' || !a.startsWith('-')) sides.push({ kind: 'path', value: a });
-      else throw new UsageError(`unknown option ${a}`);
-    }
+    const parsed = parseArgs(argv, {
+      values: {
+        '--format': (v) => {
+          if (v !== 'markdown' && v !== 'json') throw new UsageError(`--format "${v}" is not a format; use markdown or json`);
+          format = v;
+        },
+        '--fail-on': (list) => {
+          for (const v of list.split(',')) {
+            if (v !== 'added' && v !== 'unreasoned') throw new UsageError(`--fail-on "${v}" is not a condition; use added or unreasoned`);
+            failOn.add(v);
+          }
+        },
+        '--git': (v) => { sides.push({ kind: 'git', value: v }); },
+      },
+      switches: { '--help': () => 'stop', '-h': () => 'stop' },
+      // Base and head are the first and second side in argv order, whether path or --git.
+      positional: (a) => { sides.push({ kind: 'path', value: a }); },
+    });
+    if (parsed.stopped) { io.stdout(DIFF_USAGE + '\n'); return 0; }
     if (sides.length !== 2) throw new UsageError(`give exactly two sides, base and head (got ${sides.length})`);
     if (sides.every((s) => s.kind === 'path' && s.value === '-')) throw new UsageError('only one side can be -');
   } catch (err) {

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { allRules, check, formatJson, formatSarif, formatText, PssLevel } from '../policy';
+import { parseArgs, UsageError } from './args';
 import { DIFF_USAGE, runDiff } from './diff';
 import { readInputs, readStdinBounded } from './inputs';
 import { REPORT_USAGE, runReport } from './report';
@@ -30,7 +31,7 @@ export interface Command {
   run(args: readonly string[], io: CliIo): number;
 }
 
-export class UsageError extends Error {}
+export { UsageError } from './args';
 
 export const CHECK_USAGE = `usage: secure-agents check [--pss restricted|baseline] [--rules <prefix>,...] [--format text|json|sarif] [--allow-empty] <file|dir|->...
 
@@ -62,35 +63,21 @@ interface CheckArgs {
 
 function parseCheckArgs(argv: readonly string[]): CheckArgs {
   const args: CheckArgs = { pss: 'restricted', rules: [], format: 'text', paths: [], allowEmpty: false };
-  const value = (i: number, flag: string) => {
-    if (i >= argv.length) throw new UsageError(`${flag} needs a value`);
-    return argv[i];
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline: string | undefined;
-    if (a.startsWith('--') && a.includes('=')) { inline = a.slice(a.indexOf('=') + 1); a = a.slice(0, a.indexOf('=')); }
-    const take = () => inline ?? value(++i, a);
-    if (a === '--pss') {
-      const v = take();
-      if (v !== 'restricted' && v !== 'baseline') throw new UsageError(`--pss "${v}" is not a level; use restricted or baseline`);
-      args.pss = v;
-    } else if (a === '--rules') {
-      args.rules.push(...take().split(',').map((r) => r.trim()).filter((r) => r !== ''));
-    } else if (a === '--gcp-permissions') {
-      args.gcpPermissions = take();
-    } else if (a === '--format') {
-      const v = take();
-      if (v !== 'text' && v !== 'json' && v !== 'sarif') throw new UsageError(`--format "${v}" is not a format; use text, json or sarif`);
-      args.format = v;
-    } else if (a === '--allow-empty' && inline === undefined) {
-      args.allowEmpty = true;
-    } else if (a === '-' || !a.startsWith('-')) {
-      args.paths.push(a);
-    } else {
-      throw new UsageError(`unknown option ${a}`);
-    }
-  }
+  args.paths = parseArgs(argv, {
+    values: {
+      '--pss': (v) => {
+        if (v !== 'restricted' && v !== 'baseline') throw new UsageError(`--pss "${v}" is not a level; use restricted or baseline`);
+        args.pss = v;
+      },
+      '--rules': (v) => { args.rules.push(...v.split(',').map((r) => r.trim()).filter((r) => r !== '')); },
+      '--gcp-permissions': (v) => { args.gcpPermissions = v; },
+      '--format': (v) => {
+        if (v !== 'text' && v !== 'json' && v !== 'sarif') throw new UsageError(`--format "${v}" is not a format; use text, json or sarif`);
+        args.format = v;
+      },
+    },
+    switches: { '--allow-empty': () => { args.allowEmpty = true; } },
+  }).positional;
   if (args.paths.length === 0) throw new UsageError('no file, directory or - given');
   const ids = allRules().map((r) => r.id);
   const unmatched = args.rules.filter((p) => !ids.some((id) => id.startsWith(p)));

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputProblem, Manifest, MAX_INPUT_BYTES, parseDocuments } from '../policy';
+import { parseArgs, UsageError } from './args';
 import { readInputs } from './inputs';
 import { buildReport, PrivilegeReport, reportHtml, reportMarkdown } from '../policy/report';
 
@@ -26,7 +27,7 @@ export interface ReportIo {
   readonly readStdin?: (maxBytes: number) => Buffer | string;
 }
 
-export class UsageError extends Error {}
+export { UsageError } from './args';
 
 export interface ReadResult {
   readonly manifests: Manifest[];
@@ -101,24 +102,22 @@ export function reportOf(read: ReadResult): PrivilegeReport {
 }
 
 export function runReport(argv: readonly string[], io: ReportIo): number {
-  let format: 'markdown' | 'json' | 'html' = 'markdown';
+  let format = 'markdown' as 'markdown' | 'json' | 'html';
   let title: string | undefined;
-  const paths: string[] = [];
+  let paths: string[];
   try {
-    for (let i = 0; i < argv.length; i++) {
-      let a = argv[i];
-      let inline: string | undefined;
-      if (a.startsWith('--') && a.includes('=')) { inline = a.slice(a.indexOf('=') + 1); a = a.slice(0, a.indexOf('=')); }
-      const take = () => { if (inline !== undefined) return inline; if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`); return argv[++i]; };
-      if (a === '--format') {
-        const v = take();
-        if (v !== 'markdown' && v !== 'json' && v !== 'html') throw new UsageError(`--format "${v}" is not a format; use markdown, json or html`);
-        format = v;
-      } else if (a === '--title') title = take();
-      else if (a === '--help' || a === '-h') { io.stdout(REPORT_USAGE + '\n'); return 0; }
-      else if (a === '-' || !a.startsWith('-')) paths.push(a);
-      else throw new UsageError(`unknown option ${a}`);
-    }
+    const parsed = parseArgs(argv, {
+      values: {
+        '--format': (v) => {
+          if (v !== 'markdown' && v !== 'json' && v !== 'html') throw new UsageError(`--format "${v}" is not a format; use markdown, json or html`);
+          format = v;
+        },
+        '--title': (v) => { title = v; },
+      },
+      switches: { '--help': () => 'stop', '-h': () => 'stop' },
+    });
+    if (parsed.stopped) { io.stdout(REPORT_USAGE + '\n'); return 0; }
+    paths = parsed.positional;
     if (paths.length === 0) throw new UsageError('no file, directory or - given');
   } catch (err) {
     if (err instanceof UsageError) { io.stderr(`secure-agents report: ${err.message}\n${REPORT_USAGE}\n`); return 2; }

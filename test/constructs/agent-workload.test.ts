@@ -1,8 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
-import { catchValidationError } from '../helpers/errors';
+import { expectValidationError } from '../helpers/errors';
 import { describe, expect, it } from 'vitest';
-import { AgentWorkload, AgentWorkloadProps, ValidationError, WorkloadKind } from '../../src';
+import { AgentWorkload, AgentWorkloadProps, WorkloadKind } from '../../src';
 import { find, podMetadata, podSpec, synth } from '../helpers/synth';
 
 const IMAGE = 'ghcr.io/example/agent:1.0.0';
@@ -203,7 +203,7 @@ describe('AgentWorkload overrides', () => {
   it('fails on a rule reason that says nothing', () => {
     const chart = new Chart(new App(), 'test');
     const w = new AgentWorkload(chart, 'agent', { component: 'agent', partOf: 'tests', image: IMAGE });
-    expect(() => w.grantClusterRole([{ resources: ['nodes'], verbs: ['get'], reason: 'x' }])).toThrow(/rules\[0\]\.reason.*at least 10/);
+    expectValidationError(() => w.grantClusterRole([{ resources: ['nodes'], verbs: ['get'], reason: 'x' }]), { message: /rules\[0\]\.reason.*at least 10/ });
   });
 
   it.each(Object.values(WorkloadKind))('synthesises a valid, hardened %s', (kind) => {
@@ -240,7 +240,7 @@ describe('AgentWorkload validation', () => {
   ];
 
   it.each(cases)('fails on %s with a ValidationError naming path, prop and fix', (_title, props, prop, fix) => {
-    const e = catchValidationError(() => build(props));
+    const e = expectValidationError(() => build(props));
     expect(e.path).toBe('test/agent');
     expect(e.prop).toBe(prop);
     expect(e.message).toContain(`"test/agent": ${prop} `);
@@ -259,7 +259,7 @@ describe('AgentWorkload validation', () => {
       fc.string().filter((s) => !s.startsWith('/')).map((hostPath) => ({ hostMounts: [{ hostPath, reason: 'reads the host' }] })),
     );
     fc.assert(fc.property(badProps, (props) => {
-      expect(() => build(props as Partial<AgentWorkloadProps>)).toThrow(ValidationError);
+      expectValidationError(() => build(props as Partial<AgentWorkloadProps>));
     }), { numRuns: 300 });
   });
 

@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AgentWorkload, OutboundProxy, OutboundProxyProps, ValidationError, WorkloadNetworkPolicy } from '../../src';
-import { catchValidationError } from '../helpers/errors';
+import { expectValidationError } from '../helpers/errors';
 import { find, podSpec, synth } from '../helpers/synth';
 
 const BASE: OutboundProxyProps = {
@@ -68,16 +68,16 @@ describe('OutboundProxy', () => {
     ];
 
     it.each(cases)('fails on %s with a ValidationError naming the proxy and the prop', (_t, props, prop, code) => {
-      const e = catchValidationError(() => build(new App(), props));
+      const e = expectValidationError(() => build(new App(), props));
       expect([e.path, e.prop, e.code]).toEqual(['test/proxy', prop, code]);
     });
 
     it('says how to add the missing scheme', () => {
-      expect(catchValidationError(() => build(new App(), { url: 'proxy.corp.example:3128' })).message).toContain('write "http://proxy.corp.example:3128"');
+      expect(expectValidationError(() => build(new App(), { url: 'proxy.corp.example:3128' })).message).toContain('write "http://proxy.corp.example:3128"');
     });
 
     it('refuses credentials in the URL without echoing them', () => {
-      const e = catchValidationError(() => build(new App(), { url: 'http://svc-user:hunter2-secret@proxy.corp.example:3128' }));
+      const e = expectValidationError(() => build(new App(), { url: 'http://svc-user:hunter2-secret@proxy.corp.example:3128' }));
       expect(e.code).toBe('url-credentials');
       expect(e.message).not.toContain('hunter2-secret');
     });

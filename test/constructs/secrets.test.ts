@@ -1,7 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AgentWorkload, AgentWorkloadProps, SecretSource, SecretStoreKind, ValidationError, VaultSecretProps } from '../../src';
+import { AgentWorkload, AgentWorkloadProps, SecretSource, SecretStoreKind, VaultSecretProps } from '../../src';
+import { expectValidationError } from '../helpers/errors';
 import { find, podMetadata, podSpec, synth } from '../helpers/synth';
 
 const IMAGE = 'ghcr.io/example/crawler:1.0.0';
@@ -11,15 +12,6 @@ const VAULT_BASE: VaultSecretProps = { name: 'vendor-token', path: 'secret/data/
 function chart(app: App, props: Partial<AgentWorkloadProps> = {}): AgentWorkload {
   const c = new Chart(app, 'test', { namespace: 'sensor' });
   return new AgentWorkload(c, 'crawler', { component: 'crawler', partOf: 'sensor', image: IMAGE, ...props });
-}
-
-function errorOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
 }
 
 describe('SecretSource.vault', () => {
@@ -81,10 +73,10 @@ describe('SecretSource.vault', () => {
     expect(podSpec(find(objects2, 'Deployment', 'crawler')).volumes.find((v: any) => v.name === 'vault-token').projected.sources[0].serviceAccountToken.audience).toBe('https://vault.corp.example');
     const w = chart(new App());
     SecretSource.vault(VAULT_BASE).mountInto(w);
-    const e = errorOf(() => SecretSource.vault({ ...VAULT_BASE, name: 'other', tokenAudience: 'other' }).mountInto(w));
-    expect((e as ValidationError).code).toBe('conflicting-vault-annotation');
-    expect((e as ValidationError).prop).toBe('tokenAudience');
-    expect((errorOf(() => SecretSource.vault({ ...VAULT_BASE, tokenAudience: 'has space' })) as ValidationError).code).toBe('invalid-audience');
+    const e = expectValidationError(() => SecretSource.vault({ ...VAULT_BASE, name: 'other', tokenAudience: 'other' }).mountInto(w));
+    expect(e.code).toBe('conflicting-vault-annotation');
+    expect(e.prop).toBe('tokenAudience');
+    expect(expectValidationError(() => SecretSource.vault({ ...VAULT_BASE, tokenAudience: 'has space' })).code).toBe('invalid-audience');
   });
 
   it('returns the rendered file path', () => {
@@ -94,9 +86,8 @@ describe('SecretSource.vault', () => {
 
   it('refuses tls-skip-verify and agent-inject-token through extraAnnotations', () => {
     for (const key of [`${V}tls-skip-verify`, `${V}agent-inject-token`]) {
-      const e = errorOf(() => SecretSource.vault({ ...VAULT_BASE, extraAnnotations: { [key]: 'true' } }));
-      expect(e).toBeInstanceOf(ValidationError);
-      expect((e as ValidationError).code).toBe('forbidden-vault-annotation');
+      const e = expectValidationError(() => SecretSource.vault({ ...VAULT_BASE, extraAnnotations: { [key]: 'true' } }));
+      expect(e.code).toBe('forbidden-vault-annotation');
     }
     expect(SecretSource.vault({ ...VAULT_BASE, extraAnnotations: { [`${V}agent-cache-enable`]: 'true' } }).annotations[`${V}agent-cache-enable`]).toBe('true');
   });
@@ -104,9 +95,9 @@ describe('SecretSource.vault', () => {
   it('refuses two Vault secrets on one workload with different roles', () => {
     const w = chart(new App());
     SecretSource.vault(VAULT_BASE).mountInto(w);
-    const e = errorOf(() => SecretSource.vault({ ...VAULT_BASE, name: 'other', role: 'other-role' }).mountInto(w));
-    expect((e as ValidationError).code).toBe('conflicting-vault-annotation');
-    expect((e as ValidationError).message).toContain('test/crawler');
+    const e = expectValidationError(() => SecretSource.vault({ ...VAULT_BASE, name: 'other', role: 'other-role' }).mountInto(w));
+    expect(e.code).toBe('conflicting-vault-annotation');
+    expect(e.message).toContain('test/crawler');
   });
 });
 
@@ -135,8 +126,8 @@ describe('SecretSource.vault env mode', () => {
   });
 
   it('refuses envCommand on a file-mode source and an empty program', () => {
-    expect((errorOf(() => SecretSource.vault(VAULT_BASE).envCommand(['/app'])) as ValidationError).code).toBe('not-env-mode');
-    expect(errorOf(() => source.envCommand([]))).toBeInstanceOf(ValidationError);
+    expect(expectValidationError(() => SecretSource.vault(VAULT_BASE).envCommand(['/app'])).code).toBe('not-env-mode');
+    expectValidationError(() => source.envCommand([]));
   });
 });
 
@@ -214,14 +205,12 @@ describe('one secret used twice on a workload', () => {
   it('refuses the same Secret with other keys, and the same ExternalSecret with another spec', () => {
     const w1 = chart(new App());
     SecretSource.kubernetesSecret({ name: 'db', keys: ['password'] }).mountInto(w1);
-    const e1 = errorOf(() => SecretSource.kubernetesSecret({ name: 'db', keys: ['username'] }).mountInto(w1));
-    expect(e1).toBeInstanceOf(ValidationError);
-    expect((e1 as ValidationError).code).toBe('secret-mounted-twice');
+    const e1 = expectValidationError(() => SecretSource.kubernetesSecret({ name: 'db', keys: ['username'] }).mountInto(w1));
+    expect(e1.code).toBe('secret-mounted-twice');
     const w2 = chart(new App());
     SecretSource.externalSecret({ name: 'kafka', storeName: 'store', data: [{ secretKey: 'password', remoteKey: 'a' }] }).mountInto(w2);
-    const e2 = errorOf(() => SecretSource.externalSecret({ name: 'kafka', storeName: 'store', data: [{ secretKey: 'password', remoteKey: 'b' }] }).mountInto(w2));
-    expect(e2).toBeInstanceOf(ValidationError);
-    expect((e2 as ValidationError).code).toBe('secret-mounted-twice');
+    const e2 = expectValidationError(() => SecretSource.externalSecret({ name: 'kafka', storeName: 'store', data: [{ secretKey: 'password', remoteKey: 'b' }] }).mountInto(w2));
+    expect(e2.code).toBe('secret-mounted-twice');
   });
 });
 
@@ -263,9 +252,8 @@ describe('bad input', () => {
     ['a relative mount path', () => SecretSource.kubernetesSecret({ name: 'x' }).mountInto(chart(new App()), { mountPath: 'etc' }), 'invalid-path'],
   ];
   it.each(cases)('fails on %s with a ValidationError', (_label, fn, code) => {
-    const e = errorOf(fn);
-    expect(e).toBeInstanceOf(ValidationError);
-    expect((e as ValidationError).code).toBe(code);
+    const e = expectValidationError(fn);
+    expect(e.code).toBe(code);
   });
 
   it('random bad Vault secret names raise only ValidationError', () => {
@@ -274,8 +262,7 @@ describe('bad input', () => {
       fc.string().filter((s) => !/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,39}[A-Za-z0-9])?$/.test(s)),
     );
     fc.assert(fc.property(bad, (name) => {
-      const e = errorOf(() => SecretSource.vault({ ...VAULT_BASE, name }));
-      expect(e).toBeInstanceOf(ValidationError);
+      expectValidationError(() => SecretSource.vault({ ...VAULT_BASE, name }));
     }), { numRuns: 200 });
   });
 });

@@ -1,7 +1,7 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AgentWorkload, NetworkPeer, PolicyCheck, Ports, SecureChart } from '../../src';
-import { catchValidationError } from '../helpers/errors';
+import { expectValidationError } from '../helpers/errors';
 
 const IMAGE = 'ghcr.io/example/agent:1.0@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
 
@@ -108,7 +108,7 @@ describe('duplicate workload names, found through an index per chart', () => {
   it('fails a second workload of the same name and namespace in a chart, naming the first', () => {
     const chart = new SecureChart(Testing.app(), 'c', { namespace: 'agents' });
     new AgentWorkload(chart, 'one', { ...props, name: 'reporter' });
-    const err = catchValidationError(() => new AgentWorkload(chart, 'two', { ...props, name: 'reporter' }));
+    const err = expectValidationError(() => new AgentWorkload(chart, 'two', { ...props, name: 'reporter' }));
     expect(err.code).toBe('duplicate-workload-name');
     expect(err.message).toContain('"c/one"');
     expect(() => new AgentWorkload(chart, 'three', { ...props, name: 'reporter', namespace: 'other' })).not.toThrow();
@@ -118,7 +118,7 @@ describe('duplicate workload names, found through an index per chart', () => {
     const outer = new SecureChart(Testing.app(), 'outer', { namespace: 'agents' });
     const inner = new SecureChart(outer, 'inner', { namespace: 'agents' });
     new AgentWorkload(inner, 'nested', { ...props, name: 'reporter' });
-    expect(catchValidationError(() => new AgentWorkload(outer, 'top', { ...props, name: 'reporter' })).message).toContain('"outer/inner/nested"');
+    expect(expectValidationError(() => new AgentWorkload(outer, 'top', { ...props, name: 'reporter' })).message).toContain('"outer/inner/nested"');
     new AgentWorkload(outer, 'top2', { ...props, name: 'collector' });
     expect(() => new AgentWorkload(inner, 'nested2', { ...props, name: 'collector' })).not.toThrow();
   });

@@ -2,19 +2,13 @@ import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aiops, aiopsExternalStores } from '../../examples/aiops';
-import { AccessRole, AIOPS_API_READ_RULES, AiopsChart, AiopsChartProps, SecretSource, ValidationError } from '../../src';
+import { AccessRole, AIOPS_API_READ_RULES, AiopsChart, AiopsChartProps, SecretSource } from '../../src';
+import { aiopsSecrets } from '../helpers/fixtures';
 import { find, K8sObject, podSpec, synth } from '../helpers/synth';
+import { expectValidationError } from '../helpers/errors';
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
-const SECRETS = {
-  llmApiKey: SecretSource.kubernetesSecret({ name: 'aiops-llm', keys: ['api-key'] }),
-  postgresAdmin: SecretSource.kubernetesSecret({ name: 'aiops-postgres-admin', keys: ['password'] }),
-  postgresApp: SecretSource.kubernetesSecret({ name: 'aiops-postgres-app', keys: ['password'] }),
-  postgresArchiver: SecretSource.kubernetesSecret({ name: 'aiops-postgres-archiver', keys: ['password'] }),
-  postgresRetention: SecretSource.kubernetesSecret({ name: 'aiops-postgres-retention', keys: ['password'] }),
-  redis: SecretSource.kubernetesSecret({ name: 'aiops-redis', keys: ['password'] }),
-  qdrant: SecretSource.kubernetesSecret({ name: 'aiops-qdrant', keys: ['api-key'] }),
-};
+const SECRETS = aiopsSecrets();
 const BASE: AiopsChartProps = {
   namespace: 'aiops',
   api: { image: 'ghcr.io/example/aiops-api:2.3.1' },
@@ -207,16 +201,9 @@ describe('stores in the cluster', () => {
 describe('AiopsChart bad input', () => {
   const build = (props: Partial<AiopsChartProps>) => () => new AiopsChart(new App(), 'c', { ...BASE, ...props });
   const fails = (props: Partial<AiopsChartProps>, code: string, prop: RegExp) => {
-    let error: unknown;
-    try {
-      build(props)();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).code).toBe(code);
-    expect((error as ValidationError).prop).toMatch(prop);
-    return error as ValidationError;
+    const error = expectValidationError(build(props), { code });
+    expect(error.prop).toMatch(prop);
+    return error;
   };
 
   it('fails on a secret given as a literal string, without echoing it', () => {
@@ -263,7 +250,7 @@ describe('AiopsChart bad input', () => {
       fc.record({ secrets: fc.string().map((lit) => ({ ...SECRETS, qdrant: lit as never })) }),
     );
     fc.assert(fc.property(bad, (props) => {
-      expect(build(props as Partial<AiopsChartProps>)).toThrow(ValidationError);
+      expectValidationError(build(props as Partial<AiopsChartProps>));
     }), { numRuns: 100 });
   });
 });
@@ -305,6 +292,6 @@ describe('aiops-api with the LLM key from Vault', () => {
   });
 
   it('fails without the Vault server, since default-deny egress would cut the agent off', () => {
-    expect(() => synth((app) => { new AiopsChart(app, 'c', { ...vaultProps, vaultServer: undefined }); })).toThrow(ValidationError);
+    expectValidationError(() => synth((app) => { new AiopsChart(app, 'c', { ...vaultProps, vaultServer: undefined }); }));
   });
 });

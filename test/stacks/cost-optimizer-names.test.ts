@@ -4,9 +4,9 @@ import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { resolveCostOptimizerNames } from '../../src/constructs/optimizer/identity';
 import { PropValidator } from '../../src/constructs/validation';
-import { ValidationError } from '../../src/errors';
 import { AwsCostOptimizerStack, AwsIdentityMode } from '../../src/stacks/aws-cost-optimizer';
 import { GcpCostOptimizerStack } from '../../src/stacks/gcp-cost-optimizer';
+import { expectValidationError } from '../helpers/errors';
 
 const LONG_EKS = `prod-${'x'.repeat(60)}`;
 const LONG_GKE = 'prod-europe-west1-canary-blue';
@@ -23,11 +23,8 @@ describe('derived names agree between the chart side and the stacks', () => {
   });
 
   it('AWS: a long cluster name without a prefix is refused by the chart side and the stack alike', () => {
-    const errs: unknown[] = [];
-    try { chartSide({ clusterName: LONG_EKS }, 'aws'); } catch (e) { errs.push(e); }
-    try { new AwsCostOptimizerStack(Testing.app(), 'a', { clusterName: LONG_EKS, region: 'eu-west-1', vpcId: 'vpc-0a1b2c3d', nodeRoleName: 'n' }); } catch (e) { errs.push(e); }
-    expect(errs).toHaveLength(2);
-    for (const e of errs) expect((e as ValidationError).prop).toBe('clusterName');
+    expectValidationError(() => chartSide({ clusterName: LONG_EKS }, 'aws'), { prop: 'clusterName' });
+    expectValidationError(() => new AwsCostOptimizerStack(Testing.app(), 'a', { clusterName: LONG_EKS, region: 'eu-west-1', vpcId: 'vpc-0a1b2c3d', nodeRoleName: 'n' }), { prop: 'clusterName' });
     // A chart without a cloud binding needs no AWS name, and refuses nothing for it.
     expect(() => chartSide({ clusterName: LONG_EKS }, 'any' as any)).not.toThrow();
   });

@@ -3,13 +3,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors';
 import { CostOptimizerChart } from '../../src/stacks/cost-optimizer';
 import { CloudBindingKind } from '../../src/constructs/optimizer/optimizer-agent';
 import { AwsCostOptimizerStack, AwsIdentityMode } from '../../src/stacks/aws-cost-optimizer';
 import { GcpCostOptimizerStack } from '../../src/stacks/gcp-cost-optimizer';
 import { synthTerraformExamples } from '../../examples/terraform';
 import { synth } from '../helpers/synth';
+import { expectValidationError } from '../helpers/errors';
 
 const IMAGE = 'ghcr.io/example/optimizer-agent:2.3.0';
 const shared = { clusterName: 'prod', namespace: 'optimizer', serviceAccountName: 'agent' };
@@ -71,8 +71,8 @@ describe('CostOptimizerChart', () => {
   });
 
   it('fails on a bad cluster name and an empty namespace with a ValidationError', () => {
-    expect(() => synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, clusterName: 'bad name', apiServer: { cidrs: ['10.0.0.1/32'] }, agent: { image: IMAGE } }); })).toThrow(ValidationError);
-    expect(() => synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, namespace: '', apiServer: { cidrs: ['10.0.0.1/32'] }, agent: { image: IMAGE } }); })).toThrow(ValidationError);
+    expectValidationError(() => synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, clusterName: 'bad name', apiServer: { cidrs: ['10.0.0.1/32'] }, agent: { image: IMAGE } }); }));
+    expectValidationError(() => synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, namespace: '', apiServer: { cidrs: ['10.0.0.1/32'] }, agent: { image: IMAGE } }); }));
   });
 });
 
@@ -128,8 +128,8 @@ describe('CostOptimizerChart write side and savings reads', () => {
   });
 
   it('refuses an unknown savings read', () => {
-    expect(() => synth((app) => {
+    expectValidationError(() => synth((app) => {
       new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE, savingsReads: { crds: true } as never } });
-    })).toThrow(ValidationError);
+    }));
   });
 });

@@ -7,6 +7,7 @@ import { nodeNamePrefix } from '../../src/constructs/gcp/iam-model';
 import { ValidationError } from '../../src/errors';
 import { checkGcpIam } from '../../src/policy/gcp-iam';
 import { GcpCostOptimizerStack, GcpCostOptimizerStackProps, GcpWorkloadPrincipal } from '../../src/stacks/gcp-cost-optimizer';
+import { expectValidationError } from '../helpers/errors';
 import { gcpPermissions } from '../helpers/shared';
 import { synthStack } from '../helpers/terraform';
 
@@ -180,10 +181,7 @@ describe('GcpCostOptimizerStack', () => {
     ['the cluster principal without a project number', { workloadPrincipal: GcpWorkloadPrincipal.CLUSTER, projectNumber: undefined }, 'projectNumber'],
     ['a malformed tag', { clusterTag: { keyId: 'env', valueId: 'prod' } }, 'clusterTag'],
   ] as const)('fails on %s', (_n, p, prop) => {
-    let err: unknown;
-    try { make(p as Partial<GcpCostOptimizerStackProps>); } catch (e) { err = e; }
-    expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).prop).toBe(prop);
+    expectValidationError(() => make(p as Partial<GcpCostOptimizerStackProps>), { prop });
   });
 });
 
@@ -203,9 +201,7 @@ describe('GcpCostOptimizerStack: hostile and careless props', () => {
 
   it('null, undefined and a non-object as props are ValidationErrors', () => {
     for (const p of [null, undefined, 'prod', 42]) {
-      let err: unknown;
-      try { new GcpCostOptimizerStack(Testing.app(), 'g', p as any); } catch (e) { err = e; }
-      expect(err, String(p)).toBeInstanceOf(ValidationError);
+      expectValidationError(() => new GcpCostOptimizerStack(Testing.app(), 'g', p as any));
     }
   });
 });

@@ -2,8 +2,9 @@ import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { observability, observabilityExecutor } from '../../examples/observability';
-import { AgentTier, ObservabilityChart, ObservabilityChartProps, RemediationAction, ValidationError } from '../../src';
+import { AgentTier, ObservabilityChart, ObservabilityChartProps, RemediationAction } from '../../src';
 import { K8sObject, podMetadata, podSpec, synth } from '../helpers/synth';
+import { expectValidationError } from '../helpers/errors';
 
 const POD_KINDS = ['Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob'];
 const DNS = 'dns';
@@ -195,7 +196,7 @@ describe('ObservabilityChart', () => {
     }
 
     it('fails on a bad namespace with a ValidationError naming the chart', () => {
-      expect(() => build({ ...PROPS, namespace: 'Observability' })).toThrow(/ObservabilityChart "obs": namespace "Observability" is not a valid DNS-1123 label/);
+      expectValidationError(() => build({ ...PROPS, namespace: 'Observability' }), { message: /ObservabilityChart "obs": namespace "Observability" is not a valid DNS-1123 label/ });
     });
 
     it('fails on each bad input of the issue with a ValidationError', () => {
@@ -208,14 +209,7 @@ describe('ObservabilityChart', () => {
         [{ apiServer: { cidrs: ['10.0.0.0/33'] } }, /ObservabilityChart "obs": apiServer\.cidrs\[0\] "10\.0\.0\.0\/33" is not a valid IPv4 CIDR/],
       ];
       for (const [bad, message] of cases) {
-        let error: unknown;
-        try {
-          build({ ...PROPS, ...bad });
-        } catch (err) {
-          error = err;
-        }
-        expect(error).toBeInstanceOf(ValidationError);
-        expect((error as Error).message).toMatch(message);
+        expectValidationError(() => build({ ...PROPS, ...bad }), { message });
       }
     });
 
@@ -236,7 +230,7 @@ describe('ObservabilityChart', () => {
         fc.string().map((url) => ({ backend: { url: `ftp://${url}`, cidrs: ['203.0.113.0/24'] } })),
       );
       fc.assert(fc.property(bad, (props) => {
-        expect(() => build({ ...PROPS, ...(props as Partial<ObservabilityChartProps>) })).toThrow(ValidationError);
+        expectValidationError(() => build({ ...PROPS, ...(props as Partial<ObservabilityChartProps>) }));
       }), { numRuns: 200 });
     });
   });

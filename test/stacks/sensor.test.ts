@@ -7,7 +7,7 @@ import { sensor } from '../../examples/sensor';
 import {
   DataSource, DIGGER_RULES, ImagePolicyEngine, INTERCEPTOR_CAPABILITIES, SecretSource, SensorChart, SensorChartProps, ValidationError,
 } from '../../src';
-import { catchValidationError } from '../helpers/errors';
+import { expectValidationError } from '../helpers/errors';
 import { find, K8sObject, podMetadata, podSpec, synth, synthYaml } from '../helpers/synth';
 
 const POD_KINDS = ['Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob'];
@@ -174,7 +174,7 @@ describe('SensorChart', () => {
 
   it('refuses an image that is not pinned by digest, unless told not to', () => {
     const unpinned = { ...PROPS, detectionTool: { ...PROPS.detectionTool, image: 'ghcr.io/vendor/detection:1.0.0' } };
-    const e = catchValidationError(() => new SensorChart(new App(), 'sensor', unpinned));
+    const e = expectValidationError(() => new SensorChart(new App(), 'sensor', unpinned));
     expect([e.code, e.prop]).toEqual(['image-not-pinned', 'detectionTool.image']);
     expect(() => new SensorChart(new App(), 'sensor', { ...unpinned, requireImageDigests: false })).not.toThrow();
   });
@@ -191,7 +191,7 @@ describe('SensorChart', () => {
   });
 
   it('needs data in motion, data at rest or both, and runs with either alone', () => {
-    const e = catchValidationError(() => new SensorChart(new App(), 'sensor', { ...PROPS, interceptor: undefined, crawler: undefined }));
+    const e = expectValidationError(() => new SensorChart(new App(), 'sensor', { ...PROPS, interceptor: undefined, crawler: undefined }));
     expect([e.prop, e.code]).toEqual(['interceptor', 'nothing-to-watch']);
     const kinds = (props: SensorChartProps) => workloads(synth((app) => { new SensorChart(app, 'sensor', props); })).map((w) => w.metadata.name).sort();
     expect(kinds({ ...PROPS, crawler: undefined })).toEqual(['detection-tool', 'digger', 'interceptor', 'prometheus-agent']);
@@ -213,7 +213,7 @@ describe('SensorChart', () => {
     const kyverno = out(ImagePolicyEngine.KYVERNO);
     expect(find(kyverno, 'ImageValidatingPolicy', 'sensor-signed-images').spec.matchImageReferences).toEqual([{ glob: 'ghcr.io/vendor/*' }]);
     expect(find(kyverno, 'Namespace', 'sensor').metadata.labels).not.toHaveProperty('policy.sigstore.dev/include');
-    const e = catchValidationError(() => new SensorChart(new App(), 'sensor', {
+    const e = expectValidationError(() => new SensorChart(new App(), 'sensor', {
       ...PROPS, imagePolicy: { engine: ImagePolicyEngine.KYVERNO, publicKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), images: ['ghcr.io/vendor/*'] },
     }));
     expect([e.path, e.prop, e.code]).toEqual(['sensor', 'imagePolicy.publicKey', 'private-key']);
@@ -387,18 +387,18 @@ describe('SensorChart validation', () => {
   ];
 
   it.each(cases)('fails on %s with a ValidationError', (_t, props, prop, code) => {
-    const e = catchValidationError(() => new SensorChart(new App(), 'sensor', props()));
+    const e = expectValidationError(() => new SensorChart(new App(), 'sensor', props()));
     expect([e.prop, e.code]).toEqual([prop, code]);
   });
 
   it('refuses a literal token without echoing it', () => {
-    const e = catchValidationError(() => new SensorChart(new App(), 'sensor', { ...PROPS, digger: { ...PROPS.digger, vendorCredential: 'tok-ABCDEF-literal' as any } }));
+    const e = expectValidationError(() => new SensorChart(new App(), 'sensor', { ...PROPS, digger: { ...PROPS.digger, vendorCredential: 'tok-ABCDEF-literal' as any } }));
     expect(e.code).toBe('secret-as-literal');
     expect(e.message).not.toContain('tok-ABCDEF-literal');
   });
 
   it('refuses a Vault secret name containing a slash', () => {
-    const e = catchValidationError(() => SecretSource.vault({ name: 'sensor/digger-token', path: 'secret/data/x', role: 'digger' }));
+    const e = expectValidationError(() => SecretSource.vault({ name: 'sensor/digger-token', path: 'secret/data/x', role: 'digger' }));
     expect(e.code).toBe('invalid-vault-name');
   });
 });
@@ -472,9 +472,9 @@ describe('SensorChart message bus', () => {
 
   it('refuses both kinds of bus at once, or none', () => {
     const external = { bootstrapServers: ['b-1.kafka.example.com:9096'], cidrs: ['203.0.113.0/28'], sasl: { credentials: SecretSource.kubernetesSecret({ name: 'bus', keys: ['username', 'password'] }) } };
-    const both = catchValidationError(() => new SensorChart(new App(), 's', { ...PROPS, requireImageDigests: false, messageBus: { external, inCluster: { image: 'docker.io/apache/kafka:3.9.1', tlsSecretName: 'bus-tls' } } }));
+    const both = expectValidationError(() => new SensorChart(new App(), 's', { ...PROPS, requireImageDigests: false, messageBus: { external, inCluster: { image: 'docker.io/apache/kafka:3.9.1', tlsSecretName: 'bus-tls' } } }));
     expect([both.prop, both.code]).toEqual(['messageBus', 'message-bus-kind']);
-    const none = catchValidationError(() => new SensorChart(new App(), 's', { ...PROPS, requireImageDigests: false, messageBus: {} }));
+    const none = expectValidationError(() => new SensorChart(new App(), 's', { ...PROPS, requireImageDigests: false, messageBus: {} }));
     expect(none.code).toBe('message-bus-kind');
   });
 });

@@ -18,6 +18,7 @@ export const SENSOR_REASONS = {
 const vault = (id = 'vault') => ({ id, does: 'gets its credential from Vault', grant: { kind: 'egress', peer: 'the Vault server', ports: 'its port (8200)' }, reason: SENSOR_REASONS.vault, when: 'a credential from SecretSource.vault' } as const);
 const proxy = { id: 'proxy', does: 'reaches the vendor through the corporate proxy', grant: { kind: 'egress', peer: 'the outbound proxy', ports: 'its port' }, reason: SENSOR_REASONS.vendorThroughProxy, when: 'httpsProxy' } as const;
 const scraped = { id: 'scraped', does: 'exposes metrics', grant: { kind: 'ingress', peer: 'the Prometheus agent', ports: '9090/TCP' }, reason: SENSOR_REASONS.scrapedByPrometheus, when: 'prometheusAgent' } as const;
+const busCredentials = { id: 'bus-credentials', does: 'authenticates to an external bus', grant: { kind: 'credential', credential: 'SASL username and password (KAFKA_SASL_*_FILE)' }, reason: 'authenticates to the external message bus', when: 'messageBus.external' } as const;
 
 export const INTERCEPTOR_NEEDS: ComponentNeeds = {
   family: SENSOR_FAMILY,
@@ -62,7 +63,7 @@ export const DIGGER_NEEDS: ComponentNeeds = {
     { id: 'from-interceptors', does: 'receives the interceptors\' traffic metadata', grant: { kind: 'ingress', peer: 'the node CIDRs (host-network interceptors)', ports: '9443/TCP' }, reason: 'receives traffic metadata from the interceptors, which run on the host network', when: 'interceptor without messageBus' },
     { id: 'from-crawler', does: 'receives the crawler\'s findings', grant: { kind: 'ingress', peer: 'the crawler', ports: '9443/TCP' }, reason: SENSOR_REASONS.crawlerFindings, when: 'crawler' },
     { id: 'bus', does: 'consumes traffic events and logs through the bus', grant: { kind: 'egress', peer: 'the message bus', ports: '9092/TCP (in-cluster) or the brokers\' ports' }, reason: 'consumes the interceptors\' traffic events from the message bus and logs its findings through it', when: 'messageBus' },
-    { id: 'bus-credentials', does: 'authenticates to an external bus', grant: { kind: 'credential', credential: 'SASL username and password (KAFKA_SASL_*_FILE)' }, reason: 'authenticates to the external message bus', when: 'messageBus.external' },
+    busCredentials,
     scraped,
   ],
 };
@@ -81,7 +82,7 @@ export const DETECTION_TOOL_NEEDS: ComponentNeeds = {
     { id: 'update-token', does: 'authenticates to the update endpoint', grant: { kind: 'credential', credential: 'update token (UPDATE_TOKEN_FILE)' }, reason: 'authenticates to the vendor\'s update endpoint', when: 'updates.token' },
     { id: 'from-digger', does: 'receives classification requests', grant: { kind: 'ingress', peer: 'the digger', ports: '8080/TCP' }, reason: SENSOR_REASONS.classify },
     { id: 'bus', does: 'consumes requests and logs through the bus', grant: { kind: 'egress', peer: 'the message bus', ports: '9092/TCP (in-cluster) or the brokers\' ports' }, reason: 'consumes classification requests from the message bus and logs through it', when: 'messageBus' },
-    { id: 'bus-credentials', does: 'authenticates to an external bus', grant: { kind: 'credential', credential: 'SASL username and password (KAFKA_SASL_*_FILE)' }, reason: 'authenticates to the external message bus', when: 'messageBus.external' },
+    busCredentials,
     scraped,
   ],
 };

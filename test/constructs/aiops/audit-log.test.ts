@@ -1,7 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { AuditLog, AuditLogProps, auditSql, NetworkPeer, SecretSource, ValidationError } from '../../../src';
+import { AuditLog, AuditLogProps, auditSql, NetworkPeer, SecretSource } from '../../../src';
 import { find, podSpec, synth } from '../../helpers/synth';
+import { expectValidationError } from '../../helpers/errors';
 
 const PROPS: AuditLogProps = {
   database: { host: 'aiops-postgres.aiops.svc', peer: NetworkPeer.pods({ labels: { 'app.kubernetes.io/name': 'aiops-postgres' } }) },
@@ -69,6 +70,6 @@ describe('AuditLog', () => {
     fails({ adminPassword: 'secret' as never }, 'secret-as-literal');
     fails({ database: { ...PROPS.database, port: 65536 } }, 'invalid-port');
     fails({ retentionSchedule: 'daily' }, 'invalid-schedule');
-    expect(() => auditSql({ schema: 'Audit' })).toThrow(ValidationError);
+    expectValidationError(() => auditSql({ schema: 'Audit' }));
   });
 });

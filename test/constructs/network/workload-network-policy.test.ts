@@ -7,6 +7,7 @@ import {
   WorkloadNetworkPolicyProps,
 } from '../../../src';
 import { find, K8sObject, synth } from '../../helpers/synth';
+import { expectValidationError } from '../../helpers/errors';
 
 const IMAGE = 'ghcr.io/example/agent:1.0.0';
 const SELECTOR = {
@@ -55,14 +56,10 @@ function networkPolicy(objects: K8sObject[]): K8sObject {
 
 /** Builds a policy (without synthesis) and returns what `open` throws. */
 function failure(open: (p: WorkloadNetworkPolicy, f: Fixture) => void, props: Partial<WorkloadNetworkPolicyProps> = {}): ValidationError {
-  try {
+  return expectValidationError(() => {
     const f = fixture(new App());
     open(new WorkloadNetworkPolicy(f.mediator, 'network-policy', { workload: f.mediator, ...props }), f);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return err as ValidationError;
-  }
-  throw new Error('expected a ValidationError');
+  });
 }
 
 describe('WorkloadNetworkPolicy', () => {
@@ -227,16 +224,9 @@ describe('WorkloadNetworkPolicy', () => {
     it('refuses to select one: NetworkPolicies do not apply to host-network pods', () => {
       const chart = new Chart(new App(), 'sensor', { namespace: 'sensor' });
       const w = hostNetworkWorkload(chart);
-      let error: unknown;
-      try {
-        new WorkloadNetworkPolicy(w, 'network-policy', { workload: w });
-      } catch (err) {
-        error = err;
-      }
-      expect(error).toBeInstanceOf(ValidationError);
-      const e = error as ValidationError;
-      expect([e.code, e.path, e.prop]).toEqual(['host-network-unselectable', 'sensor/interceptor/network-policy', 'workload']);
-      expect(e.message).toMatch(/NetworkPolicies do not apply to host-network pods/);
+      expectValidationError(() => new WorkloadNetworkPolicy(w, 'network-policy', { workload: w }), {
+        code: 'host-network-unselectable', path: 'sensor/interceptor/network-policy', prop: 'workload', message: /NetworkPolicies do not apply to host-network pods/,
+      });
     });
 
     it('refuses one as a peer, pointing at node CIDRs', () => {
@@ -300,7 +290,7 @@ describe('WorkloadNetworkPolicy', () => {
       fc.assert(fc.property(bad, (open) => {
         const f = fixture(new App());
         const policy = new WorkloadNetworkPolicy(f.mediator, 'np', { workload: f.mediator });
-        expect(() => open(policy, f)).toThrow(ValidationError);
+        expectValidationError(() => open(policy, f));
       }), { numRuns: 300 });
     });
   });

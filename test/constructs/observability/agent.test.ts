@@ -1,8 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
-import { catchValidationError } from '../../helpers/errors';
+import { expectValidationError } from '../../helpers/errors';
 import { describe, expect, it } from 'vitest';
-import { AGENT_NEEDS, AgentTier, CapabilityIdentity, ObservabilityAgent, ObservabilityAgentProps, ROOT_FOR_CAPABILITIES_REASON, rulesOf, ValidationError } from '../../../src';
+import { AGENT_NEEDS, AgentTier, CapabilityIdentity, ObservabilityAgent, ObservabilityAgentProps, ROOT_FOR_CAPABILITIES_REASON, rulesOf } from '../../../src';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
 
 const IMAGE = 'ghcr.io/example/ebpf-agent:3.2.0';
@@ -137,7 +137,7 @@ describe('ObservabilityAgent', () => {
     const ds = find(agentObjects({ identity: CapabilityIdentity.NON_ROOT_FILE_CAPABILITIES }), 'DaemonSet', 'agent');
     expect(podSpec(ds).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
     expect(ds.metadata.annotations!['reasons.secure-agents.io/run-as-root']).toBeUndefined();
-    const e = catchValidationError(() => build({ identity: CapabilityIdentity.NON_ROOT_FILE_CAPABILITIES, runAsRoot: { reason: 'the vendor says so, really' } }));
+    const e = expectValidationError(() => build({ identity: CapabilityIdentity.NON_ROOT_FILE_CAPABILITIES, runAsRoot: { reason: 'the vendor says so, really' } }));
     expect([e.prop, e.code]).toEqual(['runAsRoot', 'conflicting-identity']);
   });
 
@@ -205,7 +205,7 @@ describe('ObservabilityAgent', () => {
     ];
 
     it.each(cases)('fails on %s with a ValidationError naming the agent, the prop and the fix', (_t, props, prop, code, fix) => {
-      const e = catchValidationError(() => build(props));
+      const e = expectValidationError(() => build(props));
       expect([e.path, e.prop, e.code]).toEqual(['obs/agent', prop, code]);
       expect(e.message).toMatch(fix);
     });
@@ -220,7 +220,7 @@ describe('ObservabilityAgent', () => {
         fc.integer({ min: 65536 }).map((port) => ({ apiServer: { cidrs: ['10.0.0.1/32'], port } })),
       );
       fc.assert(fc.property(bad, (props) => {
-        expect(() => build(props as Partial<ObservabilityAgentProps>)).toThrow(ValidationError);
+        expectValidationError(() => build(props as Partial<ObservabilityAgentProps>));
       }), { numRuns: 200 });
     });
   });

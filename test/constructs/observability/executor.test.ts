@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { catchValidationError } from '../../helpers/errors';
+import { expectValidationError } from '../../helpers/errors';
 import { describe, expect, it } from 'vitest';
 import { ObservabilityExecutor, ObservabilityExecutorProps, RemediationAction } from '../../../src';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
@@ -106,7 +106,7 @@ describe('ObservabilityExecutor', () => {
     ];
 
     it.each(cases)('fails on %s with a ValidationError naming the executor, the prop and the fix', (_t, props, prop, code, fix) => {
-      const e = catchValidationError(() => build(props));
+      const e = expectValidationError(() => build(props));
       expect([e.path, e.prop, e.code]).toEqual(['obs/executor', prop, code]);
       expect(e.message).toMatch(fix);
     });

@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { catchValidationError } from '../../helpers/errors';
+import { expectValidationError } from '../../helpers/errors';
 import { describe, expect, it } from 'vitest';
 import { ObservabilityMediator, ObservabilityMediatorProps, OutboundProxy } from '../../../src';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
@@ -101,7 +101,7 @@ describe('ObservabilityMediator', () => {
     ];
 
     it.each(cases)('fails on %s with a ValidationError naming the mediator, the prop and the fix', (_t, props, prop, code, fix, withProxy) => {
-      const e = catchValidationError(() => build(props, withProxy ?? false));
+      const e = expectValidationError(() => build(props, withProxy ?? false));
       expect([e.path, e.prop, e.code]).toEqual(['obs/mediator', prop, code]);
       expect(e.message).toMatch(fix);
     });

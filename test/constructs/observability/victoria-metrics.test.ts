@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { ValidationError, VictoriaMetrics, VictoriaMetricsProps } from '../../../src';
+import { VictoriaMetrics, VictoriaMetricsProps } from '../../../src';
+import { expectValidationError } from '../../helpers/errors';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
 
 const IMAGE = 'victoriametrics/victoria-metrics:v1.110.0';
@@ -67,14 +68,6 @@ describe('VictoriaMetrics', () => {
     ['a StorageClass with capitals', { storageClassName: 'GP3' }, 'storageClassName', /DNS-1123 subdomain/],
   ] as Array<[string, Partial<VictoriaMetricsProps>, string, RegExp]>)('fails on %s with a ValidationError', (_t, props, prop, fix) => {
     const chart = new Chart(new App(), 'obs');
-    let error: unknown;
-    try {
-      new VictoriaMetrics(chart, 'victoria-metrics', { image: IMAGE, ...props });
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ValidationError);
-    expect([(error as ValidationError).path, (error as ValidationError).prop]).toEqual(['obs/victoria-metrics', prop]);
-    expect((error as ValidationError).message).toMatch(fix);
+    expectValidationError(() => new VictoriaMetrics(chart, 'victoria-metrics', { image: IMAGE, ...props }), { path: 'obs/victoria-metrics', prop, message: fix });
   });
 });

@@ -3,7 +3,7 @@ import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { CLUSTER_CONTROLLER_NEEDS, ClusterController, ClusterControllerProps, rulesOf } from '../../../src';
 import { check } from '../../../src/policy/engine';
-import { catchValidationError } from '../../helpers/errors';
+import { expectValidationError } from '../../helpers/errors';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
 
 const API = { cidrs: ['10.0.0.1/32'], port: 443 };
@@ -69,8 +69,8 @@ describe('ClusterController', () => {
 
   it('fails on drain without cordon, on no grant at all, and on a bad label', () => {
     const c = new Chart(new App(), 'test');
-    expect(catchValidationError(() => new ClusterController(c, 'a', { ...base, grants: { cordon: false } })).code).toBe('drain-without-cordon');
-    expect(catchValidationError(() => new ClusterController(c, 'b', { ...base, grants: { cordon: false, drain: false, deleteNodes: false, approveKubeletCsrs: false } })).code).toBe('no-grant');
-    expect(catchValidationError(() => new ClusterController(c, 'c', { ...base, nodeLabel: { key: 'bad key', value: 'x' } })).prop).toBe('nodeLabel.key');
+    expect(expectValidationError(() => new ClusterController(c, 'a', { ...base, grants: { cordon: false } })).code).toBe('drain-without-cordon');
+    expect(expectValidationError(() => new ClusterController(c, 'b', { ...base, grants: { cordon: false, drain: false, deleteNodes: false, approveKubeletCsrs: false } })).code).toBe('no-grant');
+    expect(expectValidationError(() => new ClusterController(c, 'c', { ...base, nodeLabel: { key: 'bad key', value: 'x' } })).prop).toBe('nodeLabel.key');
   });
 });

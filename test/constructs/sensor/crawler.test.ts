@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import {
   CRAWLER_CONFIG_PATH, DataSource, OutboundProxy, SecretSource, SensorCrawler, SensorCrawlerProps, ValidationError,
 } from '../../../src';
-import { catchValidationError } from '../../helpers/errors';
+import { expectValidationError } from '../../helpers/errors';
 import { find, K8sObject, podSpec, synth, synthYaml } from '../../helpers/synth';
 
 const IMAGE = 'ghcr.io/vendor/crawler:1.0.0';
@@ -202,12 +202,12 @@ describe('SensorCrawler validation', () => {
   ];
 
   it.each(cases)('fails on %s with a ValidationError naming the crawler and the prop', (_t, props, prop, code) => {
-    const e = catchValidationError(() => new SensorCrawler(chart(new App()), 'crawler', { ...BASE(), ...props() }));
+    const e = expectValidationError(() => new SensorCrawler(chart(new App()), 'crawler', { ...BASE(), ...props() }));
     expect([e.path, e.prop, e.code]).toEqual(['test/crawler', prop, code]);
   });
 
   it('refuses literal credentials without echoing them', () => {
-    const e = catchValidationError(() => new SensorCrawler(chart(new App()), 'crawler', { ...BASE(), sources: [pg({ credentials: 'postgres:hunter2' })] }));
+    const e = expectValidationError(() => new SensorCrawler(chart(new App()), 'crawler', { ...BASE(), sources: [pg({ credentials: 'postgres:hunter2' })] }));
     expect([e.prop, e.code]).toEqual(['sources[0].credentials', 'secret-as-literal']);
     expect(e.message).not.toContain('hunter2');
   });

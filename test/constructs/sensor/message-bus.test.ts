@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BUS_CLIENT_PORT, BUS_CLIENT_REASONS, BUS_CONTROLLER_PORT, ExternalMessageBus, SecretSource, SensorInterceptor, SensorMessageBroker, SensorWorkload,
 } from '../../../src';
-import { catchValidationError } from '../../helpers/errors';
+import { expectValidationError } from '../../helpers/errors';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
 
 const IMAGE = 'ghcr.io/vendor/sensor:1.0.0';
@@ -77,12 +77,12 @@ describe('SensorMessageBroker', () => {
     const c = chart(new App());
     const bus = new SensorMessageBroker(c, 'bus', { image: KAFKA, tlsSecretName: 'bus-tls' });
     const interceptor = new SensorInterceptor(c, 'interceptor', { image: IMAGE, diggerAddress: 'digger.sensor.svc:9443' });
-    const e = catchValidationError(() => bus.connect(interceptor, BUS_CLIENT_REASONS.interceptor));
+    const e = expectValidationError(() => bus.connect(interceptor, BUS_CLIENT_REASONS.interceptor));
     expect([e.prop, e.code]).toEqual(['nodeCidrs', 'missing-node-cidrs']);
   });
 
   it('fails on two brokers, which cannot form a quorum that survives a loss', () => {
-    const e = catchValidationError(() => new SensorMessageBroker(chart(new App()), 'bus', { image: KAFKA, tlsSecretName: 'bus-tls', replicas: 2 as 1 }));
+    const e = expectValidationError(() => new SensorMessageBroker(chart(new App()), 'bus', { image: KAFKA, tlsSecretName: 'bus-tls', replicas: 2 as 1 }));
     expect([e.prop, e.code]).toEqual(['replicas', 'invalid-replicas']);
   });
 });
@@ -112,12 +112,12 @@ describe('ExternalMessageBus', () => {
   it('refuses literal credentials and Vault sources, and SASL without credentials', () => {
     const c = chart(new App());
     const base = { bootstrapServers: ['b-1.kafka.example.com:9096'], cidrs: ['203.0.113.0/28'] };
-    const literal = catchValidationError(() => new ExternalMessageBus(c, 'a', { ...base, sasl: { credentials: 'hunter2' as unknown as SecretSource } }));
+    const literal = expectValidationError(() => new ExternalMessageBus(c, 'a', { ...base, sasl: { credentials: 'hunter2' as unknown as SecretSource } }));
     expect([literal.prop, literal.code]).toEqual(['sasl.credentials', 'secret-as-literal']);
     expect(literal.message).not.toContain('hunter2');
-    const vault = catchValidationError(() => new ExternalMessageBus(c, 'b', { ...base, sasl: { credentials: SecretSource.vault({ name: 'bus', path: 'secret/data/sensor/bus', role: 'sensor' }) } }));
+    const vault = expectValidationError(() => new ExternalMessageBus(c, 'b', { ...base, sasl: { credentials: SecretSource.vault({ name: 'bus', path: 'secret/data/sensor/bus', role: 'sensor' }) } }));
     expect(vault.code).toBe('vault-not-supported');
-    const bad = catchValidationError(() => new ExternalMessageBus(c, 'c', { ...base, bootstrapServers: ['https://x'], sasl: { credentials } }));
+    const bad = expectValidationError(() => new ExternalMessageBus(c, 'c', { ...base, bootstrapServers: ['https://x'], sasl: { credentials } }));
     expect([bad.prop, bad.code]).toEqual(['bootstrapServers[0]', 'invalid-address']);
   });
 });

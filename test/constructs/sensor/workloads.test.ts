@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   NetworkPeer, Ports, SecretSource, SensorDetectionTool, SensorDigger, SensorInterceptor, SensorPrometheusAgent, SensorWorkload,
 } from '../../../src';
-import { catchValidationError } from '../../helpers/errors';
+import { expectValidationError } from '../../helpers/errors';
 import { find, podSpec, synth } from '../../helpers/synth';
 
 const IMAGE = 'ghcr.io/vendor/sensor:1.0.0';
@@ -23,14 +23,14 @@ describe('SensorWorkload', () => {
   it('refuses to open a policy for a host-network workload', () => {
     const interceptor = new SensorInterceptor(chart(new App()), 'interceptor', { image: IMAGE, diggerAddress: 'digger.sensor.svc:9443' });
     expect(interceptor.networkPolicy).toBeUndefined();
-    const e = catchValidationError(() => interceptor.allowFrom(NetworkPeer.cidrs(['10.0.0.0/16']), [Ports.tcp(9090)]));
+    const e = expectValidationError(() => interceptor.allowFrom(NetworkPeer.cidrs(['10.0.0.0/16']), [Ports.tcp(9090)]));
     expect([e.path, e.code]).toEqual(['test/interceptor', 'host-network-policy']);
   });
 });
 
 describe('SensorInterceptor', () => {
   it('refuses a digger address that is not host:port', () => {
-    const e = catchValidationError(() => new SensorInterceptor(chart(new App()), 'interceptor', { image: IMAGE, diggerAddress: 'https://digger' }));
+    const e = expectValidationError(() => new SensorInterceptor(chart(new App()), 'interceptor', { image: IMAGE, diggerAddress: 'https://digger' }));
     expect([e.prop, e.code]).toEqual(['diggerAddress', 'invalid-address']);
   });
 });
@@ -48,7 +48,7 @@ describe('SensorDigger', () => {
 
 describe('SensorDetectionTool', () => {
   it('needs its update endpoints', () => {
-    const e = catchValidationError(() => new SensorDetectionTool(chart(new App()), 'dt', { image: IMAGE, updates: undefined as any }));
+    const e = expectValidationError(() => new SensorDetectionTool(chart(new App()), 'dt', { image: IMAGE, updates: undefined as any }));
     expect([e.prop, e.code]).toEqual(['updates', 'missing-updates']);
   });
 });
@@ -57,13 +57,13 @@ describe('SensorPrometheusAgent', () => {
   const base = { image: IMAGE, apiServer: { cidrs: ['10.0.0.1/32'] }, remoteWrite: { url: 'https://m.vendor.example', cidrs: ['203.0.113.0/24'] }, remoteWriteToken: token };
 
   it('refuses a scrape interval that Prometheus would not read', () => {
-    const e = catchValidationError(() => new SensorPrometheusAgent(chart(new App()), 'prom', { ...base, scrapeInterval: 'often' }));
+    const e = expectValidationError(() => new SensorPrometheusAgent(chart(new App()), 'prom', { ...base, scrapeInterval: 'often' }));
     expect([e.prop, e.code]).toEqual(['scrapeInterval', 'invalid-interval']);
   });
 
   it('refuses node CIDRs that are not CIDRs', () => {
     const prom = new SensorPrometheusAgent(chart(new App()), 'prom', base);
-    const e = catchValidationError(() => prom.scrapeNodes(['10.0.0.1/40']));
+    const e = expectValidationError(() => prom.scrapeNodes(['10.0.0.1/40']));
     expect([e.prop, e.code]).toEqual(['nodeCidrs[0]', 'invalid-cidr']);
   });
 

@@ -3,9 +3,9 @@ import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ImagePolicyEngine, ImagePolicyMode, ImageSignaturePolicy, ImageSignaturePolicyProps, SIGSTORE_INCLUDE_LABEL, ValidationError,
+  ImagePolicyEngine, ImagePolicyMode, ImageSignaturePolicy, ImageSignaturePolicyProps, SIGSTORE_INCLUDE_LABEL,
 } from '../../../src';
-import { catchValidationError } from '../../helpers/errors';
+import { expectValidationError } from '../../helpers/errors';
 import { find, K8sObject, synth } from '../../helpers/synth';
 
 // Keys are made at test time: no key material is committed.
@@ -145,7 +145,7 @@ describe('ImageSignaturePolicy: resolved props', () => {
 describe('ImageSignaturePolicy: bad input', () => {
   it('fails on a private key without echoing it', () => {
     for (const key of [PRIVATE_PEM, SEC1_PEM, `${PUBLIC_PEM}${PRIVATE_PEM}`]) {
-      const err = catchValidationError(() => make({ publicKey: key }));
+      const err = expectValidationError(() => make({ publicKey: key }));
       expect(err.code).toBe('private-key');
       expect(err.prop).toBe('publicKey');
       expect(err.path).toBe('test/Signed-Images');
@@ -160,7 +160,7 @@ describe('ImageSignaturePolicy: bad input', () => {
     // Node cannot issue a certificate without an external tool; the armour is what is refused, before
     // any parsing, so a CERTIFICATE block around a real key body shows the check does not look inside.
     const cert = `-----BEGIN CERTIFICATE-----\n${pemBody(PUBLIC_PEM)}\n-----END CERTIFICATE-----\n`;
-    const err = catchValidationError(() => make({ publicKey: cert }));
+    const err = expectValidationError(() => make({ publicKey: cert }));
     expect(err.code).toBe('certificate-not-key');
     expect(err.message).toContain('is a certificate');
     expect(err.fix).toContain('BEGIN PUBLIC KEY');
@@ -175,7 +175,7 @@ describe('ImageSignaturePolicy: bad input', () => {
     ['two public keys', `${PUBLIC_PEM}${PUBLIC_PEM}`, 'invalid-public-key'],
     ['mismatched armour', PUBLIC_PEM.replace('END PUBLIC KEY', 'END CERTIFICATE'), 'invalid-public-key'],
   ])('fails on a key that is %s', (_what, key, code) => {
-    const err = catchValidationError(() => make({ publicKey: key }));
+    const err = expectValidationError(() => make({ publicKey: key }));
     expect(err.code).toBe(code);
     expect(err.prop).toBe('publicKey');
     expect(err.message).toMatch(/^ImageSignaturePolicy "test\/Signed-Images": publicKey /);
@@ -183,12 +183,12 @@ describe('ImageSignaturePolicy: bad input', () => {
   });
 
   it('tells how to convert a PKCS#1 RSA key', () => {
-    expect(catchValidationError(() => make({ publicKey: RSA_PKCS1_PUBLIC })).fix).toContain('-pubout');
+    expect(expectValidationError(() => make({ publicKey: RSA_PKCS1_PUBLIC })).fix).toContain('-pubout');
   });
 
   it('fails on a key that is not a string', () => {
     for (const key of [undefined, null, 42, {}]) {
-      expect(catchValidationError(() => make({ publicKey: key as unknown as string })).code).toBe('missing-public-key');
+      expect(expectValidationError(() => make({ publicKey: key as unknown as string })).code).toBe('missing-public-key');
     }
   });
 
@@ -209,32 +209,32 @@ describe('ImageSignaturePolicy: bad input', () => {
     ['an empty segment', ['registry.vendor.example//sensor'], 'invalid-image-glob'],
     ['a duplicate', [IMAGES[0], IMAGES[0]], 'duplicate-image-glob'],
   ])('fails on images with %s', (_what, images, code) => {
-    const err = catchValidationError(() => make({ images: images as unknown as string[] }));
+    const err = expectValidationError(() => make({ images: images as unknown as string[] }));
     expect(err.code).toBe(code);
     expect(err.prop).toMatch(/^images/);
     expect(err.fix).toBeTruthy();
   });
 
   it('suggests the lowercase glob and keeps an uppercase tag', () => {
-    expect(catchValidationError(() => make({ images: ['registry.vendor.example/Sensor/digger:V1.*'] })).fix)
+    expect(expectValidationError(() => make({ images: ['registry.vendor.example/Sensor/digger:V1.*'] })).fix)
       .toBe('write "registry.vendor.example/sensor/digger:V1.*"');
     expect(make({ images: ['registry.vendor.example/sensor/digger:V1.*'] }).images).toEqual(['registry.vendor.example/sensor/digger:V1.*']);
   });
 
   it('fails on a bad engine, mode, name or partOf', () => {
-    expect(catchValidationError(() => make({ engine: 'notary' as ImagePolicyEngine })).code).toBe('invalid-engine');
-    expect(catchValidationError(() => make({ engine: undefined as unknown as ImagePolicyEngine })).code).toBe('invalid-engine');
-    const mode = catchValidationError(() => make({ mode: 'audit' as 'warn' }));
+    expect(expectValidationError(() => make({ engine: 'notary' as ImagePolicyEngine })).code).toBe('invalid-engine');
+    expect(expectValidationError(() => make({ engine: undefined as unknown as ImagePolicyEngine })).code).toBe('invalid-engine');
+    const mode = expectValidationError(() => make({ mode: 'audit' as 'warn' }));
     expect(mode.code).toBe('invalid-mode');
     expect(mode.fix).toBe('use one of enforce, warn');
-    expect(catchValidationError(() => make({ name: 'Bad_Name' })).code).toBe('invalid-name');
-    expect(catchValidationError(() => make({ partOf: '' })).code).toBe('empty');
-    expect(catchValidationError(() => make({}, '!!!')).code).toBe('invalid-name');
+    expect(expectValidationError(() => make({ name: 'Bad_Name' })).code).toBe('invalid-name');
+    expect(expectValidationError(() => make({ partOf: '' })).code).toBe('empty');
+    expect(expectValidationError(() => make({}, '!!!')).code).toBe('invalid-name');
   });
 
   it('fails on missing props with a ValidationError', () => {
     const chart = new Chart(new App(), 'test');
-    expect(catchValidationError(() => new ImageSignaturePolicy(chart, 'p', undefined as unknown as ImageSignaturePolicyProps)).code).toBe('missing-props');
+    expect(expectValidationError(() => new ImageSignaturePolicy(chart, 'p', undefined as unknown as ImageSignaturePolicyProps)).code).toBe('missing-props');
   });
 });
 
@@ -258,26 +258,14 @@ describe('ImageSignaturePolicy: properties', () => {
   it('refuses any string that is not a PEM public key with a ValidationError, never anything else', () => {
     fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => {
       fc.pre(!text.includes('-----BEGIN PUBLIC KEY-----'));
-      let error: unknown;
-      try {
-        make({ publicKey: text });
-      } catch (err) {
-        error = err;
-      }
-      expect(error).toBeInstanceOf(ValidationError);
+      expectValidationError(() => make({ publicKey: text }));
     }), { numRuns: 300 });
   });
 
   it('refuses random glob lists with bad characters with a ValidationError, never anything else', () => {
     fc.assert(fc.property(fc.array(fc.string({ maxLength: 30 }), { maxLength: 4 }), (images) => {
       fc.pre(images.length === 0 || images.some((g) => !/^[a-z0-9._:/*-]+$/.test(g)));
-      let error: unknown;
-      try {
-        make({ images });
-      } catch (err) {
-        error = err;
-      }
-      expect(error).toBeInstanceOf(ValidationError);
+      expectValidationError(() => make({ images }));
     }), { numRuns: 300 });
   });
 });
