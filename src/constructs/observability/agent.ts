@@ -101,6 +101,7 @@ export interface ObservabilityAgentProps extends WorkloadOptions {
  * policy allowing DNS and the API server; `allowTo()` opens the mediator and VictoriaMetrics.
  */
 export class ObservabilityAgent extends AgentWorkload {
+  /** The capability tier the agent runs with, which decides its capabilities and host mounts. */
   public readonly tier: AgentTier;
   /** The capabilities added, with their reasons. */
   public readonly capabilityGrants: readonly CapabilityGrant[];
