@@ -95,8 +95,8 @@ export interface TopologySpread {
    */
   readonly maxSkew?: number;
   /**
-   * What the scheduler does when placing a pod would exceed `maxSkew`: refuse to schedule it, or schedule it
-   * anyway with a lower score.
+   * What the scheduler does when placing a pod would exceed `maxSkew`: leave it pending (`DO_NOT_SCHEDULE`),
+   * or schedule it anyway, preferring nodes that reduce the skew (`SCHEDULE_ANYWAY`).
    * @default WhenUnsatisfiable.SCHEDULE_ANYWAY
    */
   readonly whenUnsatisfiable?: WhenUnsatisfiable;

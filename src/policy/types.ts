@@ -43,7 +43,7 @@ export interface RuleMeta {
   readonly id: string;
   /** One line. */
   readonly title: string;
-  /** `error` (fails a check) or `warning` (reported only). */
+  /** `error` (an unexempted one fails the CLI and the cdk8s plugin) or `warning` (reported only). */
   readonly severity: Severity;
   /** Why it matters. */
   readonly explanation: string;

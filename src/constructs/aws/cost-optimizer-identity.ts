@@ -97,8 +97,8 @@ export class AwsCostOptimizerIdentity extends Construct {
   /** How the agent assumes the role: EKS Pod Identity (the default) or IRSA. */
   public readonly identityMode: AwsIdentityMode;
   /**
-   * AWS region of the cluster, as validated from `region`; it pins the queue, the rules and the Pod Identity
-   * trust.
+   * AWS region of the cluster, as validated from `region`; the permission policy confines the ARNs it grants
+   * to it, and the Pod Identity trust pins the cluster ARN in it.
    */
   public readonly region: string;
   /** Name of the SQS interruption queue, `<awsNamePrefix>-interruptions`. */

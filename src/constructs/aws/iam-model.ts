@@ -45,7 +45,7 @@ export interface CostOptimizerPolicyInput {
   readonly partition: string;
   /** AWS account id of the cluster, or a Terraform expression for it, used in every ARN. */
   readonly accountId: string;
-  /** AWS region of the cluster, e.g. `eu-west-1`; actions are confined to it. */
+  /** AWS region of the cluster, e.g. `eu-west-1`, named in the granted ARNs and the `aws:RequestedRegion` condition. */
   readonly region: string;
   /**
    * EKS cluster name; it names the `kubernetes.io/cluster/<name>` tag that marks the resources the optimiser
