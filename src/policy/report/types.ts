@@ -111,13 +111,19 @@ export interface Capability {
   readonly name: string;
   /** The containers that add it. */
   readonly containers: readonly string[];
-  /** Its reason from `reasons.secure-agents.io/capabilities`, else from a capability exemption; null when neither gives one. */
+  /**
+   * Its reason from `reasons.secure-agents.io/capabilities`, else from a capability exemption; null when
+   * neither gives one.
+   */
   readonly reason: Reason;
 }
 export interface HostNamespace {
   /** The pod spec field that shares the node's namespace. */
   readonly name: 'hostNetwork' | 'hostPID' | 'hostIPC';
-  /** Its reason from `reasons.secure-agents.io/host-namespaces`, else from the `pss-hostnamespaces` exemption; null when neither gives one. */
+  /**
+   * Its reason from `reasons.secure-agents.io/host-namespaces`, else from the `pss-hostnamespaces` exemption;
+   * null when neither gives one.
+   */
   readonly reason: Reason;
 }
 export interface HostPath {
