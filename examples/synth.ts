@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { addK8sExamples, terraformExamples } from './index';
+import { writeNeedsDocs } from './needs-docs';
 import { writePrivilegeDocs } from '../src/cli/report';
 
 function main(): void {
@@ -28,6 +29,7 @@ function main(): void {
     fs.rmSync(previous, { recursive: true, force: true });
     const files = listFiles(dist).map((f) => path.relative(root, f));
     console.log(`synthesised ${files.length} files:\n  ${files.join('\n  ')}`);
+    console.log(`needs tables:\n  ${writeNeedsDocs(root).join('\n  ')}`);
     // The examples' privilege reports (docs/privileges/<example>.md), read from dist/ like any manifests.
     const docs = writePrivilegeDocs(dist, path.join(root, 'docs', 'privileges')).map((f) => path.relative(root, f));
     console.log(`privilege reports:\n  ${docs.join('\n  ')}`);

@@ -44,7 +44,7 @@ describe('secure-agents report', () => {
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|<link|\ssrc=|url\(http/);
     // The agent's egress to the mediator is a line between the two boxes, with the egress rule's reason.
-    expect(html).toContain('<title>agent (DaemonSet, observability) → Deployment/observability/mediator: TCP/8443 (sends to mediator)</title>');
+    expect(html).toContain('<title>agent (DaemonSet, observability) → Deployment/observability/mediator: TCP/8443 (the agents send traces and events to the mediator)</title>');
   });
 
   it('reads standard input', () => {

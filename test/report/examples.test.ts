@@ -27,11 +27,11 @@ describe('observability example', () => {
 
   it('agent: the bpf tier capabilities, root with its reason, three read-only host paths each with its reason', () => {
     const k = named(r, 'agent').kernel;
-    expect(k.capabilities.map((c) => [c.name, c.containers])).toEqual([['BPF', ['agent']], ['PERFMON', ['agent']], ['SYS_RESOURCE', ['agent']]]);
+    expect(k.capabilities.map((c) => [c.name, c.containers])).toEqual([['BPF', ['agent']], ['PERFMON', ['agent']], ['SYS_PTRACE', ['agent']], ['SYS_RESOURCE', ['agent']]]);
     // Each capability has its own reason, not the whole list of the exemption.
     for (const c of k.capabilities) expect(c.reason).toMatch(/^[^;]{10,}$/);
     expect(k.root.containers).toEqual(['agent']);
-    expect(k.root.reason).toContain('kubernetes#56374');
+    expect(k.root.reason).toContain('file capabilities');
     expect(k.hostPaths.map((h) => [h.path, h.access])).toEqual([['/proc', 'read-only'], ['/sys/fs/cgroup', 'read-only'], ['/sys/kernel/tracing', 'read-only']]);
     for (const h of k.hostPaths) expect(h.reason).toMatch(/^[^;]{10,}$/);
     expect(k.privileged.containers).toEqual([]);
@@ -91,10 +91,11 @@ describe('cost-optimizer example with its AWS Terraform', () => {
     }
   });
 
-  it('reads the cluster and changes nothing in it', () => {
+  it('reads the cluster and writes only its own lease and config maps, in its own namespace', () => {
     const api = w.kubernetesApi;
     expect(api.read.length).toBeGreaterThan(0);
-    expect([api.write, api.delete, api.escalate, api.exec, api.secrets]).toEqual([[], [], [], [], []]);
+    expect([api.delete, api.escalate, api.exec, api.secrets]).toEqual([[], [], [], []]);
+    expect(api.write.map((g) => `${g.scope} ${g.apiGroup}/${g.resource}`).sort()).toEqual(['namespace:cost-optimizer /configmaps', 'namespace:cost-optimizer coordination.k8s.io/leases']);
   });
 });
 

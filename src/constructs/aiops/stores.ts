@@ -31,8 +31,8 @@ export interface IAiopsStore {
   readonly password: SecretSource;
   /** Where the store is, for the API's egress rule. */
   readonly peer: IEgressPeer;
-  /** Allows `peer` to connect to an in-cluster store; a no-op for an external one. */
-  allowFrom(peer: IIngressPeer): void;
+  /** Allows `peer` to connect to an in-cluster store (with the reason, written to its policy); a no-op for an external one. */
+  allowFrom(peer: IIngressPeer, reason?: string): void;
 }
 
 /** Props of a store that the chart runs as a StatefulSet. */
@@ -130,8 +130,8 @@ export class InClusterStore extends Construct implements IAiopsStore {
     this.node.defaultChild = this.workload;
   }
 
-  public allowFrom(peer: IIngressPeer): void {
-    this.networkPolicy.allowIngressFrom(peer, [Ports.tcp(this.port)]);
+  public allowFrom(peer: IIngressPeer, reason?: string): void {
+    this.networkPolicy.allowIngressFrom(peer, [Ports.tcp(this.port)], reason);
   }
 }
 

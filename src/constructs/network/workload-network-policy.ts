@@ -8,6 +8,9 @@ import { MIN_REASON_LENGTH, visibleLength } from '../../policy/rule-ids';
 const REASONS = 'reasons.secure-agents.io/';
 import { IEgressPeer, IIngressPeer, IPolicyTarget, KubeDnsOptions, NetworkPeer, PeerContext, PolicyPort, RenderedPeer } from './peers';
 
+/** The reason of the CiliumNetworkPolicy's first rule, which lets Cilium learn the addresses of allowed host names. */
+export const CILIUM_DNS_VISIBILITY_REASON = 'DNS lookups pass Cilium\'s DNS proxy, which toFQDNs learns addresses from';
+
 export interface WorkloadNetworkPolicyProps {
   /** The workload whose pods the policy selects (by `selector`), e.g. an `AgentWorkload`. */
   readonly workload: IPolicyTarget;
@@ -251,7 +254,7 @@ export class WorkloadNetworkPolicy extends Construct {
         namespace: this.namespace,
         labels: { ...this.target.labels },
         annotations: {
-          [`${REASONS}egress`]: Lazy.any({ produce: () => JSON.stringify(['DNS lookups pass Cilium\'s DNS proxy, which toFQDNs learns addresses from', ...this.ciliumReasons]) }),
+          [`${REASONS}egress`]: Lazy.any({ produce: () => JSON.stringify([CILIUM_DNS_VISIBILITY_REASON, ...this.ciliumReasons]) }),
         },
       },
       spec: {
