@@ -72,6 +72,7 @@ export interface ObservabilityAgentProps extends WorkloadOptions {
    */
   readonly privilegedReason?: string;
   /**
+   * Formerly: let the agent read other processes' memory maps by adding SYS_PTRACE to the `bpf` tier.
    * @deprecated SYS_PTRACE is now part of every tier (reading /proc/<pid>/ns, root and exe of other
    * processes needs it even as root); this prop changes nothing.
    * @default true
