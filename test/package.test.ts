@@ -44,8 +44,9 @@ const JS_APP = `
   const chart = new Chart(app, 'consumer');
   new AgentWorkload(chart, 'agent', { component: 'agent', partOf: 'consumer', image: 'ghcr.io/x/agent:1.0.0' });
   const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](cdktf|@cdktf)[\\\\/]/.test(f));
+  const packages = [...new Set(Object.keys(require.cache).map((f) => (f.match(/^(.*node_modules[\\\\/](?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/) || [])[1]).filter(Boolean))];
   const versions = Object.fromEntries(['cdk8s', 'constructs'].map((p) => [p, require(p + '/package.json').version]));
-  process.stdout.write(JSON.stringify({ yaml: app.synthYaml(), loaded, versions }));
+  process.stdout.write(JSON.stringify({ yaml: app.synthYaml(), loaded, packages, versions }));
 `;
 
 let work: string;
@@ -106,6 +107,10 @@ describe('the packed package', () => {
       const result = JSON.parse(execFileSync('node', ['app.js'], { cwd: consumer, encoding: 'utf8' }));
       expect(result.versions).toEqual(peers);
       expect(result.loaded).toEqual([]);
+      // One copy of each package: cdk8s bundles its own yaml, so the root entry must not load ours too.
+      const names = (result.packages as string[]).map((p) => p.replace(/^.*node_modules[\\/]/, '').replace(/\\/g, '/'));
+      expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+      expect(names).toEqual(expect.arrayContaining(['cdk8s', 'cdk8s-plus-28', 'constructs', 'secure-agent-constructs']));
       expect(result.yaml).toContain('kind: Deployment');
       expect(result.yaml).toContain('readOnlyRootFilesystem: true');
     });
