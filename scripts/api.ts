@@ -4,6 +4,7 @@
  *   tsx scripts/api.ts update     rewrite the API reports (etc/*.api.md, api-extractor) and docs/api/ (TypeDoc, Markdown)
  *   tsx scripts/api.ts check      exit 1 when either differs from what the code gives now (CI)
  *   tsx scripts/api.ts coverage   list the public properties without a description
+ *                                 (--check: exit 1 when there is one; CI runs it so)
  *
  * One report per package entry point (".", "./aws", "./gcp", "./policy"), read from package.json
  * "exports", so a new entry point is picked up without editing this file.
@@ -13,6 +14,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Extractor, ExtractorConfig, ExtractorLogLevel, IConfigFile } from '@microsoft/api-extractor';
+import { coverageReport, JsonReflection, PropCoverage, propCoverage } from './api-coverage';
 
 const ROOT = resolve(__dirname, '..');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -141,45 +143,12 @@ function checkDocs(): string[] {
   }
 }
 
-interface JsonReflection {
-  name: string;
-  kind: number;
-  flags?: { isPrivate?: boolean; isProtected?: boolean };
-  inheritedFrom?: unknown;
-  comment?: { summary?: Array<{ text: string }> };
-  getSignature?: { comment?: { summary?: Array<{ text: string }> } };
-  children?: JsonReflection[];
-}
-
-// TypeDoc's ReflectionKind values (stable across 0.2x).
-const KIND = { Class: 128, Interface: 256, Property: 1024, Accessor: 262144 };
-
-/** Public properties (of exported interfaces and classes) that carry no description, from TypeDoc's JSON model. */
-function undocumentedProps(): { total: number; missing: string[]; interfaces: { total: number; missing: number } } {
+/** Public properties (of exported interfaces and classes) and which carry no description, from TypeDoc's JSON model. */
+function undocumentedProps(): PropCoverage {
   const tmp = mkdtempSync(join(tmpdir(), 'sac-api-json-'));
   try {
     typedoc(['--json', join(tmp, 'api.json')]);
-    const project = JSON.parse(readFileSync(join(tmp, 'api.json'), 'utf8')) as JsonReflection;
-    const all = new Set<string>();
-    const missing = new Set<string>();
-    const inInterfaces = new Set<string>();
-    const text = (c?: { summary?: Array<{ text: string }> }) => (c?.summary ?? []).map((p) => p.text).join('').trim();
-    const visit = (r: JsonReflection) => {
-      if (r.kind === KIND.Class || r.kind === KIND.Interface) {
-        for (const prop of r.children ?? []) {
-          if (prop.kind !== KIND.Property && prop.kind !== KIND.Accessor) continue;
-          if (prop.flags?.isPrivate || prop.flags?.isProtected || prop.inheritedFrom) continue;
-          const name = `${r.name}.${prop.name}`;
-          all.add(name);
-          if (r.kind === KIND.Interface) inInterfaces.add(name);
-          if (!text(prop.comment) && !text(prop.getSignature?.comment)) missing.add(name);
-        }
-      }
-      for (const c of r.children ?? []) visit(c);
-    };
-    visit(project);
-    const interfaces = { total: inInterfaces.size, missing: [...missing].filter((m) => inInterfaces.has(m)).length };
-    return { total: all.size, missing: [...missing].sort(), interfaces };
+    return propCoverage(JSON.parse(readFileSync(join(tmp, 'api.json'), 'utf8')) as JsonReflection);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -202,13 +171,11 @@ async function main(): Promise<number> {
     return problems.length ? 1 : 0;
   }
   if (command === 'coverage') {
-    const { total, missing, interfaces } = undocumentedProps();
-    for (const m of missing) console.log(`  ${m}`);
-    console.log(`api: ${missing.length} of ${total} public properties have no description ` +
-      `(${interfaces.missing} of ${interfaces.total} interface properties, ${missing.length - interfaces.missing} of ${total - interfaces.total} class properties)`);
-    return 0;
+    const { lines, code } = coverageReport(undocumentedProps(), process.argv.includes('--check'));
+    for (const line of lines) (code ? console.error : console.log)(line);
+    return code;
   }
-  console.error('usage: tsx scripts/api.ts update|check|coverage');
+  console.error('usage: tsx scripts/api.ts update|check|coverage [--check]');
   return 2;
 }
 

@@ -65,10 +65,17 @@ export interface HostMount {
 
 /** A port the main container listens on. */
 export interface WorkloadPort {
-  /** @default - unnamed */
+  /**
+   * Port name (a DNS-1123 label), by which a Service or a NetworkPolicy can refer to the port.
+   * @default - unnamed
+   */
   readonly name?: string;
+  /** Container port number, 1-65535. */
   readonly port: number;
-  /** @default Protocol.TCP */
+  /**
+   * Transport protocol of the port.
+   * @default Protocol.TCP
+   */
   readonly protocol?: Protocol;
 }
 
@@ -83,18 +90,31 @@ export interface AgentContainerOptions {
    * @default - none; the checker's `image-digest` rule warns
    */
   readonly imageDigest?: string;
-  /** @default - the image's entrypoint */
+  /**
+   * Entrypoint of the container (Kubernetes `command`), replacing the image's ENTRYPOINT.
+   * @default - the image's entrypoint
+   */
   readonly command?: string[];
-  /** @default - the image's arguments */
+  /**
+   * Arguments of the container (Kubernetes `args`), replacing the image's CMD.
+   * @default - the image's arguments
+   */
   readonly args?: string[];
   /**
    * Plain (non-secret) environment variables. Secrets are delivered as files (secrets module).
    * @default - none
    */
   readonly env?: Record<string, string>;
-  /** @default - none */
+  /**
+   * Ports the container listens on, written to its `ports`. Declaring a port opens nothing: ingress is allowed
+   * with `allowFrom`.
+   * @default - none
+   */
   readonly ports?: WorkloadPort[];
-  /** @default - see ResourceSizing */
+  /**
+   * CPU and memory requests and limits of the container; a value left out takes the library's default.
+   * @default - see ResourceSizing
+   */
   readonly resources?: ResourceSizing;
 }
 
@@ -111,9 +131,15 @@ export interface WorkloadOptions extends WorkloadSettings {
    * @default - none
    */
   readonly imageDigest?: string;
-  /** @default - the image's entrypoint */
+  /**
+   * Entrypoint of the main container (Kubernetes `command`), replacing the image's ENTRYPOINT.
+   * @default - the image's entrypoint
+   */
   readonly command?: string[];
-  /** @default - the image's arguments */
+  /**
+   * Arguments of the main container (Kubernetes `args`), replacing the image's CMD.
+   * @default - the image's arguments
+   */
   readonly args?: string[];
   /**
    * Name of the workload and its ServiceAccount.
@@ -207,11 +233,24 @@ export interface AgentWorkloadProps extends WorkloadOptions, Omit<AgentContainer
    * @default - none
    */
   readonly capabilities?: CapabilityGrant[];
-  /** @default - the pod network */
+  /**
+   * Run the pods in the node's network namespace (`hostNetwork: true`), with the reason. Exempts
+   * `pss-host-namespaces` with the reason, and the workload gets no NetworkPolicy, since none applies to
+   * host-network pods.
+   * @default - the pod network
+   */
   readonly hostNetwork?: Reason;
-  /** @default - its own PID namespace */
+  /**
+   * Share the node's PID namespace (`hostPID: true`), with the reason, so the pods see every process on the
+   * node. Exempts `pss-host-namespaces` with the reason.
+   * @default - its own PID namespace
+   */
   readonly hostPid?: Reason;
-  /** @default - its own IPC namespace */
+  /**
+   * Share the node's IPC namespace (`hostIPC: true`), with the reason. Exempts `pss-host-namespaces` with the
+   * reason.
+   * @default - its own IPC namespace
+   */
   readonly hostIpc?: Reason;
   /**
    * Host paths mounted into the main container, read-only unless said otherwise.
@@ -281,25 +320,45 @@ function intOrString(value: number | string): { value: number | string } {
  * when the peer is another workload of the library, both sides' policies are written.
  */
 export class AgentWorkload extends Construct {
+  /** The workload's object kind, resolved from `kind` (Deployment unless given). */
   public readonly kind: WorkloadKind;
+  /** Name of the workload and of its ServiceAccount: the `name` prop, else the construct id. */
   public readonly name: string;
   /** Namespace of the workload, or undefined when the chart sets none. */
   public readonly namespace?: string;
+  /** The values behind the standard `app.kubernetes.io/*` labels: name, instance, component and part-of. */
   public readonly labelProps: StandardLabelProps;
   /** Every label on every object of this workload. */
   public readonly labels: Record<string, string>;
   /** The labels that select this workload's pods. */
   public readonly selector: Record<string, string>;
+  /** UID every container runs as: 0 when `runAsRoot` is given, else `runAsUser` or 10001. */
   public readonly runAsUser: number;
+  /** GID every container runs as: `runAsGroup`, else the UID (10001 for a root workload). */
   public readonly runAsGroup: number;
+  /** Group that owns the pod's mounted volumes: `fsGroup`, else `runAsGroup`. */
   public readonly fsGroup: number;
+  /** Whether the containers run as root (`runAsRoot` was given with a reason). */
   public readonly root: boolean;
+  /** Whether the main container runs privileged (`privileged` was given with a reason). */
   public readonly privileged: boolean;
+  /** Linux capabilities added to the main container after dropping ALL, e.g. `SYS_PTRACE`; empty for none. */
   public readonly capabilities: readonly string[];
+  /** Whether the pods use the node's network namespace (`hostNetwork` was given with a reason). */
   public readonly hostNetwork: boolean;
+  /** Whether the pods share the node's PID namespace (`hostPid` was given with a reason). */
   public readonly hostPid: boolean;
+  /** Whether the pods share the node's IPC namespace (`hostIpc` was given with a reason). */
   public readonly hostIpc: boolean;
+  /**
+   * CPU and memory requests and limits of the main container, with the library's defaults (50m/500m CPU,
+   * 64Mi/256Mi memory) filled in.
+   */
   public readonly resources: Required<ResourceSizing>;
+  /**
+   * The main container's `image` prop split into name, tag and digest, as given: without `imageDigest` and
+   * before the `imageRegistry` mirror is applied.
+   */
   public readonly image: ImageRef;
   /** Replicas of a Deployment or StatefulSet (1 for other kinds). */
   public readonly replicas: number;
@@ -1107,9 +1166,23 @@ export interface PolicyRule {
    * @default [""] (the core group), when resources are given
    */
   readonly apiGroups?: string[];
+  /**
+   * Resource types the rule covers, e.g. `pods` or `pods/log`; give either these or `nonResourceURLs`.
+   * @default - none (a rule for nonResourceURLs)
+   */
   readonly resources?: string[];
+  /**
+   * Names of the objects the rule is limited to, e.g. one ConfigMap.
+   * @default - every object of the resources
+   */
   readonly resourceNames?: string[];
+  /**
+   * URL paths that are not resources, e.g. `/metrics` or `/healthz`, for a ClusterRole; give either these or
+   * `resources`.
+   * @default - none
+   */
   readonly nonResourceURLs?: string[];
+  /** Verbs allowed on the resources or URLs, e.g. `get`, `list`, `watch`. */
   readonly verbs: string[];
 }
 

@@ -22,8 +22,11 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** An image reference split into its parts. */
 export interface ImageRef {
+  /** Repository, with its registry host and path when given, e.g. `ghcr.io/vendor/agent`. */
   readonly name: string;
+  /** Tag, e.g. `1.4.2`; undefined when the reference has only a digest. */
   readonly tag?: string;
+  /** Digest, `sha256:` and 64 hex digits; undefined when the reference is not pinned. */
   readonly digest?: string;
 }
 

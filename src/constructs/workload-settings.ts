@@ -57,11 +57,20 @@ export interface Toleration {
    * @default - every key
    */
   readonly key?: string;
-  /** @default TolerationOperator.EQUAL when a value is given, EXISTS otherwise */
+  /**
+   * How the toleration matches the taint's value: `EQUAL` compares it with `value`, `EXISTS` accepts any value.
+   * @default TolerationOperator.EQUAL when a value is given, EXISTS otherwise
+   */
   readonly operator?: TolerationOperator;
-  /** @default - none */
+  /**
+   * Taint value to match with `EQUAL`; leave it out with `EXISTS`.
+   * @default - none
+   */
   readonly value?: string;
-  /** @default - every effect */
+  /**
+   * Taint effect to tolerate (`NoSchedule`, `PreferNoSchedule` or `NoExecute`).
+   * @default - every effect
+   */
   readonly effect?: TaintEffect;
   /**
    * How long a pod stays on a node after a matching NoExecute taint appears.
@@ -80,9 +89,16 @@ export enum WhenUnsatisfiable {
 export interface TopologySpread {
   /** Node label of the topology, e.g. `topology.kubernetes.io/zone`. */
   readonly topologyKey: string;
-  /** @default 1 */
+  /**
+   * Largest allowed difference in the number of the workload's pods between any two domains of the topology.
+   * @default 1
+   */
   readonly maxSkew?: number;
-  /** @default WhenUnsatisfiable.SCHEDULE_ANYWAY */
+  /**
+   * What the scheduler does when placing a pod would exceed `maxSkew`: leave it pending (`DO_NOT_SCHEDULE`),
+   * or schedule it anyway, preferring nodes that reduce the skew (`SCHEDULE_ANYWAY`).
+   * @default WhenUnsatisfiable.SCHEDULE_ANYWAY
+   */
   readonly whenUnsatisfiable?: WhenUnsatisfiable;
 }
 
@@ -91,11 +107,20 @@ export interface TopologySpread {
  * (`nodeAffinity`, `podAffinity`, `podAntiAffinity`), written into the pod spec as given.
  */
 export interface Affinity {
-  /** @default - none */
+  /**
+   * Kubernetes `NodeAffinity` object (`requiredDuringSchedulingIgnoredDuringExecution`, ...), written as given.
+   * @default - none
+   */
   readonly nodeAffinity?: Record<string, unknown>;
-  /** @default - none */
+  /**
+   * Kubernetes `PodAffinity` object: place the pods near pods with matching labels, written as given.
+   * @default - none
+   */
   readonly podAffinity?: Record<string, unknown>;
-  /** @default - none */
+  /**
+   * Kubernetes `PodAntiAffinity` object: keep the pods away from pods with matching labels, written as given.
+   * @default - none
+   */
   readonly podAntiAffinity?: Record<string, unknown>;
 }
 
@@ -134,13 +159,25 @@ export interface DaemonSetUpdateStrategy {
 
 /** Requests and limits; sized for an agent rather than cdk8s-plus's 1 CPU / 2 GiB defaults. */
 export interface ResourceSizing {
-  /** @default "50m" */
+  /**
+   * CPU request, a Kubernetes quantity (e.g. `"50m"`, `"0.5"`): what the scheduler reserves for the container.
+   * @default "50m"
+   */
   readonly cpuRequest?: string;
-  /** @default "500m" */
+  /**
+   * CPU limit, a Kubernetes quantity (e.g. `"500m"`): the container is throttled above it.
+   * @default "500m"
+   */
   readonly cpuLimit?: string;
-  /** @default "64Mi" */
+  /**
+   * Memory request, a Kubernetes quantity (e.g. `"64Mi"`): what the scheduler reserves for the container.
+   * @default "64Mi"
+   */
   readonly memoryRequest?: string;
-  /** @default "256Mi" */
+  /**
+   * Memory limit, a Kubernetes quantity (e.g. `"256Mi"`): the container is OOM-killed above it.
+   * @default "256Mi"
+   */
   readonly memoryLimit?: string;
 }
 
@@ -154,9 +191,15 @@ export interface ExtraVolume {
   readonly name: string;
   /** Absolute path in the containers. */
   readonly mountPath: string;
-  /** @default - none */
+  /**
+   * Name of a ConfigMap in the workload's namespace to mount; give this or `persistentVolumeClaim`.
+   * @default - none
+   */
   readonly configMap?: string;
-  /** @default - none */
+  /**
+   * Name of a PersistentVolumeClaim in the workload's namespace to mount read-only; give this or `configMap`.
+   * @default - none
+   */
   readonly persistentVolumeClaim?: string;
 }
 
@@ -201,11 +244,20 @@ export interface WorkloadSettings {
    * @default - every taint for a DaemonSet, none for other kinds
    */
   readonly tolerations?: Toleration[];
-  /** @default - none */
+  /**
+   * Node labels the pods' nodes must carry (`nodeSelector`), e.g. `{ "kubernetes.io/os": "linux" }`.
+   * @default - none
+   */
   readonly nodeSelector?: Record<string, string>;
-  /** @default - none */
+  /**
+   * Node and pod (anti-)affinity of the pods, written into the pod spec as given.
+   * @default - none
+   */
   readonly affinity?: Affinity;
-  /** @default - none */
+  /**
+   * Topology spread constraints of the pods, each selecting the workload's own pods.
+   * @default - none
+   */
   readonly topologySpread?: TopologySpread[];
   /**
    * PriorityClass of the pods; `""` for none. `system-node-critical` outside kube-system needs a
@@ -223,7 +275,10 @@ export interface WorkloadSettings {
    * @default - RollingUpdate, maxUnavailable 1, maxSurge 0
    */
   readonly updateStrategy?: DaemonSetUpdateStrategy;
-  /** @default - the workload's own sizing */
+  /**
+   * CPU and memory requests and limits of the main container; a value left out takes the workload's default.
+   * @default - the workload's own sizing
+   */
   readonly resources?: ResourceSizing;
   /**
    * Plain (non-secret) environment variables of the main container. Secrets are files (`SecretSource`).

@@ -8,6 +8,7 @@
 
 /** An RBAC rule, as a row needs it. */
 export interface RbacNeed {
+  /** Marks the grant as an RBAC rule. */
   readonly kind: 'rbac';
   /**
    * A ClusterRole, a Role in the component's own namespace, a Role in one named `namespace`, or
@@ -16,10 +17,18 @@ export interface RbacNeed {
   readonly scope: 'cluster' | 'own-namespace' | 'namespace' | 'chosen';
   /** For scope `namespace`: which. */
   readonly namespace?: string;
+  /** API groups of the resources; `""` is the core group. */
   readonly apiGroups?: readonly string[];
+  /** Resources needed, e.g. `pods` or `nodes/metrics`. */
   readonly resources?: readonly string[];
+  /**
+   * Object names the need is limited to.
+   * @default - every object of the resources
+   */
   readonly resourceNames?: readonly string[];
+  /** Non-resource URL paths needed, e.g. `/metrics`. */
   readonly nonResourceURLs?: readonly string[];
+  /** Verbs needed, e.g. `get`, `list`, `watch`. */
   readonly verbs: readonly string[];
 }
 
@@ -68,6 +77,7 @@ export interface ComponentNeeds {
   readonly component: string;
   /** One or two sentences on what the component is. */
   readonly summary: string;
+  /** The rows: one per thing the component does that needs a privilege. */
   readonly needs: readonly Need[];
 }
 
@@ -85,11 +95,17 @@ export function reasonOf(table: ComponentNeeds, id: string): string {
 
 /** A plain RBAC rule with its reason, shaped like the constructs' `PolicyRule`. */
 export interface ReasonedRule {
+  /** API groups of the resources; `""` is the core group. */
   apiGroups?: string[];
+  /** Resources the rule covers, e.g. `pods`. */
   resources?: string[];
+  /** Object names the rule is limited to. */
   resourceNames?: string[];
+  /** Non-resource URL paths the rule covers, e.g. `/metrics`. */
   nonResourceURLs?: string[];
+  /** Verbs the rule allows. */
   verbs: string[];
+  /** The reason of the row the rule comes from, written next to it in the output. */
   reason: string;
 }
 

@@ -20,8 +20,13 @@ import { Finding, Manifest } from './types';
 
 /** What cdk8s-cli gives a validation plugin (the part of its ValidationContext this plugin uses). */
 export interface PluginContext {
+  /** Paths of the synthesised manifest files that cdk8s-cli asks the plugin to validate. */
   readonly manifests: readonly string[];
   parseManifest(manifestPath: string): unknown[];
+  /**
+   * The validation report: the plugin adds one violation per rule with unexempted errors (listing every object
+   * it hit), then submits success or failure with the counts.
+   */
   readonly report: {
     addViolation(violation: {
       ruleName: string;
@@ -31,6 +36,7 @@ export interface PluginContext {
     }): void;
     submit(status: 'success' | 'failure', metadata?: Record<string, string>): void;
   };
+  /** cdk8s-cli's logger; the plugin logs each unexempted warning with it. */
   readonly logger: { log(message: string): void };
 }
 

@@ -31,7 +31,12 @@ export interface CheckOptions {
 
 /** An object to check, with where it came from. */
 export interface CheckInput {
+  /** The parsed Kubernetes object or Terraform JSON document to check. */
   readonly object: Manifest;
+  /**
+   * The file and document the object came from, carried into its findings.
+   * @default - none (an object built in code)
+   */
   readonly location?: SourceLocation;
 }
 
@@ -47,7 +52,9 @@ export interface CheckSummary {
 }
 
 export interface CheckResult {
+  /** Every finding, exempted ones included (with `exempted: true` and the reason). */
   readonly findings: Finding[];
+  /** Counts of unexempted errors and warnings, exempted findings and objects checked. */
   readonly summary: CheckSummary;
   /** Objects whose check threw (malformed beyond what the rules expect): not checked, not counted. */
   readonly problems?: CheckProblem[];
@@ -55,8 +62,11 @@ export interface CheckResult {
 
 /** An object the checker could not check; the run goes on with the others. */
 export interface CheckProblem {
+  /** The object that could not be checked (kind and name as far as they could be read). */
   readonly resource: ResourceRef;
+  /** The file and document the object came from, when it came from a file. */
   readonly location?: SourceLocation;
+  /** Why the object could not be checked. */
   readonly message: string;
 }
 

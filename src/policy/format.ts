@@ -65,7 +65,10 @@ export function formatJson(result: CheckResult, problems: readonly InputProblem[
 
 /** Options of the SARIF output. */
 export interface SarifOptions {
-  /** @default "0.1.0" */
+  /**
+   * Version of the tool written as `tool.driver.version` in the SARIF log.
+   * @default "0.1.0"
+   */
   readonly toolVersion?: string;
   /** Directory the artifact URIs are relative to. @default process.cwd() */
   readonly baseDir?: string;

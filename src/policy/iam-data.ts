@@ -7,9 +7,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 interface ActionData {
+  /** Action name without the service prefix, e.g. `RunInstances`. */
   name: string;
+  /**
+   * The action's access level in the Service Authorization Reference, e.g. `List`, `Read`, `Write`, or two
+   * of them such as `Tagging, Write`.
+   */
   accessLevel: string;
+  /** Resource types the action can be scoped to, each with the condition keys it accepts. */
   resourceTypes: Array<{ name: string; conditionKeys: string[] }>;
+  /** Condition keys the action itself accepts, e.g. `aws:RequestTag/${TagKey}`. */
   conditionKeys: string[];
 }
 

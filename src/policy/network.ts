@@ -79,7 +79,12 @@ export function parseCidr(cidr: unknown): Range | undefined {
 }
 
 /** An ipBlock: a CIDR and the CIDRs excepted from it. */
-export interface IpBlock { readonly cidr: unknown; readonly except?: unknown }
+export interface IpBlock {
+  /** The block in CIDR notation, e.g. `10.0.0.0/8`, as written in the manifest (not yet checked). */
+  readonly cidr: unknown;
+  /** Blocks inside `cidr` that the ipBlock leaves out, as written in the manifest. */
+  readonly except?: unknown;
+}
 
 function rangesOf(blocks: readonly IpBlock[], family: 4 | 6): Array<[bigint, bigint]> {
   const out: Array<[bigint, bigint]> = [];

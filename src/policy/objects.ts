@@ -149,8 +149,11 @@ export function podSpecOf(obj: Obj): PodSpecAt | undefined {
 
 /** A container of a pod spec, with its path. */
 export interface ContainerAt {
+  /** The container object as written in the manifest. */
   readonly container: Obj;
+  /** Field path of the container in the object, e.g. `spec.template.spec.containers[0]`. */
   readonly path: string;
+  /** Which list of the pod spec the container is in. */
   readonly field: 'containers' | 'initContainers' | 'ephemeralContainers';
 }
 

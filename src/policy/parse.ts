@@ -18,23 +18,34 @@ export const MAX_DOCUMENTS_PER_FILE = 100_000;
 
 /** A document that could not be checked. */
 export interface InputProblem {
+  /** The file as given on the command line, or `-` for stdin. */
   readonly file: string;
   /** 0-based document index, when the problem concerns one document. */
   readonly document?: number;
   /** 0-based item index, when the problem concerns one item of a List document. */
   readonly item?: number;
+  /** What is wrong with the file or document, e.g. a YAML syntax error. */
   readonly message: string;
 }
 
 export interface ParseOptions {
-  /** @default MAX_DOCUMENTS_PER_FILE */
+  /**
+   * Documents (and List items) read from one file at most; a file with more is refused as a problem.
+   * @default MAX_DOCUMENTS_PER_FILE
+   */
   readonly maxDocuments?: number;
-  /** @default DEFAULT_DECODE_LIMITS */
+  /**
+   * Limits of the YAML decoder against hostile input: the deepest nesting, and the nodes one document may
+   * produce through aliases.
+   * @default DEFAULT_DECODE_LIMITS
+   */
   readonly decode?: Partial<DecodeLimits>;
 }
 
 export interface ParsedInput {
+  /** The objects to check, each with its file and document index. */
   readonly inputs: CheckInput[];
+  /** Files and documents that could not be read or decoded; they are not checked. */
   readonly problems: InputProblem[];
   /** Documents and List items read (checked or not). */
   readonly documents: number;

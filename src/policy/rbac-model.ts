@@ -25,10 +25,15 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => ty
 
 /** One RBAC PolicyRule, as written in a Role or ClusterRole. */
 export interface PolicyRule {
+  /** API groups of the resources; `""` is the core group and `*` any group. */
   readonly apiGroups?: readonly string[];
+  /** Resource types, e.g. `pods` or `pods/exec`; `*` is any resource. */
   readonly resources?: readonly string[];
+  /** Verbs allowed, e.g. `get`, `list`; `*` is any verb. */
   readonly verbs: readonly string[];
+  /** Names of the objects the rule is limited to; absent or empty for every object. */
   readonly resourceNames?: readonly string[];
+  /** URL paths that are not resources, e.g. `/metrics` (ClusterRoles only); a trailing `*` matches a prefix. */
   readonly nonResourceURLs?: readonly string[];
 }
 
@@ -202,7 +207,9 @@ export function isBuiltinClusterRole(name: string): boolean {
 
 /** A role as a binding refers to it. */
 export interface RoleRef {
+  /** `Role` or `ClusterRole`, as the binding's `roleRef.kind` says. */
   readonly kind: 'Role' | 'ClusterRole' | string;
+  /** Name of the role. */
   readonly name: string;
   /** For a Role: its namespace (the binding's). */
   readonly namespace?: string;
@@ -210,6 +217,7 @@ export interface RoleRef {
 
 /** A rule a role grants, with where it comes from. */
 export interface EffectiveRule {
+  /** The rule as written in the role. */
   readonly rule: PolicyRule;
   /** The role that holds the rule: the role itself, or a ClusterRole it aggregates. */
   readonly from: { readonly kind: string; readonly name: string; readonly namespace?: string };
@@ -223,19 +231,25 @@ export interface EffectiveRule {
 
 /** One grant to a subject: a binding, the role it binds, where it applies, and the role's effective rules. */
 export interface Grant {
+  /** The RoleBinding or ClusterRoleBinding object, as given. */
   readonly binding: Obj;
+  /** The role the binding refers to. */
   readonly role: RoleRef;
   /** `namespace` for a RoleBinding (requests in {@link Grant.namespace} only), `cluster` for a ClusterRoleBinding. */
   readonly scope: GrantScope;
   /** The RoleBinding's namespace. */
   readonly namespace?: string;
+  /** The role's effective rules: its own and, for an aggregated ClusterRole, those of the roles it selects. */
   readonly rules: readonly EffectiveRule[];
 }
 
 /** A subject of a binding, with its namespace resolved for ServiceAccounts. */
 export interface Subject {
+  /** `ServiceAccount`, `User` or `Group`. */
   readonly kind: string;
+  /** Name of the subject, e.g. `system:authenticated` for a group. */
   readonly name: string;
+  /** Namespace of a ServiceAccount (the binding's when the subject gives none); undefined for users and groups. */
   readonly namespace?: string;
 }
 

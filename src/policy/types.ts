@@ -6,19 +6,28 @@ export type Severity = 'error' | 'warning';
 
 /** The object a finding concerns. For Terraform JSON: apiVersion "terraform", kind the resource type. */
 export interface ResourceRef {
+  /** `apiVersion` of the object, e.g. `apps/v1`; `terraform` for a Terraform resource. */
   readonly apiVersion: string;
+  /** Kind of the object, e.g. `Deployment`; the resource type (e.g. `aws_iam_role`) for Terraform. */
   readonly kind: string;
+  /** Namespace of the object, when it has one. */
   readonly namespace?: string;
+  /** Name of the object, or of the Terraform resource. */
   readonly name: string;
 }
 
 export interface Finding {
+  /** ID of the rule that found it, e.g. `pss-privileged` (`RuleMeta.id`). */
   readonly rule: string;
+  /** `error` or `warning`, from the rule. */
   readonly severity: Severity;
+  /** The object the finding concerns. */
   readonly resource: ResourceRef;
   /** Field path inside the object, e.g. `spec.template.spec.containers[0].securityContext.privileged`. */
   readonly path?: string;
+  /** What is wrong, for this object. */
   readonly message: string;
+  /** What to do instead, from the rule. */
   readonly fix: string;
   /** True when the object carries an exemption annotation with a valid reason for this rule. */
   readonly exempted: boolean;
@@ -34,6 +43,7 @@ export interface RuleMeta {
   readonly id: string;
   /** One line. */
   readonly title: string;
+  /** `error` (an unexempted one fails the CLI and the cdk8s plugin) or `warning` (reported only). */
   readonly severity: Severity;
   /** Why it matters. */
   readonly explanation: string;
@@ -60,8 +70,11 @@ export interface SourceLocation {
 
 /** One violation as a rule family reports it; the engine adds severity, fix, resource and exemption. */
 export interface RuleHit {
+  /** ID of the rule that was violated. */
   readonly rule: string;
+  /** Field path inside the object, e.g. `spec.template.spec.hostNetwork`. */
   readonly path?: string;
+  /** What is wrong, for this object. */
   readonly message: string;
 }
 
@@ -77,6 +90,7 @@ export interface CheckContext {
 export interface RuleFamily {
   /** The family's ID prefix, e.g. `pss`, `rbac`. */
   readonly name: string;
+  /** The rules of the family, with their metadata. */
   readonly rules: readonly RuleMeta[];
   /** The hits of this family's rules on one object. */
   check(obj: Manifest, ctx: CheckContext): RuleHit[];
@@ -87,7 +101,9 @@ export interface RuleFamily {
  * Findings use resource = {apiVersion: "terraform", kind: <resource type>, name: <resource name>}.
  */
 export interface TerraformRuleFamily {
+  /** The family's ID prefix, e.g. `aws`, `gcp`. */
   readonly name: string;
+  /** The rules of the family, with their metadata. */
   readonly rules: readonly RuleMeta[];
   check(doc: Manifest, ctx?: TerraformContext): Finding[];
 }

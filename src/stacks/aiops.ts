@@ -12,8 +12,12 @@ type ChartSet = 'apiServer' | 'namespace' | 'cilium' | 'proxy' | 'vaultServer' |
 
 /** A store given as an external endpoint. */
 export interface ExternalStoreEndpoint {
+  /** Host name the API connects to, e.g. `aiops-redis.example.internal`. */
   readonly host: string;
-  /** @default - the store's usual port (5432, 6379, 6333) */
+  /**
+   * TCP port of the endpoint, opened in the API's egress rule.
+   * @default - the store's usual port (5432, 6379, 6333)
+   */
   readonly port?: number;
   /** Addresses of the endpoint, for the egress rules. */
   readonly cidrs: string[];
@@ -39,23 +43,41 @@ export interface AiopsSecretsProps {
   readonly postgresAdmin: SecretSource;
   /** Password of the application's audit role; the API logs in to PostgreSQL with it. */
   readonly postgresApp: SecretSource;
+  /** Password of the archiver role (SELECT only on the audit table), set by the migration. */
   readonly postgresArchiver: SecretSource;
+  /** Password of the retention role, with which the retention CronJob logs in to call the retention function. */
   readonly postgresRetention: SecretSource;
+  /** Redis AUTH password: required by the in-cluster Redis, and presented by the API. */
   readonly redis: SecretSource;
+  /** Qdrant API key: required by the in-cluster Qdrant, and presented by the API. */
   readonly qdrant: SecretSource;
 }
 
 export interface AiopsChartProps extends FamilyChartProps {
+  /** The credentials the chart reads, each delivered as one mounted file. */
   readonly secrets: AiopsSecretsProps;
   /** The AIOps API (Deployment). */
   readonly api: Omit<AiopsApiProps, ChartSet | 'llmApiKey' | 'postgres' | 'redis' | 'qdrant' | 'postgresPassword'>;
-  /** @default - a PostgreSQL StatefulSet in the chart */
+  /**
+   * The PostgreSQL store (API data and the audit log): StatefulSet settings, or an external endpoint.
+   * @default - a PostgreSQL StatefulSet in the chart
+   */
   readonly postgres?: AiopsStoreProps;
-  /** @default - a Redis StatefulSet in the chart */
+  /**
+   * The Redis store: StatefulSet settings, or an external endpoint.
+   * @default - a Redis StatefulSet in the chart
+   */
   readonly redis?: AiopsStoreProps;
-  /** @default - a Qdrant StatefulSet in the chart */
+  /**
+   * The Qdrant vector store: StatefulSet settings, or an external endpoint.
+   * @default - a Qdrant StatefulSet in the chart
+   */
   readonly qdrant?: AiopsStoreProps;
-  /** @default - 90 days of retention, roles prefixed "aiops", schema "audit", TLS verify-full */
+  /**
+   * Settings of the audit log (retention, role prefix, schema, jobs) and the `sslMode` its jobs use to reach
+   * PostgreSQL.
+   * @default - 90 days of retention, roles prefixed "aiops", schema "audit", TLS verify-full
+   */
   readonly audit?: Omit<AuditLogProps, 'namespace' | 'database' | 'adminPassword' | 'rolePasswords'> & {
     /** @default PgSslMode.VERIFY_FULL */
     readonly sslMode?: AuditLogProps['database']['sslMode'];
@@ -67,8 +89,11 @@ export interface AiopsChartProps extends FamilyChartProps {
  * append-only audit log's migration Job and retention CronJob.
  */
 export class AiopsChart extends FamilyChart {
+  /** The AIOps API Deployment. */
   public readonly api: AiopsApi;
+  /** The audit log: its SQL ConfigMap, migration Job and retention CronJob. */
   public readonly auditLog: AuditLog;
+  /** The three stores by kind, each in-cluster or external. */
   public readonly stores: Readonly<Record<AiopsStoreKind, IAiopsStore>>;
 
   constructor(scope: Construct, id: string, props: AiopsChartProps) {

@@ -19,12 +19,19 @@ export type AwsCostOptimizerStackProps = Omit<AwsCostOptimizerIdentityProps, 'pr
  * your own stack instead.
  */
 export class AwsCostOptimizerStack extends TerraformStack {
+  /** The `AwsCostOptimizerIdentity` the stack wraps (role, queue, rules, instance profile). */
   public readonly identity: AwsCostOptimizerIdentity;
+  /** The resolved cluster, namespace, ServiceAccount and AWS names (`identity.names`). */
   public readonly names: CostOptimizerNames;
+  /** How the agent assumes the role: EKS Pod Identity (the default) or IRSA. */
   public readonly identityMode: AwsIdentityMode;
+  /** AWS region of the cluster and of the stack's provider. */
   public readonly region: string;
+  /** Name of the SQS interruption queue, `<awsNamePrefix>-interruptions`. */
   public readonly queueName: string;
+  /** The role's permission policy as emitted, with Terraform expressions for partition and account. */
   public readonly permissionPolicy: IamPolicyDocument;
+  /** The role's trust policy as emitted (Pod Identity or IRSA, plus the vendor account when given). */
   public readonly trustPolicy: IamPolicyDocument;
 
   constructor(scope: Construct, id: string, props: AwsCostOptimizerStackProps) {

@@ -27,6 +27,7 @@ export interface CostOptimizerChartProps extends FamilyChartProps {
 
 /** The cost optimiser's in-cluster side: the read-only agent, bound to the cloud identity of the stacks. */
 export class CostOptimizerChart extends FamilyChart {
+  /** The optimizer agent Deployment, whose ServiceAccount carries the cloud binding. */
   public readonly agent: OptimizerAgent;
   /** The cluster controller, with `clusterController`. */
   public readonly clusterController?: ClusterController;

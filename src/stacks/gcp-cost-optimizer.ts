@@ -15,10 +15,15 @@ export type GcpCostOptimizerStackProps = Omit<GcpCostOptimizerIdentityProps, 'pr
  * own provider and names, put `GcpCostOptimizerIdentity` in your own stack instead.
  */
 export class GcpCostOptimizerStack extends TerraformStack {
+  /** The `GcpCostOptimizerIdentity` the stack wraps (service account, custom roles, bindings, cluster tag). */
   public readonly identity: GcpCostOptimizerIdentity;
+  /** The resolved cluster, namespace, ServiceAccount and Google service account names (`identity.names`). */
   public readonly names: CostOptimizerNames;
+  /** The IAM member allowed to impersonate the service account through Workload Identity. */
   public readonly workloadIdentityMember: string;
+  /** Every workload of this cluster as a principal set; undefined unless `projectNumber` is given. */
   public readonly clusterPrincipalSet?: string;
+  /** Email of the optimiser's Google service account, also the `service_account_email` output. */
   public readonly serviceAccountEmail: string;
 
   constructor(scope: Construct, id: string, props: GcpCostOptimizerStackProps) {

@@ -45,9 +45,13 @@ export interface ObservabilityChartProps extends FamilyChartProps {
  * | executor | DNS, API server, mediator | none |
  */
 export class ObservabilityChart extends FamilyChart {
+  /** The eBPF node agent DaemonSet. */
   public readonly agent: ObservabilityAgent;
+  /** The mediator Deployment, which sends cluster state to the vendor's backend. */
   public readonly mediator: ObservabilityMediator;
+  /** The single-node VictoriaMetrics StatefulSet. */
   public readonly victoriaMetrics: VictoriaMetrics;
+  /** The remediation executor Deployment; undefined unless `executor` is given. */
   public readonly executor?: ObservabilityExecutor;
 
   constructor(scope: Construct, id: string, props: ObservabilityChartProps) {

@@ -71,10 +71,15 @@ export interface SensorMessageBusOptions {
  * namespaces and capabilities beyond baseline), `restricted` otherwise.
  */
 export class SensorChart extends FamilyChart {
+  /** The interceptor DaemonSet (data in motion); undefined unless `interceptor` is given. */
   public readonly interceptor?: SensorInterceptor;
+  /** The crawler (data at rest); undefined unless `crawler` is given. */
   public readonly crawler?: SensorCrawler;
+  /** The digger Deployment, which enriches and forwards findings to the vendor. */
   public readonly digger: SensorDigger;
+  /** The detection tool Deployment, which classifies the digger's samples. */
   public readonly detectionTool: SensorDetectionTool;
+  /** The Prometheus agent; undefined unless `prometheusAgent` is given. */
   public readonly prometheusAgent?: SensorPrometheusAgent;
   /** The message bus, with `messageBus`. */
   public readonly messageBus?: ISensorMessageBus;

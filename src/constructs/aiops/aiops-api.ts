@@ -23,6 +23,7 @@ export enum AccessRole {
 
 /** One grant of an access role to a group, scoped to namespaces. */
 export interface AccessRoleBinding {
+  /** The access role granted to the groups (viewer, analyst or admin). */
   readonly role: AccessRole;
   /** Identity-provider groups that hold the role. */
   readonly groups: string[];
@@ -38,7 +39,9 @@ export interface AiopsApiProps extends WorkloadOptions {
   readonly llmApiKey: SecretSource;
   /** The stores; the API's password for each is mounted as a file. */
   readonly postgres: IAiopsStore;
+  /** The Redis store (in the cluster or external); the API's password for it is mounted as a file. */
   readonly redis: IAiopsStore;
+  /** The Qdrant vector store (in the cluster or external); the API's API key for it is mounted as a file. */
   readonly qdrant: IAiopsStore;
   /**
    * The password the API presents to PostgreSQL (the audit log's application role).
@@ -90,10 +93,18 @@ export class AiopsApi extends AgentWorkload {
   declare public readonly networkPolicy: WorkloadNetworkPolicy;
   /** The ConfigMap (escape hatch: an ApiObject). */
   public readonly configMap: ApiObject;
+  /**
+   * The read-only ClusterRole bound to the API's ServiceAccount (`AIOPS_API_READ_RULES`: get, list and watch,
+   * never Secrets).
+   */
   public readonly clusterRole: Construct;
+  /** Port of Prometheus that the API queries and its egress rule allows (9090 unless given). */
   public readonly prometheusPort: number;
+  /** Namespace of Prometheus, in its URL and egress rule (`monitoring` unless given). */
   public readonly prometheusNamespace: string;
+  /** Port the API listens on, the only one its NetworkPolicy admits callers to (8080 unless given). */
   public readonly port: number;
+  /** The validated access-role bindings written into the API's config. */
   public readonly accessRoles: readonly AccessRoleBinding[];
   /** Path of each secret file in the container, by name. */
   public readonly secretFiles: Readonly<Record<string, string>>;

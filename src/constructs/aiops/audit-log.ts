@@ -26,6 +26,7 @@ export interface AuditDatabase {
   /** Host name of the PostgreSQL server, e.g. `postgres.aiops.svc` or `db.example.com`. */
   readonly host: string;
   /**
+   * TCP port of the PostgreSQL server (`PGPORT` of the jobs, and their egress rule).
    * @default 5432
    */
   readonly port?: number;
@@ -44,8 +45,12 @@ export interface AuditDatabase {
 }
 
 export interface AuditLogProps extends AuditSqlProps {
-  /** @default - the chart's namespace */
+  /**
+   * Namespace of the SQL ConfigMap, the migration Job and the retention CronJob.
+   * @default - the chart's namespace
+   */
   readonly namespace?: string;
+  /** The PostgreSQL server and database that hold the audit schema, and how to reach them. */
   readonly database: AuditDatabase;
   /**
    * Administrator that applies the migration (creates the roles, the schema and the functions).
@@ -92,16 +97,25 @@ export const AUDIT_SECRETS_DIR = AIOPS_SECRETS_DIR;
  * turned into a 0600 pgpass file in `/tmp` (libpq refuses a group-readable one), never an env var.
  */
 export class AuditLog extends Construct {
+  /** The generated SQL and the resolved schema, table and role names. */
   public readonly sql: AuditSql;
   /** The ConfigMap (escape hatch: an ApiObject). */
   public readonly configMap: ApiObject;
+  /** The migration Job, which applies the SQL and sets the login roles' passwords as the administrator. */
   public readonly migration: AgentWorkload;
+  /** The retention CronJob, which calls the retention function as the retention role. */
   public readonly retention: AgentWorkload;
+  /** The migration Job's default-deny NetworkPolicy, open to DNS and the database only. */
   public readonly migrationPolicy: WorkloadNetworkPolicy;
+  /** The retention CronJob's default-deny NetworkPolicy, open to DNS and the database only. */
   public readonly retentionPolicy: WorkloadNetworkPolicy;
+  /** TCP port of the PostgreSQL server the jobs connect to (5432 unless given). */
   public readonly port: number;
+  /** Database that holds the audit schema (`aiops` unless given). */
   public readonly databaseName: string;
+  /** PostgreSQL user that applies the migration (`postgres` unless given). */
   public readonly adminUser: string;
+  /** Cron schedule of the retention CronJob (`"17 3 * * *"` unless given). */
   public readonly retentionSchedule: string;
 
   constructor(scope: Construct, id: string, props: AuditLogProps) {

@@ -35,9 +35,13 @@ export interface AuditRoles {
 
 /** The resolved SQL of the audit log. */
 export interface AuditSql {
+  /** Schema that holds the events table and the retention function (`audit` unless given). */
   readonly schema: string;
+  /** Schema-qualified name of the events table, `<schema>.events`. */
   readonly table: string;
+  /** Days an event is kept; the retention function deletes older rows. */
   readonly retentionDays: number;
+  /** The names of the roles the migration creates, from the role prefix. */
   readonly roles: AuditRoles;
   /** Idempotent DDL: roles, schema, table, grants, the append-only trigger and the retention function. */
   readonly migration: string;

@@ -21,9 +21,11 @@ export const STORE_DEFAULTS: Record<AiopsStoreKind, { image: string; port: numbe
 
 /** A store, in the cluster or outside it: what the API needs to reach it. */
 export interface IAiopsStore {
+  /** Which store this is: PostgreSQL, Redis or Qdrant. */
   readonly kind: AiopsStoreKind;
   /** Host name the API connects to. */
   readonly host: string;
+  /** TCP port the API connects to. */
   readonly port: number;
   /** The password (or API key) the API presents, from outside the manifests. */
   readonly password: SecretSource;
@@ -35,14 +37,24 @@ export interface IAiopsStore {
 
 /** Props of a store that the chart runs as a StatefulSet. */
 export interface InClusterStoreProps extends Omit<WorkloadOptions, 'image'> {
+  /** Which store to run: PostgreSQL, Redis or Qdrant; it picks the default image, port and data path. */
   readonly kind: AiopsStoreKind;
   /** The store's password (PostgreSQL superuser, Redis AUTH, Qdrant API key): one file. */
   readonly password: SecretSource;
-  /** @default - STORE_DEFAULTS[kind].image */
+  /**
+   * Image of the store, `repository:tag` or pinned by digest.
+   * @default - STORE_DEFAULTS[kind].image
+   */
   readonly image?: string;
-  /** @default "10Gi" */
+  /**
+   * Size requested by each replica's PersistentVolumeClaim for the data, a Kubernetes quantity.
+   * @default "10Gi"
+   */
   readonly storageSize?: string;
-  /** @default - the cluster's default StorageClass */
+  /**
+   * StorageClass of the data PersistentVolumeClaim.
+   * @default - the cluster's default StorageClass
+   */
   readonly storageClassName?: string;
 }
 
@@ -53,13 +65,18 @@ export interface InClusterStoreProps extends Omit<WorkloadOptions, 'image'> {
  * `allowFrom()` names, on the store's port.
  */
 export class InClusterStore extends Construct implements IAiopsStore {
+  /** Which store this is: PostgreSQL, Redis or Qdrant. */
   public readonly kind: AiopsStoreKind;
   public readonly host: string;
+  /** TCP port the store listens on, its kind's default (5432, 6379 or 6333). */
   public readonly port: number;
   public readonly password: SecretSource;
   public readonly peer: IEgressPeer;
+  /** The store's StatefulSet, as an AgentWorkload. */
   public readonly workload: AgentWorkload;
+  /** The store's default-deny NetworkPolicy; `allowFrom()` adds ingress on the store's port. */
   public readonly networkPolicy: WorkloadNetworkPolicy;
+  /** Size requested by the data PersistentVolumeClaim, a Kubernetes quantity (`10Gi` unless given). */
   public readonly storageSize: string;
 
   constructor(scope: Construct, id: string, props: InClusterStoreProps) {
@@ -141,10 +158,14 @@ function storeCommand(kind: AiopsStoreKind, file: string, dataPath: string): { c
 
 /** Props of a store run outside the chart. */
 export interface ExternalStoreProps {
+  /** Which store this is: PostgreSQL, Redis or Qdrant; it picks the default port. */
   readonly kind: AiopsStoreKind;
   /** Host name of the endpoint, e.g. `aiops-db.example.internal`. */
   readonly host: string;
-  /** @default - STORE_DEFAULTS[kind].port */
+  /**
+   * TCP port of the endpoint, opened in the API's egress rule.
+   * @default - STORE_DEFAULTS[kind].port
+   */
   readonly port?: number;
   /** Address blocks of the endpoint, for the API's egress rule (a NetworkPolicy matches addresses, not names). */
   readonly cidrs: string[];
@@ -154,8 +175,10 @@ export interface ExternalStoreProps {
 
 /** A store given as an external endpoint: the API gets an egress rule to its addresses and port. */
 export class ExternalStore extends Construct implements IAiopsStore {
+  /** Which store this is: PostgreSQL, Redis or Qdrant. */
   public readonly kind: AiopsStoreKind;
   public readonly host: string;
+  /** TCP port of the endpoint, the given one or the kind's default. */
   public readonly port: number;
   public readonly password: SecretSource;
   public readonly peer: IEgressPeer;

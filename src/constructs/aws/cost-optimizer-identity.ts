@@ -71,7 +71,11 @@ export interface AwsCostOptimizerIdentityProps extends CostOptimizerIdentityProp
    * @default - `aws_partition` and `aws_caller_identity` data sources are created in this construct
    */
   readonly partition?: string;
-  /** @default - see `partition` */
+  /**
+   * The AWS account id as a Terraform expression (e.g. a data source's `account_id`), used in the ARNs of the
+   * policies.
+   * @default - see `partition`
+   */
   readonly accountId?: string;
   /**
    * Readable Terraform logical ids: each resource is named `<logicalIdPrefix><kind>` (e.g. `prod_role`)
@@ -88,17 +92,34 @@ export interface AwsCostOptimizerIdentityProps extends CostOptimizerIdentityProp
  * block's `//` comment. Bring your own provider, names prefix and data sources.
  */
 export class AwsCostOptimizerIdentity extends Construct {
+  /** The resolved cluster, namespace, ServiceAccount and AWS names that the role and its trust are built from. */
   public readonly names: CostOptimizerNames;
+  /** How the agent assumes the role: EKS Pod Identity (the default) or IRSA. */
   public readonly identityMode: AwsIdentityMode;
+  /**
+   * AWS region of the cluster, as validated from `region`; the permission policy confines the ARNs it grants
+   * to it, and the Pod Identity trust pins the cluster ARN in it.
+   */
   public readonly region: string;
+  /** Name of the SQS interruption queue, `<awsNamePrefix>-interruptions`. */
   public readonly queueName: string;
+  /**
+   * Instance profile of the nodes, the only one the optimiser may read and launch nodes with:
+   * `nodeInstanceProfileName`, else `<awsNamePrefix>-nodes`.
+   */
   public readonly nodeInstanceProfileName: string;
   /** The EventBridge rule names, one per interruption event kind. */
   public readonly ruleNames: string[];
   /** The documents as emitted, with Terraform expressions for partition and account. */
   public readonly permissionPolicy: IamPolicyDocument;
+  /**
+   * The role's trust policy as emitted: Pod Identity or IRSA for the agent's ServiceAccount, plus the vendor
+   * account when given.
+   */
   public readonly trustPolicy: IamPolicyDocument;
+  /** The optimiser's IAM role (no user, no access keys). */
   public readonly role: IamRole;
+  /** The SQS queue that EventBridge feeds with Spot interruption, rebalance, state-change and AWS Health events (SSE, 300 s retention). */
   public readonly queue: SqsQueue;
   /** Every Terraform resource this construct made, by its construct id (for logical-id overrides). */
   public readonly resources: Record<string, TerraformResource> = {};

@@ -6,16 +6,27 @@
 export type ConditionBlock = Record<string, Record<string, string | string[]>>;
 
 export interface IamStatement {
+  /** Statement id; every statement the library makes has one, and its reason is keyed by it. */
   readonly Sid: string;
+  /** Whether the statement allows or denies the actions. */
   readonly Effect: 'Allow' | 'Deny';
+  /** Who the statement applies to, in trust and resource policies, e.g. `{ Service: "pods.eks.amazonaws.com" }`. */
   readonly Principal?: Record<string, string | string[]> | '*';
+  /** IAM actions, `service:Action`, e.g. `ec2:RunInstances`. */
   readonly Action: string[];
+  /** ARNs the actions apply to (Terraform expressions allowed); absent in trust policies. */
   readonly Resource?: string[];
+  /**
+   * IAM condition block: operator, then condition key, then value(s), e.g. `{ StringEquals: {
+   * "aws:ResourceTag/x": "owned" } }`.
+   */
   readonly Condition?: ConditionBlock;
 }
 
 export interface IamPolicyDocument {
+  /** IAM policy language version; always `2012-10-17`. */
   readonly Version: '2012-10-17';
+  /** The statements of the document. */
   readonly Statement: IamStatement[];
 }
 
@@ -30,14 +41,24 @@ export const RETAG_KEYS: readonly string[] = ['Name', 'cost-optimizer/managed', 
 
 /** Everything the permission policy depends on. Partition and account may be Terraform expressions. */
 export interface CostOptimizerPolicyInput {
+  /** AWS partition (`aws`, `aws-cn`, `aws-us-gov`), or a Terraform expression for it, used in every ARN. */
   readonly partition: string;
+  /** AWS account id of the cluster, or a Terraform expression for it, used in every ARN. */
   readonly accountId: string;
+  /** AWS region of the cluster, e.g. `eu-west-1`, named in the granted ARNs and the `aws:RequestedRegion` condition. */
   readonly region: string;
+  /**
+   * EKS cluster name; it names the `kubernetes.io/cluster/<name>` tag that marks the resources the optimiser
+   * may change.
+   */
   readonly clusterName: string;
+  /** Id of the cluster's VPC (`vpc-...`), the only VPC in which the optimiser may launch instances. */
   readonly vpcId: string;
+  /** Name of the nodes' IAM role, the only role the optimiser may pass to the instances it launches. */
   readonly nodeRoleName: string;
   /** The nodes' instance profile: the only one the optimiser may read, to launch nodes with it. */
   readonly nodeInstanceProfileName: string;
+  /** Name of the SQS interruption queue the optimiser reads and deletes messages from. */
   readonly queueName: string;
   /**
    * Grant `iam:CreateServiceLinkedRole` for `spot.amazonaws.com` only. Without it, the EC2 Spot
@@ -53,7 +74,12 @@ export type TrustInput =
   | { readonly kind: 'irsa'; readonly partition: string; readonly accountId: string; readonly oidcIssuer: string; readonly namespace: string; readonly serviceAccountName: string };
 
 export interface VendorTrust {
+  /** The vendor's 12-digit AWS account id, allowed to assume the role. */
   readonly accountId: string;
+  /**
+   * The `sts:ExternalId` the vendor must present (2 to 1224 characters of letters, digits and `+=,.@:/-`);
+   * never echoed in errors.
+   */
   readonly externalId: string;
 }
 

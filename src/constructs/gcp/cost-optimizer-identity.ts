@@ -94,9 +94,24 @@ export interface GcpCostOptimizerIdentityProps extends CostOptimizerIdentityProp
  * binding carries its reason in `//`.
  */
 export class GcpCostOptimizerIdentity extends Construct {
+  /**
+   * The resolved cluster, namespace, ServiceAccount and Google service account names the identity is built
+   * from.
+   */
   public readonly names: CostOptimizerNames;
+  /**
+   * Email of the optimiser's Google service account, `<gcpServiceAccountId>@<project>.iam.gserviceaccount.com`.
+   */
   public readonly serviceAccountEmail: string;
+  /**
+   * The IAM member granted `roles/iam.workloadIdentityUser` on the service account: the agent's KSA, or every
+   * workload of the cluster.
+   */
   public readonly workloadIdentityMember: string;
+  /**
+   * Which Kubernetes principal may impersonate the service account: the agent's KSA (the default) or the whole
+   * cluster.
+   */
   public readonly workloadPrincipal: GcpWorkloadPrincipal;
   /** Every workload of this cluster (set when `projectNumber` is given). */
   public readonly clusterPrincipalSet?: string;
@@ -106,8 +121,14 @@ export class GcpCostOptimizerIdentity extends Construct {
   public readonly groups: GcpPermissionGroup[];
   /** `{ "<tagKeys/id>": "<tagValues/id>" }`: put it in each node pool's `node_config.resource_manager_tags`. */
   public readonly nodeResourceManagerTags: Record<string, string>;
+  /**
+   * `tagKeys/<id>` of the cluster tag, a Terraform expression (the given `clusterTag`, or the key this
+   * construct creates).
+   */
   public readonly tagKeyId: string;
+  /** `tagValues/<id>` of this cluster's value of the tag, a Terraform expression; the node conditions match it. */
   public readonly tagValueId: string;
+  /** Every Terraform resource this construct made, by its construct id (for logical-id overrides). */
   public readonly resources: Record<string, TerraformResource> = {};
 
   constructor(scope: Construct, id: string, props: GcpCostOptimizerIdentityProps) {

@@ -19,6 +19,7 @@
 export interface GcpPermissionGroup {
   /** Suffix of the custom role id, e.g. `createNodes`. */
   readonly name: string;
+  /** Title of the custom role, shown in the Cloud console. */
   readonly title: string;
   /** Why the group exists, written into the output next to the role and its binding. */
   readonly reason: string;
@@ -26,13 +27,19 @@ export interface GcpPermissionGroup {
   readonly permissions: Readonly<Record<string, string>>;
   /** Where it is bound: the project, the subnetwork, or (optional) the project for the GKE API. */
   readonly boundOn: 'project' | 'subnetwork';
+  /**
+   * IAM Condition on the binding: a title, a description and a CEL expression.
+   * @default - unconditional
+   */
   readonly condition?: { readonly title: string; readonly description: string; readonly expression: string };
   /** What GCP cannot confine about this group, said in the output as well as in the docs. */
   readonly unconfined?: string;
 }
 
 export interface GcpPolicyInput {
+  /** Id of the GCP project that holds the cluster, or a Terraform expression for it. */
   readonly projectId: string;
+  /** GKE cluster name; it appears in the node name prefix and the tag that confine the optimiser. */
   readonly clusterName: string;
   /** The cluster's location: a region (`europe-west1`) or a zone (`europe-west1-b`). */
   readonly location: string;

@@ -2,9 +2,11 @@ import { PropValidator } from '../validation';
 
 /** An IPv4 or IPv6 block as numbers, for containment checks. */
 export interface ParsedCidr {
+  /** IP version of the block: 4 or 6. */
   readonly version: 4 | 6;
   /** The address as given (host bits included). */
   readonly address: bigint;
+  /** Prefix length, 0-32 for IPv4 and 0-128 for IPv6. */
   readonly bits: number;
 }
 

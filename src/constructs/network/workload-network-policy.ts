@@ -35,6 +35,10 @@ export interface WorkloadNetworkPolicyProps {
 
 /** What a rule allows, kept for reviewers and the security report. */
 export interface AllowedPeer {
+  /**
+   * The peer in words as the security report shows it, e.g. `DNS: pods k8s-app=kube-dns in namespace
+   * kube-system`.
+   */
   readonly description: string;
   /** Ports as `<port>[-<endPort>]/<protocol>`. */
   readonly ports: string[];
@@ -55,7 +59,12 @@ export interface AllowedPeer {
  * what can restrict it.
  */
 export class WorkloadNetworkPolicy extends Construct {
+  /**
+   * Name of the NetworkPolicy (and of the CiliumNetworkPolicy, when there is one): `name`, else the workload's
+   * name.
+   */
   public readonly name: string;
+  /** Namespace of the policy: the workload's, or undefined when the chart sets none. */
   public readonly namespace?: string;
   /** Whether host-name peers are allowed (through a CiliumNetworkPolicy). */
   public readonly cilium: boolean;

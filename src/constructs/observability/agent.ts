@@ -72,6 +72,7 @@ export interface ObservabilityAgentProps extends WorkloadOptions {
    */
   readonly privilegedReason?: string;
   /**
+   * Formerly: let the agent read other processes' memory maps by adding SYS_PTRACE to the `bpf` tier.
    * @deprecated SYS_PTRACE is now part of every tier (reading /proc/<pid>/ns, root and exe of other
    * processes needs it even as root); this prop changes nothing.
    * @default true
@@ -118,6 +119,7 @@ export interface ObservabilityAgentProps extends WorkloadOptions {
  * policy allowing DNS and the API server; `allowTo()` opens the mediator and VictoriaMetrics.
  */
 export class ObservabilityAgent extends AgentWorkload {
+  /** The capability tier the agent runs with, which decides its capabilities and host mounts. */
   public readonly tier: AgentTier;
   /** The capabilities added, with their reasons. */
   public readonly capabilityGrants: readonly CapabilityGrant[];

@@ -78,6 +78,7 @@ export const REMEDIATION_REASONS: Readonly<Record<RemediationAction, string>> = 
 
 /** One named remediation permission. */
 export interface RemediationPermission {
+  /** The remediation allowed: scale, restart, delete pods or cordon nodes. */
   readonly action: RemediationAction;
   /**
    * Resources the action may touch, a subset of those it supports (`REMEDIATIONS`).
@@ -115,6 +116,7 @@ export interface ObservabilityExecutorProps extends WorkloadOptions {
 export class ObservabilityExecutor extends AgentWorkload {
   /** The permissions granted, resolved (resources filled in). */
   public readonly permissions: ReadonlyArray<Required<Omit<RemediationPermission, 'namespaces'>> & { namespaces?: string[] }>;
+  /** Whether the executor is bound to cluster-admin (`clusterAdmin` was given with a reason). */
   public readonly clusterAdmin: boolean;
   declare public readonly networkPolicy: WorkloadNetworkPolicy;
 

@@ -46,7 +46,9 @@ export interface ObservabilityMediatorProps extends WorkloadOptions {
  * (through the proxy, by CIDRs, or by host name on Cilium), and ingress only from what the chart wires.
  */
 export class ObservabilityMediator extends AgentWorkload {
+  /** The vendor's backend as given: its URL and how the mediator reaches it (CIDRs or host name). */
   public readonly backend: MediatorBackend;
+  /** The Service that receives the agents' data on `MEDIATOR_PORT` (escape hatch: an ApiObject). */
   public readonly service: ApiObject;
   declare public readonly networkPolicy: WorkloadNetworkPolicy;
 

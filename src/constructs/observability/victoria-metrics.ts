@@ -37,8 +37,11 @@ export interface VictoriaMetricsProps extends WorkloadOptions {
  * `allowFrom()`, and may send nothing but DNS lookups.
  */
 export class VictoriaMetrics extends AgentWorkload {
+  /** Size of the persistent volume for the time series, a Kubernetes quantity (`20Gi` unless given). */
   public readonly storageSize: string;
+  /** How long samples are kept, in `-retentionPeriod` syntax (`30d` unless given). */
   public readonly retention: string;
+  /** StorageClass of the volume; undefined for the cluster's default. */
   public readonly storageClassName?: string;
   declare public readonly networkPolicy: WorkloadNetworkPolicy;
 

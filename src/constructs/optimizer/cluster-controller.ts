@@ -35,7 +35,9 @@ export interface ClusterControllerGrants {
 
 /** The label that marks the nodes the optimiser created. */
 export interface OptimizerNodeLabel {
+  /** Label key, e.g. `cost-optimizer.secure-agents.io/managed`. */
   readonly key: string;
+  /** Label value the optimiser's nodes carry, e.g. `true`. */
   readonly value: string;
 }
 
@@ -76,10 +78,16 @@ export interface ClusterControllerProps extends Omit<WorkloadOptions, 'namespace
  * deletes the binding, removes the limit, and the checker's `rbac-delete-broad` exemption says so.
  */
 export class ClusterController extends Construct {
+  /** The controller's Deployment, as an AgentWorkload. */
   public readonly workload: AgentWorkload;
+  /** The controller's default-deny NetworkPolicy. */
   public readonly networkPolicy: WorkloadNetworkPolicy;
   /** The resolved grants. */
   public readonly grants: Required<ClusterControllerGrants>;
+  /**
+   * The label that marks the optimiser's nodes, as validated; with `deleteNodes`, the admission policy lets the
+   * controller delete only nodes that carry it.
+   */
   public readonly nodeLabel: OptimizerNodeLabel;
   /** The ClusterRole, when any grant is on. */
   public readonly clusterRole?: ClusterScopedObject;

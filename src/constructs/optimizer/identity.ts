@@ -33,8 +33,11 @@ export interface CostOptimizerIdentityProps {
 
 /** The resolved names, shared verbatim by the chart and the stacks. */
 export interface CostOptimizerNames {
+  /** The cluster's name, as EKS or GKE knows it. */
   readonly clusterName: string;
+  /** Namespace of the optimizer agent (`cost-optimizer` unless given). */
   readonly namespace: string;
+  /** Name of the agent's Kubernetes ServiceAccount (`optimizer-agent` unless given). */
   readonly serviceAccountName: string;
   /** Prefix of the AWS names: `awsNamePrefix`, or the cluster name. */
   readonly awsNamePrefix: string;

@@ -65,6 +65,7 @@ export enum CloudBindingKind {
 
 /** Where the agent's ServiceAccount gets its cloud identity from. */
 export interface CloudBinding {
+  /** How the ServiceAccount gets its cloud identity: EKS Pod Identity, IRSA or GKE Workload Identity. */
   readonly kind: CloudBindingKind;
   /** AWS account id (eks-irsa). */
   readonly accountId?: string;
@@ -114,6 +115,7 @@ export interface OptimizerAgentProps extends CostOptimizerIdentityProps, Omit<Wo
  * endpoints (through the proxy when there is one, else `cloudEgress` on 443).
  */
 export class OptimizerAgent extends AgentWorkload {
+  /** The resolved cluster, namespace and ServiceAccount names the agent and its cloud binding use. */
   public readonly names: CostOptimizerNames;
   /** The resolved redaction patterns, applied to containers and init containers alike. */
   public readonly redactPatterns: readonly string[];

@@ -52,6 +52,7 @@ export class OutboundProxy extends Construct {
   public readonly url: string;
   /** The port the egress rule opens: the URL's, or 80/443 from its scheme. */
   public readonly port: number;
+  /** Address blocks of the proxy, which the workloads' egress rules allow on `port`. */
   public readonly cidrs: readonly string[];
   /** The resolved NO_PROXY entries every workload gets. */
   public readonly noProxy: readonly string[];

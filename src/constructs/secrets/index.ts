@@ -110,13 +110,27 @@ export interface VaultTls {
 
 /** Resources of the injected Vault Agent containers. */
 export interface VaultAgentResources {
-  /** @default - the injector's default ("500m") */
+  /**
+   * CPU limit of the Vault Agent containers, a Kubernetes quantity (`vault.hashicorp.com/agent-limits-cpu`).
+   * @default - the injector's default ("500m")
+   */
   readonly cpuLimit?: string;
-  /** @default - the injector's default ("128Mi") */
+  /**
+   * Memory limit of the Vault Agent containers, a Kubernetes quantity (`vault.hashicorp.com/agent-limits-mem`).
+   * @default - the injector's default ("128Mi")
+   */
   readonly memoryLimit?: string;
-  /** @default - the injector's default ("250m") */
+  /**
+   * CPU request of the Vault Agent containers, a Kubernetes quantity
+   * (`vault.hashicorp.com/agent-requests-cpu`).
+   * @default - the injector's default ("250m")
+   */
   readonly cpuRequest?: string;
-  /** @default - the injector's default ("64Mi") */
+  /**
+   * Memory request of the Vault Agent containers, a Kubernetes quantity
+   * (`vault.hashicorp.com/agent-requests-mem`).
+   * @default - the injector's default ("64Mi")
+   */
   readonly memoryRequest?: string;
 }
 
@@ -169,7 +183,11 @@ export interface VaultSecretProps {
    * @default - none
    */
   readonly vaultNamespace?: string;
-  /** @default - the injector's CA configuration */
+  /**
+   * How the Vault Agent verifies the Vault server's certificate: the CA certificate path and the Secret holding
+   * it.
+   * @default - the injector's CA configuration
+   */
   readonly tls?: VaultTls;
   /**
    * Audience of the ServiceAccount token the Vault Agent logs in with. The token comes from a
@@ -179,7 +197,10 @@ export interface VaultSecretProps {
    * @default "vault"
    */
   readonly tokenAudience?: string;
-  /** @default - the injector's defaults */
+  /**
+   * CPU and memory requests and limits of the injected Vault Agent init and sidecar containers.
+   * @default - the injector's defaults
+   */
   readonly agentResources?: VaultAgentResources;
   /**
    * Further `vault.hashicorp.com/*` annotations. `tls-skip-verify` and `agent-inject-token` are refused.
@@ -246,7 +267,9 @@ function validMode(v: PropValidator, mode: number | undefined): number {
 
 /** A Kubernetes Secret mounted read-only. */
 export class KubernetesSecretSource extends SecretSource {
+  /** Name of the Secret in the workload's namespace. */
   public readonly secretName: string;
+  /** Keys of the Secret that are mounted, each as a file of that name; undefined when every key is mounted. */
   public readonly keys?: readonly string[];
   /** Resolved file mode. */
   public readonly defaultMode: number;
@@ -302,10 +325,18 @@ export class KubernetesSecretSource extends SecretSource {
 
 /** An ExternalSecret, plus the mount of the Secret it produces. */
 export class ExternalSecretSource extends SecretSource {
+  /** Name of the ExternalSecret and of the Secret it creates (and owns). */
   public readonly name: string;
+  /** Name of the SecretStore or ClusterSecretStore the ExternalSecret reads from. */
   public readonly storeName: string;
+  /** Kind of the store: `SecretStore` (namespaced, the default) or `ClusterSecretStore`. */
   public readonly storeKind: SecretStoreKind;
+  /**
+   * How often the External Secrets operator re-reads the store, a duration such as `"1h"` (`"1h"` unless
+   * given).
+   */
   public readonly refreshInterval: string;
+  /** The keys of the created Secret, each with the remote key (and property) it is read from. */
   public readonly data: readonly ExternalSecretData[];
   private readonly secret: KubernetesSecretSource;
 
@@ -373,8 +404,11 @@ export class ExternalSecretSource extends SecretSource {
 
 /** A secret rendered by the Vault Agent Injector. */
 export class VaultSecretSource extends SecretSource {
+  /** File name under /vault/secrets, as given in `name`. */
   public readonly name: string;
+  /** Vault path of the secret, e.g. `secret/data/sensor/vendor-token`. */
   public readonly vaultPath: string;
+  /** Vault role that the pod's ServiceAccount authenticates as. */
   public readonly role: string;
   /** The rendered file: /vault/secrets/<name>. */
   public readonly filePath: string;

@@ -29,7 +29,10 @@ export interface DataSourceBaseProps {
 export interface PostgresqlSourceProps extends DataSourceBaseProps {
   /** Host name or IP address (an IP must lie inside `cidrs`). */
   readonly host: string;
-  /** @default 5432 */
+  /**
+   * TCP port of the server, opened in the crawler's egress rule.
+   * @default 5432
+   */
   readonly port?: number;
   /** Databases to scan. */
   readonly databases: string[];
@@ -45,7 +48,10 @@ export interface PostgresqlSourceProps extends DataSourceBaseProps {
 export interface MysqlSourceProps extends DataSourceBaseProps {
   /** Host name or IP address (an IP must lie inside `cidrs`). */
   readonly host: string;
-  /** @default 3306 */
+  /**
+   * TCP port of the server, opened in the crawler's egress rule.
+   * @default 3306
+   */
   readonly port?: number;
   /** Databases to scan. */
   readonly databases: string[];
@@ -60,7 +66,10 @@ export interface MysqlSourceProps extends DataSourceBaseProps {
 export interface MssqlSourceProps extends DataSourceBaseProps {
   /** Host name or IP address (an IP must lie inside `cidrs`). */
   readonly host: string;
-  /** @default 1433 */
+  /**
+   * TCP port of the server, opened in the crawler's egress rule.
+   * @default 1433
+   */
   readonly port?: number;
   /** Databases to scan. */
   readonly databases: string[];
@@ -120,8 +129,11 @@ export type DataSourceKind = 'postgresql' | 'mysql' | 'mssql' | 'kafka' | 's3';
 
 /** A source as the crawler uses it, after its props are checked. */
 export interface ResolvedDataSource {
+  /** The kind of source: postgresql, mysql, mssql, kafka or s3. */
   readonly kind: DataSourceKind;
+  /** The source's name, unique among the crawler's sources. */
   readonly name: string;
+  /** The credentials the crawler presents to the source, mounted as files. */
   readonly credentials: SecretSource;
   /** The addresses to allow; undefined when the source is reached through the outbound proxy. */
   readonly cidrs?: string[];
@@ -171,7 +183,11 @@ export class DataSource {
     return new DataSource('s3', props);
   }
 
-  private constructor(public readonly kind: DataSourceKind, private readonly props: AnyProps) {}
+  private constructor(
+    /** The kind of source: postgresql, mysql, mssql, kafka or s3. */
+    public readonly kind: DataSourceKind,
+    private readonly props: AnyProps,
+  ) {}
 
   /**
    * Checks the props (errors name `prop`, e.g. `sources[2]`) and resolves the defaults.

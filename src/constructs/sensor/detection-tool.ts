@@ -38,6 +38,7 @@ export interface SensorDetectionToolProps extends WorkloadOptions {
  * vendor's update endpoint and model bucket, through the proxy or by their CIDRs.
  */
 export class SensorDetectionTool extends SensorWorkload {
+  /** The Service that receives the digger's samples on `DETECTION_PORT` (escape hatch: an ApiObject). */
   public readonly service: ApiObject;
   /** The in-cluster address the digger sends samples to. */
   public readonly address: string;

@@ -29,7 +29,12 @@ export interface SensorDiggerProps extends WorkloadOptions {
  * DNS, the API server, the vendor (through the proxy or by CIDRs) and what the chart wires.
  */
 export class SensorDigger extends SensorWorkload {
+  /**
+   * The Service that receives the interceptors' and the crawler's reports on `DIGGER_PORT` (escape hatch: an
+   * ApiObject).
+   */
   public readonly service: ApiObject;
+  /** The vendor endpoint findings are sent to, parsed from `vendor.url`. */
   public readonly vendorUrl: URL;
   /** The in-cluster address the interceptors and the crawler send to. */
   public readonly address: string;

@@ -111,6 +111,7 @@ function noVault(v: PropValidator, prop: string, source: unknown): SecretSource 
 export class ExternalMessageBus extends Construct implements ISensorMessageBus {
   public readonly bootstrapServers: string;
   public readonly securityProtocol = 'SASL_SSL' as const;
+  /** SASL mechanism the clients authenticate with: `SCRAM-SHA-512` (the default), `SCRAM-SHA-256` or `PLAIN`. */
   public readonly mechanism: string;
   private readonly cidrs: string[];
   private readonly ports: number[];
@@ -212,7 +213,12 @@ export interface SensorMessageBrokerProps extends WorkloadOptions {
 export class SensorMessageBroker extends SensorWorkload implements ISensorMessageBus {
   public readonly bootstrapServers: string;
   public readonly securityProtocol = 'SSL' as const;
+  /** Number of Kafka brokers in the StatefulSet: 1, or 3 for a quorum that survives the loss of one. */
   public readonly brokerReplicas: number;
+  /**
+   * The KRaft cluster id the log directories are formatted with, derived from the namespace and name (16 bytes,
+   * base64url).
+   */
   public readonly clusterId: string;
   /** The Secret clients read `ca.crt` from. */
   public readonly clientCa: KubernetesSecretSource;

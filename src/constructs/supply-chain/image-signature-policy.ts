@@ -79,13 +79,19 @@ export class ImageSignaturePolicy extends Construct {
   /** The labels a namespace needs for the Sigstore policy-controller to check its pods. */
   public static readonly SIGSTORE_NAMESPACE_LABELS: Readonly<Record<string, string>> = Object.freeze({ [SIGSTORE_INCLUDE_LABEL]: 'true' });
 
+  /** The admission engine the policy is rendered for: Sigstore policy-controller or Kyverno. */
   public readonly engine: ImagePolicyEngine;
+  /**
+   * What happens to a pod with an unsigned image: rejected (`enforce`, the default) or admitted with a warning.
+   */
   public readonly mode: ImagePolicyMode;
+  /** Name of the cluster-scoped policy object: `name`, else the construct id as a DNS label. */
   public readonly name: string;
   /** The public key as rendered: PEM with `\n` line ends and one trailing newline. */
   public readonly publicKey: string;
   /** The image globs, in the order given. */
   public readonly images: readonly string[];
+  /** The standard `app.kubernetes.io/*` labels on the policy object (component `image-policy`). */
   public readonly labels: Record<string, string>;
   /** The policy object. */
   public readonly apiObject: ClusterScopedObject;

@@ -6,18 +6,27 @@ import { privilegeItems, PrivilegeItem } from './items';
 import { PrivilegeReport, WorkloadRef, WorkloadReport } from './types';
 
 export interface WorkloadDiff {
+  /** The workload that gained or lost privileges. */
   readonly workload: WorkloadRef;
   /** The source file, given only where the side holds several workloads of this kind, namespace and name. */
   readonly source: string | null;
   /** `added` (only in head), `removed` (only in base) or `changed`. */
   readonly status: 'added' | 'removed' | 'changed';
+  /** Privilege items that head has and base does not. */
   readonly added: readonly PrivilegeItem[];
+  /** Privilege items that base has and head does not. */
   readonly removed: readonly PrivilegeItem[];
 }
 
 export interface PrivilegeDiff {
+  /** The JSON schema version of the reports compared (`REPORT_SCHEMA_VERSION`). */
   readonly schemaVersion: number;
+  /** The workloads whose privileges differ, sorted by namespace, kind and name; unchanged ones are left out. */
   readonly workloads: readonly WorkloadDiff[];
+  /**
+   * Items added and removed over all workloads, and `unreasoned`: added items whose output has a place for a
+   * reason but gives none.
+   */
   readonly summary: { readonly added: number; readonly removed: number; readonly unreasoned: number };
 }
 

@@ -8,10 +8,15 @@ import { ApiPermission, API_GROUPS, NetworkRule, WorkloadReport } from './types'
 export type Section = 'identity' | 'cloud' | 'kubernetes-api' | 'kernel' | 'network' | 'secrets' | 'supply-chain';
 
 export interface PrivilegeItem {
+  /**
+   * Stable key naming what is granted and nothing else, e.g. `k8s:cluster::pods::get`; the diff compares these.
+   */
   readonly key: string;
+  /** The report section the item belongs to, e.g. `kubernetes-api` or `kernel`. */
   readonly section: Section;
   /** One line a reviewer reads, e.g. `delete pods in namespace shop`. */
   readonly text: string;
+  /** The reason written for the privilege in the output, or null when none was. */
   readonly reason: string | null;
   /** Whether the output has a place for this item's reason (docs/reasons-in-output.md); only these warn without one. */
   readonly expectsReason: boolean;

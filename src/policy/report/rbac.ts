@@ -14,10 +14,15 @@ import { exemptionReason, jsonArrayAnnotation } from './reasons';
 export interface GrantedRule {
   /** `cluster` or `namespace:<ns>`. */
   readonly scope: string;
+  /** API groups of the rule, as written; `""` is the core group. */
   readonly apiGroups: readonly string[];
+  /** Resources of the rule, as written, e.g. `pods` or `pods/log`. */
   readonly resources: readonly string[];
+  /** Object names the rule is limited to; empty for every object. */
   readonly resourceNames: readonly string[];
+  /** Non-resource URL paths of the rule, e.g. `/metrics`. */
   readonly nonResourceURLs: readonly string[];
+  /** Verbs of the rule, as written. */
   readonly verbs: readonly string[];
   /** `ClusterRole/x via ClusterRoleBinding/y`. */
   readonly via: string;
