@@ -1,4 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
+import { PropValidator } from './validation';
 import { Construct } from 'constructs';
 import { check, CheckOptions, CheckResult } from '../policy/engine';
 import { Finding, Manifest } from '../policy/types';
@@ -36,6 +37,7 @@ export class PolicyCheck extends Construct {
 
   constructor(scope: Construct, id: string, props: PolicyCheckProps = {}) {
     super(scope, id);
+    if (props === null || typeof props !== 'object') new PropValidator('PolicyCheck', this.node.path).fail('missing-props', 'props', props, 'is not an object', 'give {} or { pss, rules }');
     this.chart = Chart.of(scope);
     this.options = { pss: props.pss ?? 'restricted', ...(props.rules ? { rules: props.rules } : {}) };
     this.node.addValidation({ validate: () => (this.running ? [] : this.errors().map((e) => e.text)) });

@@ -1,7 +1,7 @@
 // issue 18: each class of bad input ends in a ValidationError, output the API server accepts, and no
 // secret in a message. One `it` per example of the issue; the property tests are in test/properties.
 import { App, Chart, Testing } from 'cdk8s';
-import { Testing as TfTesting } from 'cdktf';
+import { TerraformStack, Testing as TfTesting } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import * as src from '../../src';
 import { AgentWorkload, AgentWorkloadProps, HostPathType, ImageSignaturePolicy, OutboundProxy, SecretSource, sortManifests, ValidationError, WorkloadKind } from '../../src';
@@ -53,8 +53,8 @@ describe('props undefined or null: a ValidationError for every construct and sta
     ['CostOptimizerChart', (p) => new src.CostOptimizerChart(new App(), 'x', p as never)],
     ['AwsCostOptimizerStack', (p) => new AwsCostOptimizerStack(TfTesting.app(), 'x', p as never)],
     ['GcpCostOptimizerStack', (p) => new GcpCostOptimizerStack(TfTesting.app(), 'x', p as never)],
-    ['AwsCostOptimizerIdentity', (p) => new AwsCostOptimizerIdentity(new (require('cdktf').TerraformStack)(TfTesting.app(), 's'), 'x', p as never)],
-    ['GcpCostOptimizerIdentity', (p) => new GcpCostOptimizerIdentity(new (require('cdktf').TerraformStack)(TfTesting.app(), 's'), 'x', p as never)],
+    ['AwsCostOptimizerIdentity', (p) => new AwsCostOptimizerIdentity(new TerraformStack(TfTesting.app(), 's'), 'x', p as never)],
+    ['GcpCostOptimizerIdentity', (p) => new GcpCostOptimizerIdentity(new TerraformStack(TfTesting.app(), 's'), 'x', p as never)],
   ];
   for (const [name, make] of k8s) {
     for (const props of [undefined, null, 'x', 42]) {

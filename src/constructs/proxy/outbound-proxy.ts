@@ -64,7 +64,7 @@ export class OutboundProxy extends Construct {
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'give { url, cidrs, apiServer }');
     const url = v.url('url', props.url, ['http:', 'https:']);
     if (url.pathname !== '/' || url.search || url.hash) {
-      v.fail('invalid-url', 'url', props.url, 'has a path, query or fragment; a proxy URL is scheme, host and port', `write "${url.protocol}//${url.host}"`);
+      v.fail('invalid-url', 'url', `${url.protocol}//${url.host}${url.pathname}`, 'has a path, query or fragment; a proxy URL is scheme, host and port', `write "${url.protocol}//${url.host}"`);
     }
     this.url = props.url.replace(/\/$/, '');
     this.port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;

@@ -192,7 +192,9 @@ const VAULT = 'vault.hashicorp.com/';
 const VAULT_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VAULT_ROLE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VAULT_PATH = /^[A-Za-z0-9][-A-Za-z0-9_./+@=]*$/;
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+// A Secret key as the API server takes it: these characters, and neither "." nor ".." (which would
+// name the mount directory or its parent as a file).
+const SECRET_KEY = /^(?!\.{1,2}$)[-._a-zA-Z0-9]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FIELD = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
@@ -286,6 +288,8 @@ export class KubernetesSecretSource extends SecretSource {
       return previous.mount;
     }
     const volumeName = `secret-${this.secretName}`.slice(0, 63).replace(/[.-]+$/, '').replace(/\./g, '-');
+    workload.claimVolume(volumeName, 'secretName');
+    workload.claimMountPath(container, path, `mountPath of Secret ${this.secretName}`);
     const secret = kplus.Secret.fromSecretName(workload, `secret-ref-${this.secretName}`, this.secretName);
     const volume = kplus.Volume.fromSecret(workload, `secret-volume-${this.secretName}`, secret, {
       name: volumeName,

@@ -1,4 +1,5 @@
 import * as kplus from 'cdk8s-plus-28';
+import { requireProps } from '../private/names';
 import { Construct } from 'constructs';
 import { CapabilityGrant, HostMount, Reason, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { PSS } from '../../policy/rule-ids';
@@ -51,6 +52,7 @@ export class SensorInterceptor extends SensorWorkload {
   public readonly diggerAddress: string;
 
   constructor(scope: Construct, id: string, props: SensorInterceptorProps) {
+    requireProps('SensorInterceptor', scope, id, props, 'give at least { image, diggerAddress }');
     const privileged = props?.privileged;
     super(scope, id, {
       ...props,

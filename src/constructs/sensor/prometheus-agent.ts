@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import { requireProps } from '../private/names';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { WorkloadOptions } from '../agent-workload';
@@ -45,6 +46,7 @@ export class SensorPrometheusAgent extends SensorWorkload {
   public readonly config: ApiObject;
 
   constructor(scope: Construct, id: string, props: SensorPrometheusAgentProps) {
+    requireProps('SensorPrometheusAgent', scope, id, props, 'give at least { image, apiServer, remoteWrite, remoteWriteToken }');
     super(scope, id, {
       ...props,
       component: 'prometheus-agent',
