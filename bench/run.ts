@@ -26,8 +26,9 @@ function main(): void {
     .flatMap((f) => (require(path.join(dir, f)) as { cases: BenchCase[] }).cases);
   const rows: string[][] = [['case', 'subject ms', 'baseline ms', 'ratio', 'baseline']];
   for (const c of cases) {
-    const s = time(c.subject, runs);
-    const b = time(c.baseline, runs);
+    const n = Math.min(runs, c.runs ?? runs);
+    const s = time(c.subject, n);
+    const b = time(c.baseline, n);
     rows.push([c.name, s.toFixed(2), b.toFixed(2), `${(s / b).toFixed(2)}x`, c.baselineLabel]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

@@ -6,4 +6,6 @@ export interface BenchCase {
   /** The same work done the plainest way; the ratio is subject / baseline. */
   readonly baseline: () => void;
   readonly baselineLabel: string;
+  /** Timed runs of this case when it is too slow for the default (BENCH_RUNS still caps it). */
+  readonly runs?: number;
 }

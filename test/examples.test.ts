@@ -4,18 +4,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { k8sExamples } from '../examples';
 import { synth } from './helpers/synth';
 
 const ROOT = path.resolve(__dirname, '..');
 
 describe('examples', () => {
-  it.each(k8sExamples.map((make) => [make.name, make] as const))('%s synthesises valid, deterministic output', async (name, make) => {
+  // The committed output is dist/ (compared below); no second copy under test/__snapshots__.
+  it.each(k8sExamples.map((make) => [make.name, make] as const))('%s synthesises valid, deterministic output', (_name, make) => {
     const objects = synth((app) => { make(app); });
     expect(objects.length).toBeGreaterThan(0);
-    // One snapshot file per example, so that families add examples without touching each other's.
-    await expect(stringify(objects)).toMatchFileSnapshot(`__snapshots__/examples/${name}.yaml`);
   });
 
   it('dist/k8s holds exactly the example charts, as synthesised now', () => {

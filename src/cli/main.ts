@@ -37,7 +37,8 @@ export const CHECK_USAGE = `usage: secure-agents check [--pss restricted|baselin
              (a prefix that matches no rule is an error)
   --format   text (default), json or sarif (SARIF 2.1.0 for GitHub code scanning)
   --allow-empty  exit 0 when the input holds no object at all (default: exit 2, "nothing to check")
-  --gcp-permissions <file>  a list of GCP permissions, one a line; enables gcp-unknown-permission
+  --gcp-permissions <file>  GCP permissions, one a line ('#' comments); enables gcp-unknown-permission.
+                            The package ships one: node_modules/secure-agent-constructs/data/gcp-permissions.txt
 
 Directories are walked for .yaml, .yml and .json files (symbolic links followed once each; anything
 that is not a regular file, cdk8s's construct-metadata.json and cdktf's manifest.json are skipped with

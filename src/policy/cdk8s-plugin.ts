@@ -3,7 +3,7 @@
  *
  * ```yaml
  * validations:
- *   - package: secure-agent-constructs
+ *   - package: ./node_modules/secure-agent-constructs   # a path starting with ./ (docs/validation-plugin.md)
  *     version: 0.1.0
  *     class: SecureAgentsValidation
  *     properties: { pss: restricted }

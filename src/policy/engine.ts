@@ -6,6 +6,8 @@ import { annotationsOf, isObj, Obj, podSpecsOf, refOf, text } from './objects';
 import { EXEMPTION_PREFIX, MIN_REASON_LENGTH, visibleLength } from './rule-ids';
 import { gcpIamFamily } from './gcp-iam';
 import { KUBERNETES_FAMILIES, TERRAFORM_FAMILIES } from './registry';
+import { isTerraformDocument } from './terraform';
+import { checkTerraformDocument } from './terraform-check';
 import { CheckContext, Finding, Manifest, PssLevel, ResourceRef, RuleMeta, SourceLocation } from './types';
 
 /** Options of a check run. */
@@ -85,10 +87,8 @@ export function allRules(): RuleMeta[] {
   ];
 }
 
-/** Whether a document is Terraform JSON (cdktf's cdk.tf.json): a top-level object with `resource`. */
-export function isTerraformDocument(doc: Manifest): boolean {
-  return isObj((doc as Obj).resource) && (doc as Obj).kind === undefined;
-}
+/** Whether a document is Terraform JSON (any top-level Terraform block: resource, data, provider, module...). */
+export { isTerraformDocument };
 
 /** Expands List kinds (`v1/List`, `PodList`...) into their items. */
 export function expandLists(inputs: readonly CheckInput[]): CheckInput[] {
@@ -127,18 +127,15 @@ export function check(objects: ReadonlyArray<Manifest | CheckInput>, options: Ch
     ? TERRAFORM_FAMILIES.map((f) => (f.name === 'gcp' ? gcpIamFamily({ knownPermissions: gcpPermissions }) : f))
     : TERRAFORM_FAMILIES;
 
+  const documents = inputs.filter((i) => !unreadable.has(i) && isTerraformDocument(i.object)).map((i) => i.object);
+  const exemptionRules = [EXEMPTION_RULES[0], EXEMPTION_RULES[1]] as const;
   for (const input of inputs) {
     if (unreadable.has(input)) continue;
     // One object's exception is that object's problem: the others are still checked.
     try {
       if (isTerraformDocument(input.object)) {
-        const own: Finding[] = [];
-        for (const family of terraformFamilies) {
-          for (const f of family.check(input.object)) {
-            if (selected(f.rule)) own.push(input.location ? { ...f, location: input.location } : f);
-          }
-        }
-        findings.push(...own);
+        const own = checkTerraformDocument(input.object, { families: terraformFamilies, documents, selected, metaById, exemptionRules });
+        findings.push(...own.map((f) => (input.location ? { ...f, location: input.location } : f)));
         continue;
       }
       findings.push(...checkObject(input, ctx, metaById, selected));

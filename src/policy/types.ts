@@ -89,7 +89,16 @@ export interface RuleFamily {
 export interface TerraformRuleFamily {
   readonly name: string;
   readonly rules: readonly RuleMeta[];
-  check(doc: Manifest): Finding[];
+  check(doc: Manifest, ctx?: TerraformContext): Finding[];
+}
+
+/** What a Terraform rule family sees besides its document. */
+export interface TerraformContext {
+  /**
+   * Every Terraform JSON document of the run (the document itself included), so that a reference to a
+   * data source or local value written in another file of the input resolves.
+   */
+  readonly documents: readonly Manifest[];
 }
 
 /** A Kubernetes object or a Terraform JSON document, as parsed. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFdBounded } from '../../src/cli/inputs';
 import { main } from '../../src/cli/main';
+import { GCP_PERMISSIONS_FILE } from '../helpers/shared';
 
 const ROOT = join(__dirname, '../..');
 const FIX = 'test/fixtures/checker';
@@ -20,6 +21,15 @@ function cli(args: string[], input?: string | ((max: number) => Buffer | string)
   const readStdin = typeof input === 'function' ? input : () => input ?? '';
   const code = main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin });
   return { code, stdout, stderr };
+}
+
+/** The JSON a run printed; when there is none, fails with the exit code and what the CLI wrote to stderr. */
+function json(r: ReturnType<typeof cli>): any {
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`secure-agents printed no JSON (exit ${r.code}); stderr: ${r.stderr.trim() || '(empty)'}; stdout: ${r.stdout.trim().slice(0, 500) || '(empty)'}`);
+  }
 }
 
 const pod = (name: string, extra = '') => `apiVersion: v1
@@ -48,7 +58,7 @@ describe('secure-agents check', () => {
 
   it('the committed example output in dist/ has no unexempted error', () => {
     const r = cli(['check', '--format', 'json', 'dist']);
-    const out = JSON.parse(r.stdout);
+    const out = json(r);
     expect(out.summary.objects).toBeGreaterThan(0);
     expect(out.findings.filter((f: any) => f.severity === 'error' && !f.exempted)).toEqual([]);
     for (const f of out.findings.filter((x: any) => x.exempted)) expect(f.reason.length).toBeGreaterThanOrEqual(10);
@@ -78,7 +88,7 @@ describe('secure-agents check', () => {
 
   it('--format json prints the DESIGN.md shape', () => {
     const r = cli(['check', '--format', 'json', `${FIX}/exempted.json`]);
-    const out = JSON.parse(r.stdout);
+    const out = json(r);
     expect(Object.keys(out)).toEqual(['findings', 'summary']);
     expect(out.summary).toEqual({ errors: 2, warnings: 2, exempted: 1, objects: 1 });
     expect(out.findings.find((f: any) => f.rule === 'pss-hostnamespaces')).toMatchObject({
@@ -94,7 +104,7 @@ describe('secure-agents check', () => {
 
   it('--format sarif prints SARIF 2.1.0 for GitHub code scanning', () => {
     const r = cli(['check', '--format', 'sarif', `${FIX}/violating.yaml`]);
-    const s = JSON.parse(r.stdout);
+    const s = json(r);
     expect(s.version).toBe('2.1.0');
     expect(s.$schema).toMatch(/sarif-2\.1\.0/);
     const run = s.runs[0];
@@ -116,7 +126,7 @@ describe('secure-agents check', () => {
     const lines = readFileSync(join(ROOT, FIX, 'violating.yaml'), 'utf8').split('\n');
     const lineOf = (re: RegExp, from = 0) => lines.findIndex((l, i) => i >= from && re.test(l)) + 1;
     const r = cli(['check', '--format', 'sarif', join(ROOT, FIX, 'violating.yaml')]);
-    const results = JSON.parse(r.stdout).runs[0].results;
+    const results = json(r).runs[0].results;
     const at = (rule: string) => results.find((x: any) => x.ruleId === rule).locations[0].physicalLocation;
     expect(at('pss-privileged').artifactLocation.uri).toBe('test/fixtures/checker/violating.yaml');
     expect(at('pss-privileged').region.startLine).toBe(lineOf(/^\s+privileged: true/));
@@ -146,7 +156,7 @@ describe('secure-agents check', () => {
 
   it('--rules filters by prefix', () => {
     const r = cli(['check', '--rules', 'rbac-,image-', '--format', 'json', `${FIX}/violating.yaml`]);
-    const rules = new Set(JSON.parse(r.stdout).findings.map((f: any) => f.rule));
+    const rules = new Set(json(r).findings.map((f: any) => f.rule));
     expect([...rules].sort()).toEqual(['image-digest', 'rbac-bind-cluster-admin', 'rbac-bind-system-groups']);
   });
 
@@ -182,7 +192,7 @@ describe('secure-agents check', () => {
     ];
     const text = [pod('first'), ...hostile, pod('last')].join('---\n');
     const r = cli(['check', '--format', 'json', '-'], text);
-    const out = JSON.parse(r.stdout);
+    const out = json(r);
     expect(r.code).toBe(2);
     const privileged = out.findings.filter((f: any) => f.rule === 'pss-privileged').map((f: any) => f.resource.name);
     expect(privileged).toEqual(expect.arrayContaining(['first', 'last']));
@@ -264,7 +274,7 @@ spec:
   it('walks directories for .yaml, .yml and .json, and reads - from stdin', () => {
     const dir = cli(['check', '--format', 'json', FIX]);
     expect(dir.code).toBe(2); // bad-input.yaml is among them
-    const files = new Set(JSON.parse(dir.stdout).findings.map((f: any) => f.location.file));
+    const files = new Set(json(dir).findings.map((f: any) => f.location.file));
     expect([...files].sort()).toEqual([`${FIX}/bad-input.yaml`, `${FIX}/exempted.json`, `${FIX}/violating.yaml`]);
     const stdin = cli(['check', '-'], readFileSync(join(ROOT, FIX, 'clean.yaml'), 'utf8'));
     expect(stdin.code).toBe(0);
@@ -279,7 +289,7 @@ spec:
     symlinkSync(join(tmp, 'shared-templates'), join(chart, 'templates-again'));
     symlinkSync(chart, join(chart, 'templates', 'loop'));
     const r = cli(['check', '--format', 'json', chart]);
-    const out = JSON.parse(r.stdout);
+    const out = json(r);
     expect(out.summary.objects).toBe(1);
     expect(out.findings.filter((f: any) => f.rule === 'pss-privileged').map((f: any) => f.resource.name)).toEqual(['linked']);
     expect(r.code).toBe(1);
@@ -325,7 +335,7 @@ spec:
     const tf = join(tmp, 'vars.tf.json');
     writeFileSync(tf, JSON.stringify({ '//': { metadata: {} }, terraform: { required_providers: {} }, variable: { region: { type: 'string' } }, output: { x: { value: '1' } } }));
     const r = cli(['check', '--format', 'json', tf]);
-    expect(JSON.parse(r.stdout).summary.objects).toBe(1);
+    expect(json(r).summary.objects).toBe(1);
     expect(r.code).toBe(0);
   });
 
@@ -355,10 +365,10 @@ spec:
 
 describe('secure-agents check on Terraform JSON', () => {
   it('runs the aws-* and gcp-* rules over dist/terraform and finds no error, with the GCP permissions list', () => {
-    const r = cli(['check', '--format', 'json', '--gcp-permissions', '../shared/data/gcp-iam/permissions.txt', 'dist/terraform']);
-    const out = JSON.parse(r.stdout);
-    expect(out.summary.objects).toBe(readdirSync('dist/terraform').length);
-    expect(out.findings.filter((f: any) => f.severity === 'error')).toEqual([]);
+    const r = cli(['check', '--format', 'json', '--gcp-permissions', GCP_PERMISSIONS_FILE, 'dist/terraform']);
+    const out = json(r);
+    expect(out.summary.objects).toBe(readdirSync(join(ROOT, 'dist/terraform')).length);
+    expect(out.findings.filter((f: any) => f.severity === 'error' && !f.exempted)).toEqual([]);
     expect(r.code).toBe(0);
   });
 
@@ -373,8 +383,8 @@ describe('secure-agents check on Terraform JSON', () => {
       },
     };
     writeFileSync(join(tmp, 'weak.tf.json'), JSON.stringify(weak));
-    const r = cli(['check', '--format', 'json', '--gcp-permissions', '../shared/data/gcp-iam/permissions.txt', join(tmp, 'weak.tf.json')]);
-    const rules = new Set(JSON.parse(r.stdout).findings.map((f: any) => f.rule));
+    const r = cli(['check', '--format', 'json', '--gcp-permissions', GCP_PERMISSIONS_FILE, join(tmp, 'weak.tf.json')]);
+    const rules = new Set(json(r).findings.map((f: any) => f.rule));
     for (const rule of ['aws-createtags-unscoped', 'aws-passrole-wildcard', 'aws-hardcoded-partition', 'aws-wildcard-mutation', 'gcp-unknown-permission']) {
       expect(rules, rule).toContain(rule);
     }

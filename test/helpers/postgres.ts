@@ -53,7 +53,10 @@ async function freePort(): Promise<number> {
  */
 export async function startPostgres(options: { superuserPassword?: string; tls?: boolean } = {}): Promise<TestPostgres> {
   const bin = findPostgresBin();
-  if (!bin) throw new Error('no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin and PATH); install the "postgresql" package');
+  if (!bin) {
+    throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/*/bin or on PATH: ' +
+      'install a PostgreSQL server (Debian/Ubuntu: apt-get install postgresql, as .ci/run does; macOS: brew install postgresql)');
+  }
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'sac-pg-'));
   chmodSync(dir, 0o777); // the postgres user creates the data directory and the socket inside
@@ -82,7 +85,8 @@ export async function startPostgres(options: { superuserPassword?: string; tls?:
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const e = err as { stderr?: string; message: string };
-    throw new Error(`could not start PostgreSQL from ${bin}: ${e.stderr || e.message}`);
+    const asWho = asRoot ? ' as the "postgres" user (PostgreSQL refuses to run as root; the Debian package creates that user)' : '';
+    throw new Error(`PostgreSQL from ${bin} is installed but could not start${asWho}: ${(e.stderr || e.message).trim().split('\n').slice(-3).join(' / ')}`);
   }
   return {
     host: '127.0.0.1',

@@ -4,6 +4,7 @@ import { Testing, TerraformStack } from 'cdktf';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors';
+import { expectValidationError, failsWithValidationError } from '../helpers/errors';
 import { checkAwsIam } from '../../src/policy/aws-iam';
 import { AwsCostOptimizerIdentity } from '../../src/constructs/aws/cost-optimizer-identity';
 import { AwsCostOptimizerStack, AwsCostOptimizerStackProps, AwsIdentityMode } from '../../src/stacks/aws-cost-optimizer';
@@ -103,21 +104,14 @@ describe('AwsCostOptimizerStack', () => {
       ['IRSA without an issuer', { identityMode: AwsIdentityMode.IRSA }, 'oidcIssuer'],
     ];
     it.each(bad)('fails on %s', (_n, props, prop) => {
-      let err: unknown;
-      try { make(props); } catch (e) { err = e; }
-      expect(err).toBeInstanceOf(ValidationError);
-      expect((err as ValidationError).prop).toBe(prop);
-      expect((err as ValidationError).message).toContain('AwsCostOptimizerIdentity "s/identity"');
+      expectValidationError(() => make(props), { path: 's/identity', prop, message: 'AwsCostOptimizerIdentity "s/identity"' });
     });
 
     it('property: random bad cluster names and VPC ids raise ValidationError, never anything else', () => {
       fc.assert(fc.property(
         fc.oneof(fc.string().filter((s) => !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(s)).map((clusterName) => ({ clusterName })),
           fc.string().filter((s) => !/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/.test(s)).map((vpcId) => ({ vpcId }))),
-        (props) => {
-          try { new AwsCostOptimizerStack(Testing.app(), 's', { ...BASE, ...props }); } catch (e) { return e instanceof ValidationError; }
-          return false;
-        }), { numRuns: 100 });
+        (props) => failsWithValidationError(() => new AwsCostOptimizerStack(Testing.app(), 's', { ...BASE, ...props }))), { numRuns: 100 });
     });
 
     it('property: random valid names synthesise', () => {

@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
 import fc from 'fast-check';
@@ -9,15 +7,11 @@ import { nodeNamePrefix } from '../../src/constructs/gcp/iam-model';
 import { ValidationError } from '../../src/errors';
 import { checkGcpIam } from '../../src/policy/gcp-iam';
 import { GcpCostOptimizerStack, GcpCostOptimizerStackProps, GcpWorkloadPrincipal } from '../../src/stacks/gcp-cost-optimizer';
+import { gcpPermissions } from '../helpers/shared';
 import { synthStack } from '../helpers/terraform';
 
-const PERMISSIONS_FILE = path.resolve(__dirname, '../../../shared/data/gcp-iam/permissions.txt');
-const PERMISSIONS = fs.existsSync(PERMISSIONS_FILE)
-  ? new Set(fs.readFileSync(PERMISSIONS_FILE, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)) : undefined;
-if (!PERMISSIONS) {
-  if (process.env.CI === 'true') throw new Error(`${PERMISSIONS_FILE} is missing`);
-  console.log('gcp-cost-optimizer: ../shared/data/gcp-iam/permissions.txt not found, permission-existence tests skip');
-}
+// The GCP permission list the package ships (data/gcp-permissions.txt), present in every clone.
+const PERMISSIONS = gcpPermissions();
 export const GCP_BASE: GcpCostOptimizerStackProps = {
   clusterName: 'prod', projectId: 'acme-prod', location: 'europe-west1', subnetwork: 'europe-west1/nodes',
   nodeServiceAccountEmail: 'gke-nodes@acme-prod.iam.gserviceaccount.com', projectNumber: '123456789012',
@@ -35,10 +29,10 @@ describe('GcpCostOptimizerStack', () => {
     expect(r.google_service_account_key).toBeUndefined();
   });
 
-  it.skipIf(!PERMISSIONS)('every custom-role permission exists', () => {
+  it('every custom-role permission exists', () => {
     const perms = Object.values(r.google_project_iam_custom_role).flatMap((role: any) => role.permissions);
     expect(perms.length).toBeGreaterThan(20);
-    for (const p of perms) expect(PERMISSIONS!.has(p), p).toBe(true);
+    for (const p of perms) expect(PERMISSIONS.has(p), p).toBe(true);
   });
 
   it('creates the node-creation permissions GKE nodes need, setTags and setServiceAccount included', () => {
@@ -125,8 +119,8 @@ describe('GcpCostOptimizerStack', () => {
     });
   });
 
-  it.skipIf(!PERMISSIONS)('the gcp-* checker finds nothing', () => {
-    expect(checkGcpIam(json, { knownPermissions: PERMISSIONS! })).toEqual([]);
+  it('the gcp-* checker finds nothing', () => {
+    expect(checkGcpIam(json, { knownPermissions: PERMISSIONS })).toEqual([]);
   });
 
   it('composes into a team\'s own stack with its own aliased provider and ids; two clusters do not collide', () => {

@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { canonicalCidr, checkCidr, cidrContains, PRIVATE_RANGES } from '../../../src/constructs/network';
 import { PropValidator } from '../../../src/constructs/validation';
-import { ValidationError } from '../../../src/errors';
+import { expectValidationError } from '../../helpers/errors';
 
 describe('cidr helpers', () => {
   it('clears host bits and compresses IPv6 in the canonical form', () => {
@@ -34,9 +34,9 @@ describe('cidr helpers', () => {
     const v = new PropValidator('Test', new Chart(new App(), 'c').node.path);
     expect(checkCidr(v, 'cidr', '10.0.0.0/16')).toBe('10.0.0.0/16');
     expect(checkCidr(v, 'cidr', 'fd00::/8')).toBe('fd00::/8');
-    expect(() => checkCidr(v, 'cidr', '10.0.0.0/33')).toThrow(/cidr "10.0.0.0\/33" is not a valid IPv4 CIDR; use e.g. "10.0.0.0\/16"/);
-    expect(() => checkCidr(v, 'cidr', 'fd00::/129')).toThrow(/is not a valid IPv6 CIDR/);
-    expect(() => checkCidr(v, 'cidr', '10.0.0.1/8')).toThrow(ValidationError);
-    expect(() => checkCidr(v, 'cidr', '10.0.0.1/8')).toThrow(/host bits set .*; write "10.0.0.0\/8"/);
+    expectValidationError(() => checkCidr(v, 'cidr', '10.0.0.0/33'),
+      { path: 'c', prop: 'cidr', value: '10.0.0.0/33', message: 'cidr "10.0.0.0/33" is not a valid IPv4 CIDR; use e.g. "10.0.0.0/16"' });
+    expectValidationError(() => checkCidr(v, 'cidr', 'fd00::/129'), { prop: 'cidr', message: 'is not a valid IPv6 CIDR' });
+    expectValidationError(() => checkCidr(v, 'cidr', '10.0.0.1/8'), { prop: 'cidr', message: /host bits set .*; write "10.0.0.0\/8"/ });
   });
 });
