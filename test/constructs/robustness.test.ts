@@ -206,3 +206,29 @@ describe('determinism', () => {
 });
 
 void ValidationError; void HostPathType; void validateSchema; void sortManifests;
+
+describe('ValidationError never echoes a value that may be a secret, whatever prop it was given to', () => {
+  const PW = 'Pw9xQ7zLk2mN';
+  const TOKEN = 'ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+  const PEM = `-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----`;
+  const cases: Array<[string, Partial<AgentWorkloadProps>, string]> = [
+    ['a URL with a password as the namespace', { namespace: `http://u:${PW}@h` }, PW],
+    ['a URL with a password as the image', { image: `u:${PW}@registry.example/a:1` }, PW],
+    ['a token as the component', { component: TOKEN }, TOKEN.slice(4, 20)],
+    ['a PEM private key as an env value of the wrong type', { env: { A: [PEM] as never } }, 'MIIEvQIBADAN'],
+    ['a PEM private key as the instance', { instance: PEM }, 'MIIEvQIBADAN'],
+    ['a token as a host path', { hostMounts: [{ hostPath: TOKEN, reason: REASON }] }, TOKEN.slice(4, 20)],
+  ];
+  for (const [what, props, secret] of cases) {
+    it(what, () => {
+      const e = catchValidationError(() => workload(props));
+      expect(e.message).not.toContain(secret);
+      expect(e.message.toLowerCase()).not.toContain(secret.toLowerCase());
+      expect(JSON.stringify(e.value ?? null)).not.toContain(secret);
+    });
+  }
+  it('still echoes ordinary bad values', () => {
+    const e = catchValidationError(() => workload({ namespace: 'Bad_Namespace' }));
+    expect(e.message).toContain('"Bad_Namespace"');
+  });
+});
