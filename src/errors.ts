@@ -36,11 +36,13 @@ export class ValidationError extends Error {
     const value = secrets.length > 0 ? '(a value that may be a secret, not shown)' : opts.value;
     const problem = scrub(opts.problem, secrets);
     const fix = scrub(opts.fix, secrets);
-    super(`${opts.owner} "${opts.path}": ${opts.prop} ${show(value)} ${problem}; ${fix}`);
+    const path = scrub(opts.path, secrets);
+    const prop = scrub(opts.prop, secrets);
+    super(`${opts.owner} "${path}": ${prop} ${show(value)} ${problem}; ${fix}`);
     this.name = 'ValidationError';
     this.code = opts.code;
-    this.path = opts.path;
-    this.prop = opts.prop;
+    this.path = path;
+    this.prop = prop;
     this.value = value;
     this.fix = fix;
     this.owner = opts.owner;
@@ -89,12 +91,22 @@ function secretParts(value: unknown, depth = 0): string[] {
   }
 }
 
-/** Removes each secret, and each run of four or more letters and digits in it, whatever the case. */
+/**
+ * Removes each secret, and each run of four or more letters and digits in it, whatever the case; a text
+ * that still quotes a piece of a secret (a fix that shows the value lowercased and cut short) is
+ * replaced as a whole.
+ */
 function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     const runs = [secret, ...(secret.match(/[A-Za-z0-9]{4,}/g) ?? [])].sort((a, b) => b.length - a.length);
     for (const run of runs) out = out.split(new RegExp(run.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi')).join('***');
   }
-  return out;
+  const lower = out.toLowerCase();
+  const quotes = secrets.some((secret) => (secret.match(/[A-Za-z0-9]{8,}/g) ?? []).some((run) => {
+    const r = run.toLowerCase();
+    for (let i = 0; i + 8 <= r.length; i++) if (lower.includes(r.slice(i, i + 8))) return true;
+    return false;
+  }));
+  return quotes ? '(not shown: it would quote a value that may be a secret)' : out;
 }

@@ -14,7 +14,7 @@ import { SecretMount, SecretMountOptions, SecretSource, VaultSecretSource } from
 import { PropValidator, ImageRef, parseCpu, parseMemory } from './validation';
 import {
   CA_BUNDLE_ENV, CA_BUNDLE_PATH, CaBundle, DisruptionBudget, DnsPolicy, ExtraVolume, HostPathType, NODE_CRITICAL_PRIORITY_CLASS, Protocol,
-  ResourceSizing, TaintEffect, TOLERATE_ALL_REASON, Toleration, TolerationOperator, WhenUnsatisfiable, WorkloadSettings,
+  ResourceSizing, TaintEffect, TOLERATE_ALL_REASON, Toleration, TopologySpread, TolerationOperator, WhenUnsatisfiable, WorkloadSettings,
 } from './workload-settings';
 
 /** The Kubernetes object that runs a workload's pods. */
@@ -827,8 +827,8 @@ export class AgentWorkload extends Construct {
       add('affinity', JSON.parse(JSON.stringify(props.affinity)));
     }
     if (props.topologySpread !== undefined) {
-      add('topologySpreadConstraints', props.topologySpread.map((t, i) => ({
-        topologyKey: v.labelKey(`topologySpread[${i}].topologyKey`, t?.topologyKey),
+      add('topologySpreadConstraints', v.list<TopologySpread>('topologySpread', props.topologySpread, '[{ topologyKey: "topology.kubernetes.io/zone" }]').map((t, i) => ({
+        topologyKey: t !== null && typeof t === 'object' ? v.labelKey(`topologySpread[${i}].topologyKey`, t.topologyKey) : v.fail('invalid-topology-spread', `topologySpread[${i}]`, t, 'is not a spread constraint', 'give { topologyKey: "topology.kubernetes.io/zone" }'),
         maxSkew: v.positiveInt(`topologySpread[${i}].maxSkew`, t.maxSkew ?? 1, 1000),
         whenUnsatisfiable: v.oneOf('invalid-when-unsatisfiable', `topologySpread[${i}].whenUnsatisfiable`, t.whenUnsatisfiable ?? WhenUnsatisfiable.SCHEDULE_ANYWAY, WhenUnsatisfiable, 'a whenUnsatisfiable value'),
         labelSelector: { matchLabels: { ...this.selector } },

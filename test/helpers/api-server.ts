@@ -56,7 +56,8 @@ export function assertApiServerAccepts(objects: readonly K8sObject[]): void {
         expect(['.', '..'].includes(item.key), `${where} volume ${v.name} key ${item.key}`).toBe(false);
       }
     }
-    const names = new Set(volumes.map((v) => v.name));
+    // A StatefulSet's pods also mount the volumes of its claim templates.
+    const names = new Set([...volumes.map((v) => v.name), ...(obj.kind === 'StatefulSet' ? (obj.spec.volumeClaimTemplates ?? []).map((t: any) => t.metadata?.name) : [])]);
     for (const c of containers) {
       const mounts: any[] = c.volumeMounts ?? [];
       expect(duplicates(mounts, (m) => m.mountPath), `${where} ${c.name} mount paths`).toEqual([]);

@@ -169,7 +169,7 @@ export class AiopsApi extends AgentWorkload {
     this.reachOutside(NetworkPeer.internet(), [Ports.tcp(443)]);
     this.allowDns();
     for (const store of Object.values(stores)) store.allowFrom(NetworkPeer.workload(this));
-    for (const client of props.clients ?? []) this.allowFrom(client, [Ports.tcp(this.port)]);
+    for (const client of this.v.list<IIngressPeer>('clients', props.clients, '[NetworkPeer.pods({ labels: { app: "gateway" } })]')) this.allowFrom(client, [Ports.tcp(this.port)]);
   }
 }
 

@@ -246,6 +246,12 @@ function validMode(v: PropValidator, mode: number | undefined): number {
   return m;
 }
 
+/** What an error names a secret source by: its name when that is a string (any value is safe to read). */
+function nameForPath(props: unknown): string {
+  const name = props !== null && typeof props === 'object' ? (props as { name?: unknown }).name : undefined;
+  return typeof name === 'string' ? name : '(unnamed)';
+}
+
 /** A Kubernetes Secret mounted read-only. */
 export class KubernetesSecretSource extends SecretSource {
   public readonly secretName: string;
@@ -255,7 +261,7 @@ export class KubernetesSecretSource extends SecretSource {
 
   constructor(props: KubernetesSecretProps, owner = 'SecretSource.kubernetesSecret') {
     super();
-    const v = new PropValidator(owner, String(props?.name));
+    const v = new PropValidator(owner, nameForPath(props));
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
     this.secretName = v.dnsSubdomain('name', props?.name);
     if (props.keys !== undefined) {
@@ -315,7 +321,7 @@ export class ExternalSecretSource extends SecretSource {
 
   constructor(props: ExternalSecretProps) {
     super();
-    const v = new PropValidator('SecretSource.externalSecret', String(props?.name));
+    const v = new PropValidator('SecretSource.externalSecret', nameForPath(props));
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
     this.name = v.dnsSubdomain('name', props?.name);
     this.storeName = v.dnsSubdomain('storeName', props.storeName);
@@ -391,7 +397,7 @@ export class VaultSecretSource extends SecretSource {
 
   constructor(props: VaultSecretProps) {
     super();
-    const v = new PropValidator('SecretSource.vault', String(props?.name));
+    const v = new PropValidator('SecretSource.vault', nameForPath(props));
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
     const name = props?.name;
     if (typeof name !== 'string' || name.length === 0 || name.length > 41 || !VAULT_NAME.test(name)) {
