@@ -4,6 +4,8 @@ import { aiops, aiopsExternalStores } from './aiops';
 import { hardenedAgent } from './hardened-agent';
 import { observability, observabilityExecutor } from './observability';
 import { sensor } from './sensor';
+import { sensorBusExternal, sensorBusInCluster } from './sensor-bus';
+import { costOptimizerController } from './cost-optimizer-controller';
 
 /** Every example chart, in the order they are written to dist/k8s/<chart id>.k8s.yaml. */
 export const k8sExamples: Array<(app: App) => Chart> = [
@@ -11,9 +13,12 @@ export const k8sExamples: Array<(app: App) => Chart> = [
   observability,
   observabilityExecutor,
   costOptimizer,
+  costOptimizerController,
   aiops,
   aiopsExternalStores,
   sensor,
+  sensorBusInCluster,
+  sensorBusExternal,
 ];
 
 /**

@@ -18,13 +18,15 @@ export const common: ObservabilityChartProps = {
   backend: { url: 'https://ingest.vendor.example' },
   imagePullSecrets: ['vendor-registry'],
   createNamespace: true,
+  // The agents read node and container metrics from the kubelets on the node subnets (TCP 10250).
+  nodeCidrs: ['172.31.0.0/16'],
   agent: {
     image: IMAGES.agent,
     // Node agents tolerate every taint (control plane, GPU pools) and run as system-node-critical by
     // default, each with its reason in the output; `tolerations` narrows it, `nodeSelector` restricts the nodes.
     resources: { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
-    // The default `bpf` tier: BPF, PERFMON and SYS_RESOURCE, each with its reason.
-    runAsRoot: { reason: 'Kubernetes adds capabilities to the effective set of UID 0 only (no ambient capabilities, kubernetes#56374); BPF and PERFMON are unusable otherwise' },
+    // The default `bpf` tier: BPF, PERFMON, SYS_RESOURCE and SYS_PTRACE, each with its reason; root
+    // with exactly those capabilities by default (CapabilityIdentity explains why).
   },
   mediator: {
     image: IMAGES.mediator,

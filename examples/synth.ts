@@ -7,6 +7,8 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { addK8sExamples, terraformExamples } from './index';
 import { replaceDir } from './replace-dir';
+import { writeNeedsDocs } from './needs-docs';
+import { writePrivilegeDocs } from '../src/cli/report';
 
 function main(): void {
   const root = path.resolve(__dirname, '..');
@@ -20,6 +22,10 @@ function main(): void {
     replaceDir(staging, dist);
     const files = listFiles(dist).map((f) => path.relative(root, f));
     console.log(`synthesised ${files.length} files:\n  ${files.join('\n  ')}`);
+    console.log(`needs tables:\n  ${writeNeedsDocs(root).join('\n  ')}`);
+    // The examples' privilege reports (docs/privileges/<example>.md), read from dist/ like any manifests.
+    const docs = writePrivilegeDocs(dist, path.join(root, 'docs', 'privileges')).map((f) => path.relative(root, f));
+    console.log(`privilege reports:\n  ${docs.join('\n  ')}`);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

@@ -9,7 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { allRules, check, formatJson, formatSarif, formatText, PssLevel } from '../policy';
+import { DIFF_USAGE, runDiff } from './diff';
 import { readInputs, readStdinBounded } from './inputs';
+import { REPORT_USAGE, runReport } from './report';
 
 /** What a command reads and writes: the process's streams, or a test's. */
 export interface CliIo {
@@ -133,6 +135,8 @@ function runCheck(argv: readonly string[], io: CliIo): number {
 /** The subcommands; add one by adding an entry (its usage is printed by --help). */
 export const COMMANDS: Record<string, Command> = {
   check: { usage: CHECK_USAGE, run: runCheck },
+  report: { usage: REPORT_USAGE, run: runReport },
+  diff: { usage: DIFF_USAGE, run: runDiff },
 };
 
 function usageOfAll(): string {

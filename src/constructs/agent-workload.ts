@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { BASELINE_CAPABILITIES, EXEMPTION_PREFIX, PSS, RESTRICTED_CAPABILITIES } from '../policy/rule-ids';
 import { VaultServer, VendorEndpoint } from './endpoints';
 import { ClusterScopedObject, selectorLabels, standardLabels, StandardLabelProps } from './labels';
+import { DNS_REASON, PROXY_REASON, VAULT_REASON } from './reasons';
 import { checkCidr } from './network/cidr';
 import { ApiServerOptions, IEgressPeer, IIngressPeer, NetworkPeer, PolicyPort, Ports } from './network/peers';
 import { WorkloadNetworkPolicy } from './network/workload-network-policy';
@@ -543,8 +544,8 @@ export class AgentWorkload extends Construct {
    */
   public allowTo(peer: AgentWorkload | IEgressPeer, ports?: PolicyPort[], reason?: string): this {
     if (peer instanceof AgentWorkload) {
-      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? [], reason ?? `sends to ${peer.name}`);
-      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? [], reason ?? `receives from ${this.name}`);
+      this.policy().allowEgressTo(NetworkPeer.workload(peer), ports ?? [], reason ?? `sends to workload ${peer.name}`);
+      peer.policy().allowIngressFrom(NetworkPeer.workload(this), ports ?? [], reason ?? `receives from workload ${this.name}`);
     } else {
       this.policy().allowEgressTo(peer, ports, reason);
     }
@@ -566,13 +567,13 @@ export class AgentWorkload extends Construct {
 
   /** Allows DNS lookups (egress to the cluster DNS on UDP and TCP 53). */
   public allowDns(): this {
-    this.policy().allowEgressTo(NetworkPeer.kubeDns(this.policy().dns), undefined, 'resolves service and host names through the cluster DNS');
+    this.policy().allowEgressTo(NetworkPeer.kubeDns(this.policy().dns), undefined, DNS_REASON);
     return this;
   }
 
-  /** Allows egress to the Kubernetes API server on its port. */
-  public allowApiServer(apiServer: ApiServerOptions): this {
-    this.policy().allowEgressTo(NetworkPeer.apiServer(apiServer), undefined, 'calls the Kubernetes API server');
+  /** Allows egress to the Kubernetes API server on its port; `reason` says what the workload does there. */
+  public allowApiServer(apiServer: ApiServerOptions, reason?: string): this {
+    this.policy().allowEgressTo(NetworkPeer.apiServer(apiServer), undefined, reason ?? 'calls the Kubernetes API server');
     return this;
   }
 
@@ -581,7 +582,7 @@ export class AgentWorkload extends Construct {
    * token. The ClusterRole and its binding are named `<namespace>-<name>` (the workload's name unless
    * given), so two installations in two namespaces do not collide.
    */
-  public grantClusterRole(rules: PolicyRule[], options: { name?: string } = {}): ClusterScopedObject {
+  public grantClusterRole(rules: PolicyRule[], options: GrantOptions = {}): ClusterScopedObject {
     this.checkGrant('grantClusterRole', rules, options);
     const prefix = `${this.namespace ?? 'default'}-`;
     const given = this.validator.dnsSubdomain('grantClusterRole name', options.name ?? this.name);
@@ -590,7 +591,7 @@ export class AgentWorkload extends Construct {
     const role = new ClusterScopedObject(this, `cluster-role-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
-      metadata: { name, labels: this.labels, annotations: { [`${REASONS_PREFIX}rules`]: JSON.stringify(rules.map((r) => r.reason)) } },
+      metadata: { name, labels: this.labels, annotations: this.roleAnnotations(rules, options) },
       rules: checked,
     });
     new ClusterScopedObject(this, `cluster-role-binding-${name}`, {
@@ -605,7 +606,7 @@ export class AgentWorkload extends Construct {
   }
 
   /** Binds this workload's ServiceAccount to a new Role in one namespace, and mounts its token. */
-  public grantRole(namespace: string, rules: PolicyRule[], options: { name?: string } = {}): ApiObject {
+  public grantRole(namespace: string, rules: PolicyRule[], options: GrantOptions = {}): ApiObject {
     this.checkGrant('grantRole', rules, options);
     const ns = this.validator.dnsLabel('grantRole namespace', namespace);
     const name = this.validator.dnsSubdomain('grantRole name', options.name ?? this.name);
@@ -613,7 +614,7 @@ export class AgentWorkload extends Construct {
     const role = new ApiObject(this, `role-${ns}-${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
-      metadata: { name, namespace: ns, labels: this.labels, annotations: { [`${REASONS_PREFIX}rules`]: JSON.stringify(rules.map((r) => r.reason)) } },
+      metadata: { name, namespace: ns, labels: this.labels, annotations: this.roleAnnotations(rules, options) },
       rules: checked,
     });
     new ApiObject(this, `role-binding-${ns}-${name}`, {
@@ -715,7 +716,7 @@ export class AgentWorkload extends Construct {
    * give no CIDRs), otherwise to its CIDRs (or, on Cilium with `fqdn`, its host name) on its port.
    * Returns the checked URL.
    */
-  protected reachVendor(prop: string, endpoint: VendorEndpoint | undefined, options: { fqdn?: boolean } = {}): URL {
+  protected reachVendor(prop: string, endpoint: VendorEndpoint | undefined, options: { fqdn?: boolean; reason?: string } = {}): URL {
     const v: PropValidator = this.v;
     if (!endpoint || typeof endpoint !== 'object') v.fail('missing-endpoint', prop, endpoint, 'is missing', 'give { url: "https://..." } (and cidrs when there is no proxy)');
     const url = v.url(`${prop}.url`, endpoint.url, ['https:']);
@@ -727,13 +728,13 @@ export class AgentWorkload extends Construct {
       this.useProxy();
     } else if (options.fqdn && endpoint.cidrs === undefined) {
       if (!this.cilium) v.fail('fqdn-needs-cilium', prop, endpoint.url, 'has no CIDRs and no proxy, and only Cilium can allow a host name', 'give cidrs, set httpsProxy, or set cilium: true');
-      this.policy().allowEgressTo(NetworkPeer.fqdns([url.hostname]), [Ports.tcp(port)], `sends to ${url.origin} (${prop})`);
+      this.policy().allowEgressTo(NetworkPeer.fqdns([url.hostname]), [Ports.tcp(port)], options.reason ?? `sends to ${url.origin} (${prop})`);
     } else {
       if (!Array.isArray(endpoint.cidrs) || endpoint.cidrs.length === 0) {
         v.fail('missing-cidrs', `${prop}.cidrs`, endpoint.cidrs, 'are required without an outbound proxy', 'give the endpoint\'s CIDRs, e.g. ["203.0.113.0/24"], or set httpsProxy');
       }
       endpoint.cidrs.forEach((c, i) => checkCidr(v, `${prop}.cidrs[${i}]`, c));
-      this.policy().allowEgressTo(NetworkPeer.cidrs(endpoint.cidrs), [Ports.tcp(port)], `sends to ${url.origin} (${prop})`);
+      this.policy().allowEgressTo(NetworkPeer.cidrs(endpoint.cidrs), [Ports.tcp(port)], options.reason ?? `sends to ${url.origin} (${prop})`);
     }
     return url;
   }
@@ -742,9 +743,9 @@ export class AgentWorkload extends Construct {
    * Opens the way to the outside in general (cloud APIs, an LLM provider): through the proxy when there
    * is one, otherwise to `peer` (default: `NetworkPeer.internet()`) on `ports`.
    */
-  protected reachOutside(peer: IEgressPeer | undefined, ports: PolicyPort[]): void {
+  protected reachOutside(peer: IEgressPeer | undefined, ports: PolicyPort[], reason?: string): void {
     if (this.proxy) this.useProxy();
-    else this.policy().allowEgressTo(peer ?? NetworkPeer.internet(), ports, 'reaches services outside the cluster over HTTPS');
+    else this.policy().allowEgressTo(peer ?? NetworkPeer.internet(), ports, reason ?? 'reaches services outside the cluster over HTTPS');
   }
 
   /**
@@ -764,7 +765,7 @@ export class AgentWorkload extends Construct {
         `is required because ${prop} comes from Vault: the injected Vault Agent needs egress to the server`, 'give { cidrs: ["10.0.5.10/32"], port: 8200 }');
       if (!Array.isArray(vault.cidrs) || vault.cidrs.length === 0) v.fail('empty-cidrs', 'vaultServer.cidrs', vault.cidrs, 'lists no address', 'give e.g. ["10.0.5.10/32"]');
       vault.cidrs.forEach((c, i) => checkCidr(v, `vaultServer.cidrs[${i}]`, c));
-      this.policy().allowEgressTo(NetworkPeer.cidrs(vault.cidrs, { label: 'Vault server' }), [Ports.tcp(v.port('vaultServer.port', vault.port ?? 8200))], `the injected Vault Agent logs in and fetches ${prop}`);
+      this.policy().allowEgressTo(NetworkPeer.cidrs(vault.cidrs, { label: 'Vault server' }), [Ports.tcp(v.port('vaultServer.port', vault.port ?? 8200))], VAULT_REASON);
       this.vaultAllowed = true;
     }
     return source.mountInto(this, options);
@@ -793,7 +794,7 @@ export class AgentWorkload extends Construct {
   protected useProxy(extraNoProxy: readonly string[] = []): void {
     if (!this.proxy || this.proxyAllowed) return;
     this.noProxy = this.proxy.applyTo(this, { noProxy: [...extraNoProxy] });
-    this.policy().allowEgressTo(this.proxy.peer(), undefined, 'reaches the outside only through the outbound proxy');
+    this.policy().allowEgressTo(this.proxy.peer(), undefined, PROXY_REASON);
     this.proxyAllowed = true;
   }
 
@@ -808,7 +809,11 @@ export class AgentWorkload extends Construct {
 
   private refuseDuplicateName(): void {
     const chart = Chart.of(this);
-    const twin = chart.node.findAll().find((c) => c !== this && c instanceof AgentWorkload && c.name === this.name && c.namespace === this.namespace);
+    const names = WORKLOAD_NAMES.get(chart) ?? new Map<string, AgentWorkload>();
+    WORKLOAD_NAMES.set(chart, names);
+    const key = `${this.namespace ?? ''}/${this.name}`;
+    const twin = names.get(key);
+    names.set(key, twin ?? this);
     if (twin) {
       this.validator.fail('duplicate-workload-name', 'name', this.name, `is already the name of the workload at "${twin.node.path}" in this chart (their ServiceAccounts, Services and policies would collide)`, 'give one of them another name');
     }
@@ -1043,10 +1048,23 @@ export class AgentWorkload extends Construct {
     taken.set(path, what);
   }
 
-  private checkGrant(method: string, rules: PolicyRule[], options: { name?: string }): void {
+  private checkGrant(method: string, rules: PolicyRule[], options: GrantOptions): void {
     const v = this.validator;
     if (!Array.isArray(rules) || rules.length === 0) v.fail('invalid-rule', `${method} rules`, rules, 'is not a non-empty list of rules', 'give e.g. [{ resources: ["pods"], verbs: ["get"], reason: "..." }]');
     if (options === null || typeof options !== 'object') v.fail('invalid-options', `${method} options`, options, 'is not an object', 'give {} or { name }');
+    if (options.exemptions !== undefined && (options.exemptions === null || typeof options.exemptions !== 'object' || Array.isArray(options.exemptions))) {
+      v.fail('invalid-options', `${method} options.exemptions`, options.exemptions, 'is not a map of rule IDs to reasons', 'give e.g. { "rbac-wildcard": "..." }');
+    }
+  }
+
+  /** A role's annotations: the reasons of its rules (index-aligned), then the exemptions it carries. */
+  private roleAnnotations(rules: PolicyRule[], options: GrantOptions): Record<string, string> {
+    const v = this.validator;
+    const out: Record<string, string> = { [`${REASONS_PREFIX}rules`]: JSON.stringify(rules.map((r) => r.reason)) };
+    for (const [rule, reason] of Object.entries(options.exemptions ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      out[`${EXEMPTION_PREFIX}${v.labelValue('exemptions key', rule)}`] = v.reason(`exemptions["${rule}"]`, reason);
+    }
+    return out;
   }
 
   private validateRule(rule: PolicyRule, prop: string): Record<string, unknown> {
@@ -1130,6 +1148,9 @@ function checkIntOrPercent(v: PropValidator, prop: string, value: number | strin
 
 const WARNED = new WeakSet<Construct>();
 
+/** The workloads of each chart by `<namespace>/<name>`, to refuse a second one with the same name. */
+const WORKLOAD_NAMES = new WeakMap<Chart, Map<string, AgentWorkload>>();
+
 /** A synthesis warning: kept on the construct's metadata, and printed once. */
 function warn(scope: Construct, text: string): void {
   scope.node.addMetadata('secure-agents:warning', text);
@@ -1137,6 +1158,21 @@ function warn(scope: Construct, text: string): void {
     WARNED.add(scope);
     console.warn(`[secure-agent-constructs] warning: ${text}`);
   }
+}
+
+/** Options of `grantClusterRole` and `grantRole`. */
+export interface GrantOptions {
+  /**
+   * Name of the role and its binding.
+   * @default - the workload's name (a ClusterRole's prefixed by the namespace)
+   */
+  readonly name?: string;
+  /**
+   * Checker rules that fire on this role, each with its reason; written as
+   * `exemptions.secure-agents.io/<rule-id>` on the role.
+   * @default - none
+   */
+  readonly exemptions?: Record<string, string>;
 }
 
 /** One RBAC rule, emitted exactly as given. */

@@ -5,6 +5,7 @@ import { AiopsStoreKind, ExternalStore, IAiopsStore, InClusterStore, InClusterSt
 import { FamilyChart, FamilyChartProps } from '../constructs/family-chart';
 import { NetworkPeer } from '../constructs/network';
 import { SecretSource } from '../constructs/secrets';
+import { AIOPS_REASONS } from '../constructs/aiops/needs';
 
 /** What the chart sets on a component itself, from its own props. */
 type ChartSet = 'apiServer' | 'namespace' | 'cilium' | 'proxy' | 'vaultServer' | 'imageRegistry';
@@ -106,8 +107,8 @@ export class AiopsChart extends FamilyChart {
       adminPassword: s.postgresAdmin,
       rolePasswords: { app: s.postgresApp, archiver: s.postgresArchiver, retention: s.postgresRetention },
     }));
-    stores.postgres.allowFrom(NetworkPeer.workload(this.auditLog.migration));
-    stores.postgres.allowFrom(NetworkPeer.workload(this.auditLog.retention));
+    stores.postgres.allowFrom(NetworkPeer.workload(this.auditLog.migration), AIOPS_REASONS.migration);
+    stores.postgres.allowFrom(NetworkPeer.workload(this.auditLog.retention), AIOPS_REASONS.retention);
     this.finish();
   }
 }

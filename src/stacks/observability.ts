@@ -4,7 +4,7 @@ import { Ports } from '../constructs/network';
 import {
   MEDIATOR_PORT, MediatorBackend, OBSERVABILITY, ObservabilityAgent, ObservabilityAgentProps, ObservabilityExecutor,
   ObservabilityExecutorProps, ObservabilityMediator, ObservabilityMediatorProps, VICTORIA_METRICS_PORT, VictoriaMetrics,
-  VictoriaMetricsProps,
+  VictoriaMetricsProps, OBSERVABILITY_REASONS,
 } from '../constructs/observability';
 
 /** What the chart sets on a component itself, from its own props. */
@@ -14,7 +14,13 @@ export interface ObservabilityChartProps extends FamilyChartProps {
   /** The vendor's backend, which the mediator sends to (through `httpsProxy` when set). */
   readonly backend: MediatorBackend;
   /** The eBPF agent (DaemonSet). */
-  readonly agent: Omit<ObservabilityAgentProps, ChartSet>;
+  readonly agent: Omit<ObservabilityAgentProps, ChartSet | 'nodeCidrs'>;
+  /**
+   * The nodes' addresses: the agents read node and container metrics from the kubelets on these
+   * (TCP 10250), with get on nodes/metrics. Without them the agents get neither the egress nor the grant.
+   * @default - no kubelet access
+   */
+  readonly nodeCidrs?: string[];
   /** The mediator (Deployment). */
   readonly mediator: Omit<ObservabilityMediatorProps, ChartSet | 'backend'>;
   /** VictoriaMetrics (StatefulSet). */
@@ -61,11 +67,13 @@ export class ObservabilityChart extends FamilyChart {
     this.agent = this.component('agent', () => new ObservabilityAgent(this, 'agent', {
       ...props.agent,
       apiServer,
+      ...(props.nodeCidrs !== undefined ? { nodeCidrs: props.nodeCidrs } : {}),
       env: { ...(props.agent?.env ?? {}), MEDIATOR_ADDRESS: mediatorAddress, VICTORIA_METRICS_URL: vmAddress },
     }));
 
-    this.agent.allowTo(this.mediator, [Ports.tcp(MEDIATOR_PORT)]).allowTo(this.victoriaMetrics, [Ports.tcp(VICTORIA_METRICS_PORT)]);
-    this.mediator.allowTo(this.victoriaMetrics, [Ports.tcp(VICTORIA_METRICS_PORT)]);
+    this.agent.allowTo(this.mediator, [Ports.tcp(MEDIATOR_PORT)], OBSERVABILITY_REASONS.agentToMediator)
+      .allowTo(this.victoriaMetrics, [Ports.tcp(VICTORIA_METRICS_PORT)], OBSERVABILITY_REASONS.agentToVictoriaMetrics);
+    this.mediator.allowTo(this.victoriaMetrics, [Ports.tcp(VICTORIA_METRICS_PORT)], OBSERVABILITY_REASONS.mediatorToVictoriaMetrics);
 
     if (props.executor) {
       const executor = props.executor;
@@ -75,7 +83,7 @@ export class ObservabilityChart extends FamilyChart {
         env: { ...(executor.env ?? {}), MEDIATOR_ADDRESS: mediatorAddress },
       }));
       // The executor fetches its tasks from the mediator and listens on nothing itself.
-      this.executor.allowTo(this.mediator, [Ports.tcp(MEDIATOR_PORT)]);
+      this.executor.allowTo(this.mediator, [Ports.tcp(MEDIATOR_PORT)], OBSERVABILITY_REASONS.executorToMediator);
     }
     this.finish();
   }

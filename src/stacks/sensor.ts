@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
 import { FamilyChart, FamilyChartProps } from '../constructs/family-chart';
 import { checkCidr, NetworkPeer, Ports } from '../constructs/network';
+import { reasonOf } from '../needs/model';
 import {
-  DETECTION_PORT, DIGGER_PORT, SENSOR, SensorCrawler, SensorCrawlerProps, SensorDetectionTool, SensorDetectionToolProps, SensorDigger, SensorDiggerProps, SensorInterceptor,
+  BUS_CLIENT_REASONS, DETECTION_PORT, DIGGER_NEEDS, DIGGER_PORT, ExternalMessageBus, ExternalMessageBusProps, ISensorMessageBus, SENSOR, SENSOR_REASONS, SensorMessageBroker, SensorMessageBrokerProps, SensorCrawler, SensorCrawlerProps, SensorDetectionTool, SensorDetectionToolProps, SensorDigger, SensorDiggerProps, SensorInterceptor,
   SensorInterceptorProps, SensorPrometheusAgent, SensorPrometheusAgentProps,
 } from '../constructs/sensor';
 
@@ -35,6 +36,22 @@ export interface SensorChartProps extends FamilyChartProps {
    * @default - none
    */
   readonly prometheusAgent?: Omit<SensorPrometheusAgentProps, ChartSet>;
+  /**
+   * The Kafka message bus the interceptor, the digger and the detection tool talk through: exactly one
+   * of `inCluster` (a KRaft broker in the chart's namespace, admitted only from those components) and
+   * `external` (brokers outside, TLS and SASL). With a bus, the digger no longer accepts the
+   * interceptors directly: their events go through the bus, and every policy follows it.
+   * @default - none: the interceptors send straight to the digger
+   */
+  readonly messageBus?: SensorMessageBusOptions;
+}
+
+/** The sensor's message bus: exactly one kind. */
+export interface SensorMessageBusOptions {
+  /** An in-cluster KRaft broker (the chart passes the node CIDRs for the host-network interceptor). */
+  readonly inCluster?: Omit<SensorMessageBrokerProps, ChartSet | 'nodeCidrs'>;
+  /** An external broker over SASL_SSL. */
+  readonly external?: ExternalMessageBusProps;
 }
 
 /**
@@ -59,6 +76,10 @@ export class SensorChart extends FamilyChart {
   public readonly digger: SensorDigger;
   public readonly detectionTool: SensorDetectionTool;
   public readonly prometheusAgent?: SensorPrometheusAgent;
+  /** The message bus, with `messageBus`. */
+  public readonly messageBus?: ISensorMessageBus;
+  /** The in-cluster broker, with `messageBus.inCluster`. */
+  public readonly messageBroker?: SensorMessageBroker;
 
   constructor(scope: Construct, id: string, props: SensorChartProps) {
     super(scope, id, props, { chartType: 'SensorChart', partOf: SENSOR, defaultNamespace: 'sensor' });
@@ -70,7 +91,12 @@ export class SensorChart extends FamilyChart {
 
     this.detectionTool = this.component('detectionTool', () => new SensorDetectionTool(this, 'detection-tool', { ...props.detectionTool }));
     this.digger = this.component('digger', () => new SensorDigger(this, 'digger', { ...props.digger, apiServer }));
-    this.digger.allowTo(this.detectionTool, [Ports.tcp(DETECTION_PORT)]);
+    this.digger.allowTo(this.detectionTool, [Ports.tcp(DETECTION_PORT)], SENSOR_REASONS.classify);
+    const bus = props.messageBus;
+    if (bus !== undefined) {
+      const kinds = [bus?.inCluster, bus?.external].filter((k) => k !== undefined).length;
+      if (kinds !== 1) v.fail('message-bus-kind', 'messageBus', kinds === 0 ? bus : '(both)', `gives ${kinds} kinds of bus`, 'give exactly one of inCluster and external');
+    }
 
     const nodeCidrs = (): string[] => {
       const cidrs = props.nodeCidrs as string[];
@@ -79,15 +105,29 @@ export class SensorChart extends FamilyChart {
       }
       return cidrs.map((c, i) => checkCidr(v, `nodeCidrs[${i}]`, c));
     };
+    if (bus?.inCluster) {
+      const inCluster = bus.inCluster;
+      this.messageBroker = this.component('messageBus', () => new SensorMessageBroker(this, 'message-bus', { ...inCluster, ...(props.interceptor ? { nodeCidrs: nodeCidrs() } : {}) }));
+      this.messageBus = this.messageBroker;
+    } else if (bus?.external) {
+      const external = bus.external;
+      this.messageBus = this.component('messageBus', () => new ExternalMessageBus(this, 'message-bus', external));
+    }
     if (props.interceptor) {
       const interceptor = props.interceptor;
       this.interceptor = this.component('interceptor', () => new SensorInterceptor(this, 'interceptor', { ...interceptor, diggerAddress: this.digger.address }));
-      this.digger.allowFrom(NetworkPeer.cidrs(nodeCidrs()), [Ports.tcp(DIGGER_PORT)]);
+      if (!this.messageBus) this.digger.allowFrom(NetworkPeer.cidrs(nodeCidrs()), [Ports.tcp(DIGGER_PORT)], reasonOf(DIGGER_NEEDS, 'from-interceptors'));
+    }
+    if (this.messageBus) {
+      const connect = this.messageBus;
+      for (const w of [this.interceptor, this.digger, this.detectionTool]) {
+        if (w) this.component('messageBus', () => connect.connect(w, BUS_CLIENT_REASONS[w.labelProps.component]));
+      }
     }
     if (props.crawler) {
       const crawler = props.crawler;
       this.crawler = this.component('crawler', () => new SensorCrawler(this, 'crawler', { ...crawler, diggerAddress: this.digger.address }));
-      this.crawler.allowTo(this.digger, [Ports.tcp(DIGGER_PORT)]);
+      this.crawler.allowTo(this.digger, [Ports.tcp(DIGGER_PORT)], SENSOR_REASONS.crawlerFindings);
     }
     if (props.prometheusAgent) {
       const prometheusAgent = props.prometheusAgent;

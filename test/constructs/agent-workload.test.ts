@@ -151,6 +151,7 @@ describe('AgentWorkload overrides', () => {
       'exemptions.secure-agents.io/pss-hostpathvolumes': '/sys/fs/cgroup (read-only): reads container cgroup stats',
       'exemptions.secure-agents.io/pss-restrictedvolumes': '/sys/fs/cgroup (read-only): reads container cgroup stats',
     });
+    expect(JSON.parse(annotations['reasons.secure-agents.io/host-namespaces'])).toEqual({ hostNetwork: 'captures traffic on host interfaces', hostPID: 'reads /proc of other processes' });
   });
 
   it('runs as root or privileged only with a reason, exempting the matching rules', () => {
@@ -182,6 +183,27 @@ describe('AgentWorkload overrides', () => {
       { nonResourceURLs: ['/metrics'], verbs: ['get'] },
     ]);
     expect(find(objects, 'ClusterRoleBinding', 'agents-agent').subjects).toEqual([{ kind: 'ServiceAccount', name: 'agent', namespace: 'agents' }]);
+  });
+
+  it('writes the exemptions a role is granted with next to its index-aligned rule reasons', () => {
+    const objects = synth((app) => {
+      const chart = new Chart(app, 'test', { namespace: 'agents' });
+      const w = new AgentWorkload(chart, 'agent', { component: 'agent', partOf: 'tests', image: IMAGE });
+      w.grantClusterRole([
+        { resources: ['nodes'], verbs: ['get', 'list'], reason: 'labels metrics with node names' },
+        { nonResourceURLs: ['/metrics'], verbs: ['get'], reason: 'scrapes the API server metrics' },
+      ], { exemptions: { 'rbac-delete-broad': 'not firing here, only written through' } });
+    });
+    const role = find(objects, 'ClusterRole', 'agents-agent');
+    expect(JSON.parse(role.metadata.annotations!['reasons.secure-agents.io/rules'])).toEqual(['labels metrics with node names', 'scrapes the API server metrics']);
+    expect(role.metadata.annotations!['exemptions.secure-agents.io/rbac-delete-broad']).toBe('not firing here, only written through');
+    expect(role.rules[0]).not.toHaveProperty('reason');
+  });
+
+  it('fails on a rule reason that says nothing', () => {
+    const chart = new Chart(new App(), 'test');
+    const w = new AgentWorkload(chart, 'agent', { component: 'agent', partOf: 'tests', image: IMAGE });
+    expect(() => w.grantClusterRole([{ resources: ['nodes'], verbs: ['get'], reason: 'x' }])).toThrow(/rules\[0\]\.reason.*at least 10/);
   });
 
   it.each(Object.values(WorkloadKind))('synthesises a valid, hardened %s', (kind) => {

@@ -15,7 +15,7 @@ const LIBRARY_CLASSES = Object.entries(lib)
   .map(([name, v]) => [name, v as new (...args: never[]) => Construct] as const);
 
 /** Constructs that emit no object of their own: nothing for ApiObject.of to return. */
-const EMIT_NOTHING = new Set(['OutboundProxy', 'PolicyCheck', 'ExternalStore']);
+const EMIT_NOTHING = new Set(['OutboundProxy', 'PolicyCheck', 'ExternalStore', 'ExternalMessageBus']);
 
 function isLibraryConstruct(c: IConstruct): string | undefined {
   // The most derived library class the construct is an instance of.

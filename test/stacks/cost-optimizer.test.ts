@@ -18,10 +18,22 @@ describe('CostOptimizerChart', () => {
   it('read-only ClusterRole: exact resources, read verbs only, no secrets or configmaps', () => {
     const objects = synth((app) => { new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE } }); });
     const role = objects.find((o) => o.kind === 'ClusterRole')!;
-    const resources = role.rules.flatMap((r: any) => r.resources).sort();
-    expect(resources).toEqual(['cronjobs', 'daemonsets', 'deployments', 'events', 'events', 'horizontalpodautoscalers', 'jobs', 'namespaces', 'nodes',
-      'persistentvolumeclaims', 'persistentvolumes', 'poddisruptionbudgets', 'pods', 'replicasets', 'services', 'statefulsets', 'storageclasses']);
+    const resources = role.rules.flatMap((r: any) => r.resources ?? []).sort();
+    expect(resources).toEqual(['cronjobs', 'csinodes', 'daemonsets', 'deployments', 'events', 'events', 'horizontalpodautoscalers', 'jobs', 'namespaces', 'nodes',
+      'persistentvolumeclaims', 'persistentvolumes', 'poddisruptionbudgets', 'pods', 'replicasets', 'replicationcontrollers', 'services', 'statefulsets', 'storageclasses']);
+    expect(role.rules.flatMap((r: any) => r.nonResourceURLs ?? [])).toEqual(['/version']);
     expect(role.rules.every((r: any) => r.verbs.every((v: string) => ['get', 'list', 'watch'].includes(v)))).toBe(true);
+    // Writes only in its own namespace (its lease and metadata store); configmaps of kube-system read-only.
+    const own = objects.find((o) => o.kind === 'Role' && o.metadata.namespace === 'optimizer')!;
+    expect(own.rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update'] },
+    ]);
+    const kubeSystem = objects.find((o) => o.kind === 'Role' && o.metadata.namespace === 'kube-system')!;
+    expect(kubeSystem.metadata.name).toBe('optimizer-agent');
+    expect(kubeSystem.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }]);
+    for (const r of [role, own, kubeSystem]) expect(JSON.parse(r.metadata.annotations!['reasons.secure-agents.io/rules'])).toHaveLength(r.rules.length);
+    expect(objects.find((o) => o.kind === 'Deployment')!.spec.replicas).toBe(2);
     const deploy = objects.find((o) => o.kind === 'Deployment')!;
     const env = Object.fromEntries(deploy.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env.REDACT_ENV_PATTERNS.split(',')).toEqual(['password', 'passwd', 'pwd', 'secret', 'token', 'key', 'credential']);
@@ -88,5 +100,36 @@ describe('dist/terraform', () => {
       expect(text).not.toMatch(/"\/(tmp|home|work|Users)\//);
     }
     fs.rmSync(out, { recursive: true, force: true });
+  });
+});
+
+describe('CostOptimizerChart write side and savings reads', () => {
+  it('turns on each savings-estimation read only when asked, each rule with its reason', () => {
+    const objects = synth((app) => {
+      new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE, savingsReads: { keda: true, podMetrics: true } } });
+    });
+    const role = objects.find((o) => o.kind === 'ClusterRole')!;
+    const groups = role.rules.flatMap((r: any) => r.apiGroups ?? []);
+    expect(groups).toContain('keda.sh');
+    expect(groups).toContain('metrics.k8s.io');
+    expect(groups).not.toContain('karpenter.sh');
+    expect(groups).not.toContain('argoproj.io');
+    expect(JSON.parse(role.metadata.annotations!['reasons.secure-agents.io/rules'])).toHaveLength(role.rules.length);
+    expect(objects.some((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'cluster-controller')).toBe(false);
+  });
+
+  it('adds the cluster controller only when asked, in the chart\'s namespace, with its admission policy', () => {
+    const objects = synth((app) => {
+      new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE }, clusterController: { image: 'ghcr.io/example/cluster-controller:2.3.0' } });
+    });
+    const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'cluster-controller')!;
+    expect(d.metadata.namespace).toBe('optimizer');
+    expect(objects.find((o) => o.kind === 'ValidatingAdmissionPolicy')!.spec.matchConditions[0].expression).toContain('system:serviceaccount:optimizer:cluster-controller');
+  });
+
+  it('refuses an unknown savings read', () => {
+    expect(() => synth((app) => {
+      new CostOptimizerChart(app, 'c', { ...shared, apiServer: { cidrs: ['10.0.0.1/32'] }, requireImageDigests: false, agent: { image: IMAGE, savingsReads: { crds: true } as never } });
+    })).toThrow(ValidationError);
   });
 });

@@ -1,7 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
-  AgentWorkload, AiopsChart, CA_BUNDLE_ENV, CA_BUNDLE_PATH, CostOptimizerChart, DataSource, FamilyChartProps, ObservabilityChart,
+  AgentWorkload, AiopsChart, CA_BUNDLE_ENV, ImagePolicyEngine, CA_BUNDLE_PATH, CostOptimizerChart, DataSource, FamilyChartProps, ObservabilityChart,
   SecretSource, SensorChart, TaintEffect, TolerationOperator, ValidationError, WhenUnsatisfiable, WorkloadSettings,
 } from '../../src';
 import { catchValidationError } from '../helpers/errors';
@@ -29,7 +30,7 @@ const AIOPS_SECRETS = {
 interface ChartCase {
   readonly name: string;
   /** Builds the chart; `settings` go to the component under `key`; `withProxy` switches outside endpoints to the proxy. */
-  build(app: App, id: string, base: Partial<FamilyChartProps>, settings: WorkloadSettings, withProxy: boolean): Chart;
+  build(app: App, id: string, base: Partial<FamilyChartProps>, settings: WorkloadSettings, withProxy: boolean, every?: WorkloadSettings): Chart;
   /** The component key the settings go to, and the workload (kind/name) it makes. */
   readonly key: string;
   readonly kind: string;
@@ -48,69 +49,79 @@ const CASES: ChartCase[] = [
   {
     name: 'ObservabilityChart',
     key: 'mediator', kind: 'Deployment', workload: 'mediator', outbound: ['mediator'], vendorFacing: ['mediator'], nodeAgent: 'agent',
-    build: (app, id, base, settings, withProxy) => new ObservabilityChart(app, id, {
+    build: (app, id, base, settings, withProxy, every = {}) => new ObservabilityChart(app, id, {
       apiServer: API,
       ...(withProxy ? { httpsProxy: PROXY } : {}),
       ...base,
       backend: ep('https://ingest.vendor.example', ['203.0.113.0/24'], withProxy),
-      agent: { image: `ghcr.io/example/agent:1.0.0${D('a')}` },
-      mediator: { image: `ghcr.io/example/mediator:1.0.0${D('b')}`, vendorCredential: credential('vendor-key'), ...settings },
-      victoriaMetrics: { image: `docker.io/victoriametrics/victoria-metrics:v1.110.0${D('c')}` },
+      agent: { ...every, image: `ghcr.io/example/agent:1.0.0${D('a')}` },
+      mediator: { ...every, image: `ghcr.io/example/mediator:1.0.0${D('b')}`, vendorCredential: credential('vendor-key'), ...settings },
+      victoriaMetrics: { ...every, image: `docker.io/victoriametrics/victoria-metrics:v1.110.0${D('c')}` },
+      executor: { ...every, image: `ghcr.io/example/executor:1.0.0${D('d')}` },
     }),
   },
   {
     name: 'SensorChart',
     key: 'digger', kind: 'Deployment', workload: 'digger',
-    outbound: ['digger', 'detection-tool', 'crawler'], vendorFacing: ['digger', 'detection-tool', 'crawler'], nodeAgent: 'interceptor',
-    build: (app, id, base, settings, withProxy) => new SensorChart(app, id, {
+    outbound: ['digger', 'detection-tool', 'crawler', 'prometheus-agent'], vendorFacing: ['digger', 'detection-tool', 'crawler'], nodeAgent: 'interceptor',
+    build: (app, id, base, settings, withProxy, every = {}) => new SensorChart(app, id, {
       apiServer: API,
       ...(withProxy ? { httpsProxy: PROXY } : {}),
       ...base,
       nodeCidrs: ['10.0.16.0/20'],
-      interceptor: { image: `ghcr.io/vendor/interceptor:1.0.0${D('a')}` },
+      interceptor: { ...every, image: `ghcr.io/vendor/interceptor:1.0.0${D('a')}` },
       crawler: {
+        ...every,
         image: `ghcr.io/vendor/crawler:1.0.0${D('e')}`,
         vendorCredential: credential('sensor-license'),
         // Given without CIDRs behind the proxy, the S3 source goes through it.
         sources: [DataSource.s3({ name: 'exports', bucket: 'corp-exports', region: 'eu-west-1', ...(withProxy ? {} : { cidrs: ['52.218.0.0/17'] }), credentials: credential('crawler-s3') })],
       },
       digger: {
+        ...every,
         image: `ghcr.io/vendor/digger:1.0.0${D('b')}`,
         vendor: ep('https://ingest.vendor.example', ['203.0.113.0/24'], withProxy),
         vendorCredential: credential('vendor-token'),
         ...settings,
       },
       detectionTool: {
+        ...every,
         image: `ghcr.io/vendor/detection:1.0.0${D('c')}`,
         vendorCredential: credential('sensor-license'),
         updates: { endpoint: ep('https://updates.vendor.example', ['198.51.100.0/24'], withProxy), bucket: ep('https://models.vendor.example', ['192.0.2.0/24'], withProxy) },
+      },
+      prometheusAgent: {
+        ...every,
+        image: `quay.io/prometheus/prometheus:v3.5.0${D('f')}`,
+        remoteWrite: ep('https://metrics.vendor.example/api/v1/write', ['203.0.113.0/24'], withProxy),
+        remoteWriteToken: credential('metrics-token'),
       },
     }),
   },
   {
     name: 'AiopsChart',
     key: 'api', kind: 'Deployment', workload: 'aiops-api', outbound: ['aiops-api'], vendorFacing: [],
-    build: (app, id, base, settings, withProxy) => new AiopsChart(app, id, {
+    build: (app, id, base, settings, withProxy, every = {}) => new AiopsChart(app, id, {
       apiServer: API,
       ...(withProxy ? { httpsProxy: PROXY } : {}),
       ...base,
       secrets: AIOPS_SECRETS,
-      api: { image: `ghcr.io/example/aiops-api:2.3.1${D('a')}`, ...settings },
-      postgres: { image: `docker.io/library/postgres:17.2${D('b')}` },
-      redis: { image: `docker.io/library/redis:7.4.1${D('c')}` },
-      qdrant: { image: `docker.io/qdrant/qdrant:v1.12.4${D('d')}` },
-      audit: { image: `docker.io/library/postgres:17.2-alpine${D('e')}` },
+      api: { ...every, image: `ghcr.io/example/aiops-api:2.3.1${D('a')}`, ...settings },
+      postgres: { ...every, image: `docker.io/library/postgres:17.2${D('b')}` },
+      redis: { ...every, image: `docker.io/library/redis:7.4.1${D('c')}` },
+      qdrant: { ...every, image: `docker.io/qdrant/qdrant:v1.12.4${D('d')}` },
+      audit: { image: `docker.io/library/postgres:17.2-alpine${D('e')}`, jobs: every },
     }),
   },
   {
     name: 'CostOptimizerChart',
     key: 'agent', kind: 'Deployment', workload: 'optimizer-agent', outbound: ['optimizer-agent'], vendorFacing: ['optimizer-agent'],
-    build: (app, id, base, settings, withProxy) => new CostOptimizerChart(app, id, {
+    build: (app, id, base, settings, withProxy, every = {}) => new CostOptimizerChart(app, id, {
       apiServer: API,
       ...(withProxy ? { httpsProxy: PROXY } : {}),
       ...base,
       clusterName: 'prod-eu-1',
-      agent: { image: `ghcr.io/example/optimizer-agent:2.3.0${D('a')}`, vendorCredential: credential('optimizer-key'), ...settings },
+      agent: { ...every, image: `ghcr.io/example/optimizer-agent:2.3.0${D('a')}`, vendorCredential: credential('optimizer-key'), ...settings },
     }),
   },
 ];
@@ -156,7 +167,10 @@ describe.each(CASES)('$name: the base props and every operational setting', (c) 
     const ns = find(objects, 'Namespace', 'team-a');
     expect(ns.metadata.labels?.['pod-security.kubernetes.io/warn']).toBe('restricted');
     expect(['privileged', 'baseline', 'restricted']).toContain(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']);
-    for (const o of objects.filter((x) => !['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(x.kind))) {
+    // The one exception: the optimiser agent reads the provider's config maps in kube-system through a
+    // Role there (docs/needs/cost-optimizer.md), named after the chart's namespace.
+    const kubeSystemRead = (x: K8sObject) => ['Role', 'RoleBinding'].includes(x.kind) && x.metadata.namespace === 'kube-system' && x.metadata.name === 'team-a-optimizer-agent';
+    for (const o of objects.filter((x) => !['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(x.kind) && !kubeSystemRead(x))) {
       expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('team-a');
     }
   });
@@ -230,6 +244,49 @@ describe.each(CASES)('$name: the base props and every operational setting', (c) 
       expect(quota.spec.scopeSelector).toEqual({ matchExpressions: [{ operator: 'In', scopeName: 'PriorityClass', values: ['system-node-critical'] }] });
     });
   }
+});
+
+const PUBLIC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+describe.each(CASES)('$name: image policy and digest pinning', (c) => {
+  it('adds the image signature policy named after the namespace, for the family', () => {
+    const objects = synth((app) => {
+      c.build(app, 'chart', { namespace: 'team-a', imagePolicy: { engine: ImagePolicyEngine.KYVERNO, publicKey: PUBLIC_KEY, images: ['ghcr.io/*/**'] } }, {}, false);
+    });
+    const policy = find(objects, 'ImageValidatingPolicy', 'team-a-signed-images');
+    expect(policy.spec.matchImageReferences).toEqual([{ glob: 'ghcr.io/*/**' }]);
+    expect(policy.metadata.labels?.['app.kubernetes.io/part-of']).toBe(find(objects, c.kind, c.workload).metadata.labels?.['app.kubernetes.io/part-of']);
+  });
+
+  it('refuses an image that is not pinned by digest, naming the component, unless told not to', () => {
+    const unpinned = { image: 'ghcr.io/example/unpinned:1.0.0' } as WorkloadSettings;
+    const e = catchValidationError(() => c.build(new App(), 'chart', {}, unpinned, false));
+    expect([e.code, e.prop, e.message.startsWith(`${c.name} "chart": `)]).toEqual(['image-not-pinned', `${c.key}.image`, true]);
+    expect(() => c.build(new App(), 'chart', { requireImageDigests: false }, unpinned, false)).not.toThrow();
+  });
+});
+
+describe.each(CASES)('$name: every component takes the operational settings', (c) => {
+  it('puts node selector, labels, annotations, extra env and the CA bundle on every workload of the chart', () => {
+    const every: WorkloadSettings = {
+      nodeSelector: { 'node.example.com/pool': 'agents' },
+      labels: { 'team.example.com/owner': 'platform' },
+      annotations: { 'example.com/ticket': 'OPS-7' },
+      env: { EXTRA_SETTING: 'on' },
+      caBundle: { configMap: 'corp-ca' },
+    };
+    const objects = synth((app) => { c.build(app, 'chart', { namespace: 'team-a' }, {}, false, every); });
+    const workloads = workloadsOf(objects);
+    expect(workloads.length).toBeGreaterThan(c.name === 'CostOptimizerChart' ? 0 : 2);
+    for (const w of workloads) {
+      const spec = podSpec(w);
+      expect(spec.nodeSelector, w.metadata.name).toEqual({ 'node.example.com/pool': 'agents' });
+      expect(w.metadata.labels?.['team.example.com/owner'], w.metadata.name).toBe('platform');
+      expect(w.metadata.annotations?.['example.com/ticket'], w.metadata.name).toBe('OPS-7');
+      expect(envOf(spec.containers[0]).EXTRA_SETTING, w.metadata.name).toBe('on');
+      for (const ctr of containersOf(w)) expect(envOf(ctr).SSL_CERT_FILE, `${w.metadata.name}/${ctr.name}`).toBe(CA_BUNDLE_PATH);
+    }
+  });
 });
 
 describe.each(CASES)('$name: the outbound proxy', (c) => {

@@ -59,13 +59,13 @@ describe('SensorChart', () => {
       expect([spec.hostNetwork, spec.hostPID, spec.hostIPC, spec.dnsPolicy]).toEqual([true, true, undefined, 'ClusterFirstWithHostNet']);
     });
 
-    it('drops ALL and adds exactly the six capabilities, not privileged', () => {
+    it('drops ALL and adds exactly the six capabilities, as root (the identity that gets them with the stock image on every runtime), not privileged', () => {
       expect(spec.containers[0].securityContext).toEqual({
         allowPrivilegeEscalation: false,
         privileged: false,
         readOnlyRootFilesystem: true,
-        runAsNonRoot: true,
-        runAsUser: 1000,
+        runAsNonRoot: false,
+        runAsUser: 0,
         runAsGroup: 1000,
         seccompProfile: { type: 'RuntimeDefault' },
         capabilities: { drop: ['ALL'], add: ['NET_ADMIN', 'SYS_ADMIN', 'BPF', 'NET_BIND_SERVICE', 'NET_RAW', 'SYS_PTRACE'] },
@@ -102,14 +102,15 @@ describe('SensorChart', () => {
     });
   });
 
-  it('runs every sensor container as 1000 and the Prometheus agent as 65534, on pod and container', () => {
+  it('runs every sensor container as 1000 (the interceptor as root) and the Prometheus agent as 65534, on pod and container', () => {
     const uids = Object.fromEntries(workloads(objects).map((w) => {
       const spec = podSpec(w);
       const ids = [spec.securityContext, ...spec.containers.map((c: any) => c.securityContext)].map((s) => `${s.runAsUser}:${s.runAsGroup}`);
       return [w.metadata.name, [...new Set([...ids, `fs${spec.securityContext.fsGroup}`])].join(' ')];
     }));
     expect(uids).toEqual({
-      interceptor: '1000:1000 fs1000',
+      // Root for its capabilities (CapabilityIdentity.ROOT); the group stays the sensor's.
+      interceptor: '0:1000 fs1000',
       crawler: '1000:1000 fs1000',
       digger: '1000:1000 fs1000',
       'detection-tool': '1000:1000 fs1000',
@@ -126,10 +127,13 @@ describe('SensorChart', () => {
   it('gives the digger exactly its read-only ClusterRole, and nothing on secrets', () => {
     const role = find(objects, 'ClusterRole', 'sensor-digger');
     expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['pods', 'services', 'endpoints', 'nodes', 'namespaces'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'daemonsets', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['endpoints', 'events', 'namespaces', 'nodes', 'pods', 'replicationcontrollers', 'services'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['pods/status', 'replicationcontrollers/scale', 'replicationcontrollers/status'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['controllerrevisions', 'daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['daemonsets/status', 'deployments/scale', 'deployments/status', 'replicasets/scale', 'replicasets/status', 'statefulsets/scale', 'statefulsets/status'], verbs: ['get'] },
+      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
     ]);
     expect(role.rules).toEqual(DIGGER_RULES.map(({ reason: _reason, ...rule }) => rule));
     expect(JSON.parse(role.metadata.annotations!['reasons.secure-agents.io/rules'])).toEqual(DIGGER_RULES.map((r) => r.reason));
@@ -434,5 +438,43 @@ describe('SensorChart properties', () => {
         expect(e).toBeInstanceOf(ValidationError);
       }
     }), { numRuns: 150 });
+  });
+});
+
+describe('SensorChart message bus', () => {
+  const inCluster = synth((app) => {
+    new SensorChart(app, 'sensor', { ...PROPS, messageBus: { inCluster: { image: 'docker.io/apache/kafka:3.9.1', tlsSecretName: 'bus-tls' } }, requireImageDigests: false });
+  });
+
+  it('connects the interceptor, digger and detection tool, and the digger no longer accepts the interceptors directly', () => {
+    const digger = find(inCluster, 'NetworkPolicy', 'digger');
+    expect(JSON.stringify(digger.spec.ingress)).not.toContain('10.0.16.0/20');
+    const egressReasons = JSON.parse(digger.metadata.annotations!['reasons.secure-agents.io/egress']);
+    const i = egressReasons.findIndex((r: string) => r.includes('message bus'));
+    expect(digger.spec.egress[i].to[0].podSelector.matchLabels['app.kubernetes.io/component']).toBe('message-bus');
+    expect(digger.spec.egress[i].ports).toEqual([{ protocol: 'TCP', port: 9092 }]);
+    const bus = find(inCluster, 'NetworkPolicy', 'message-bus');
+    const from = bus.spec.ingress.map((r: any) => r.from[0].podSelector?.matchLabels?.['app.kubernetes.io/component'] ?? r.from[0].ipBlock?.cidr);
+    expect(from.sort()).toEqual(['10.0.16.0/20', 'detection-tool', 'digger', 'message-bus'].sort());
+    for (const w of ['interceptor', 'digger', 'detection-tool']) {
+      const env = podSpec(inCluster.find((o) => o.metadata.name === w && ['Deployment', 'DaemonSet'].includes(o.kind))!).containers[0].env;
+      expect(env).toContainEqual({ name: 'KAFKA_BOOTSTRAP_SERVERS', value: 'message-bus-0.message-bus.sensor.svc:9092' });
+    }
+  });
+
+  it('mounts tracefs and debugfs read-only in the interceptor, each with its reason', () => {
+    const ds = find(inCluster, 'DaemonSet', 'interceptor');
+    const mounts = podSpec(ds).containers[0].volumeMounts;
+    expect(mounts).toContainEqual({ mountPath: '/sys/kernel/tracing', name: 'host-sys-kernel-tracing', readOnly: true });
+    expect(mounts).toContainEqual({ mountPath: '/sys/kernel/debug', name: 'host-sys-kernel-debug', readOnly: true });
+    expect(Object.keys(JSON.parse(ds.metadata.annotations!['reasons.secure-agents.io/host-paths'])).sort()).toEqual(['/sys/kernel/debug', '/sys/kernel/tracing']);
+  });
+
+  it('refuses both kinds of bus at once, or none', () => {
+    const external = { bootstrapServers: ['b-1.kafka.example.com:9096'], cidrs: ['203.0.113.0/28'], sasl: { credentials: SecretSource.kubernetesSecret({ name: 'bus', keys: ['username', 'password'] }) } };
+    const both = catchValidationError(() => new SensorChart(new App(), 's', { ...PROPS, requireImageDigests: false, messageBus: { external, inCluster: { image: 'docker.io/apache/kafka:3.9.1', tlsSecretName: 'bus-tls' } } }));
+    expect([both.prop, both.code]).toEqual(['messageBus', 'message-bus-kind']);
+    const none = catchValidationError(() => new SensorChart(new App(), 's', { ...PROPS, requireImageDigests: false, messageBus: {} }));
+    expect(none.code).toBe('message-bus-kind');
   });
 });

@@ -1,6 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { reasonOf, rulesOf } from '../../needs/model';
+import { AIOPS_API_NEEDS, AIOPS_REASONS } from './needs';
 import { AgentWorkload, PolicyRule, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint } from '../endpoints';
 import { standardLabels } from '../labels';
@@ -29,12 +31,7 @@ export interface AccessRoleBinding {
 }
 
 /** The Kubernetes kinds the API reads: get, list and watch only, never secrets. */
-export const AIOPS_API_READ_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['pods', 'services', 'events', 'nodes', 'namespaces'], verbs: ['get', 'list', 'watch'], reason: 'answers questions about pods, services, nodes and namespaces and reads their events' },
-  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list', 'watch'], reason: 'relates pods to the workloads that own them when investigating' },
-  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch'], reason: 'relates pods to the jobs and cron jobs that started them' },
-  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'], reason: 'reads events through the events.k8s.io API as newer clients do' },
-];
+export const AIOPS_API_READ_RULES: readonly PolicyRule[] = rulesOf(AIOPS_API_NEEDS, ['read-core', 'read-apps', 'read-batch', 'read-events']);
 
 export interface AiopsApiProps extends WorkloadOptions {
   /** The LLM provider's API key, delivered as one file (a Secret, an ExternalSecret, or Vault). */
@@ -160,16 +157,16 @@ export class AiopsApi extends AgentWorkload {
 
     const prometheusLabels = props.prometheusLabels ?? { 'app.kubernetes.io/name': 'prometheus' };
     this.networkPolicy
-      .allowEgressTo(NetworkPeer.pods({ labels: prometheusLabels, namespace: this.prometheusNamespace }), [Ports.tcp(this.prometheusPort)])
-      .allowEgressTo(NetworkPeer.apiServer(props.apiServer))
-      .allowEgressTo(stores.qdrant.peer, [Ports.tcp(stores.qdrant.port)])
-      .allowEgressTo(stores.redis.peer, [Ports.tcp(stores.redis.port)])
-      .allowEgressTo(stores.postgres.peer, [Ports.tcp(stores.postgres.port)]);
+      .allowEgressTo(NetworkPeer.pods({ labels: prometheusLabels, namespace: this.prometheusNamespace }), [Ports.tcp(this.prometheusPort)], reasonOf(AIOPS_API_NEEDS, 'prometheus'))
+      .allowEgressTo(NetworkPeer.apiServer(props.apiServer), undefined, reasonOf(AIOPS_API_NEEDS, 'api-server'))
+      .allowEgressTo(stores.qdrant.peer, [Ports.tcp(stores.qdrant.port)], AIOPS_REASONS.qdrant)
+      .allowEgressTo(stores.redis.peer, [Ports.tcp(stores.redis.port)], AIOPS_REASONS.redis)
+      .allowEgressTo(stores.postgres.peer, [Ports.tcp(stores.postgres.port)], AIOPS_REASONS.postgres);
     // The LLM provider: through the proxy when there is one, else HTTPS to public addresses only.
-    this.reachOutside(NetworkPeer.internet(), [Ports.tcp(443)]);
+    this.reachOutside(NetworkPeer.internet(), [Ports.tcp(443)], reasonOf(AIOPS_API_NEEDS, 'llm'));
     this.allowDns();
-    for (const store of Object.values(stores)) store.allowFrom(NetworkPeer.workload(this));
-    for (const client of this.v.list<IIngressPeer>('clients', props.clients, '[NetworkPeer.pods({ labels: { app: "gateway" } })]')) this.allowFrom(client, [Ports.tcp(this.port)]);
+    for (const [kind, store] of Object.entries(stores)) store.allowFrom(NetworkPeer.workload(this), AIOPS_REASONS[kind as 'qdrant' | 'redis' | 'postgres']);
+    for (const client of this.v.list<IIngressPeer>('clients', props.clients, '[NetworkPeer.pods({ labels: { app: "gateway" } })]')) this.allowFrom(client, [Ports.tcp(this.port)], AIOPS_REASONS.clients);
   }
 }
 

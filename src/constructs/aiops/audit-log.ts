@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { AIOPS_REASONS } from './needs';
 import { AgentWorkload, WorkloadKind } from '../agent-workload';
 import { WorkloadSettings } from '../workload-settings';
 import { IEgressPeer, Ports, WorkloadNetworkPolicy } from '../network';
@@ -182,11 +183,11 @@ export class AuditLog extends Construct {
     }
     this.retention.mountSecretFile('rolePasswords.retention', passwords.retention, { mountPath: `${AUDIT_SECRETS_DIR}/retention` });
 
-    const policy = (w: AgentWorkload) => w.networkPolicy!.allowDns().allowEgressTo(db.peer, [Ports.tcp(this.port)]);
-    this.migrationPolicy = policy(this.migration);
+    const policy = (w: AgentWorkload, reason: string) => w.allowDns().networkPolicy!.allowEgressTo(db.peer, [Ports.tcp(this.port)], reason);
+    this.migrationPolicy = policy(this.migration, AIOPS_REASONS.migration);
     // Escape hatch: ApiObject.of(auditLog) is the migration Job; ApiObject.of(auditLog.retention) the CronJob.
     this.node.defaultChild = this.migration;
-    this.retentionPolicy = policy(this.retention);
+    this.retentionPolicy = policy(this.retention, AIOPS_REASONS.retention);
   }
 }
 

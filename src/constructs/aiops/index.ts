@@ -2,3 +2,4 @@ export * from './aiops-api';
 export * from './audit-log';
 export * from './audit-sql';
 export * from './stores';
+export * from './needs';

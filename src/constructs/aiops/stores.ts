@@ -29,8 +29,8 @@ export interface IAiopsStore {
   readonly password: SecretSource;
   /** Where the store is, for the API's egress rule. */
   readonly peer: IEgressPeer;
-  /** Allows `peer` to connect to an in-cluster store; a no-op for an external one. */
-  allowFrom(peer: IIngressPeer): void;
+  /** Allows `peer` to connect to an in-cluster store (with the reason, written to its policy); a no-op for an external one. */
+  allowFrom(peer: IIngressPeer, reason?: string): void;
 }
 
 /** Props of a store that the chart runs as a StatefulSet. */
@@ -74,6 +74,7 @@ export class InClusterStore extends Construct implements IAiopsStore {
     const secretDir = `${AIOPS_SECRETS_DIR}/${this.kind}`;
     const secretFile = this.password.singleFile(secretDir)
       ?? v.fail('secret-not-one-file', 'password', '(a SecretSource)', 'is not exactly one file', 'name the key, e.g. SecretSource.kubernetesSecret({ name: "aiops-redis", keys: ["password"] })');
+    const command = storeCommand(this.kind, secretFile, defaults.dataPath);
     this.workload = new AgentWorkload(this, 'workload', {
       ...props,
       kind: WorkloadKind.STATEFUL_SET,
@@ -83,7 +84,8 @@ export class InClusterStore extends Construct implements IAiopsStore {
       image: props.image ?? defaults.image,
       ports: [{ name: this.kind === AiopsStoreKind.POSTGRES ? 'postgres' : this.kind, port: this.port }],
       resources: props.resources ?? { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '1Gi' },
-      ...storeCommand(this.kind, secretFile, defaults.dataPath),
+      ...command,
+      env: { ...(props.env ?? {}), ...(command.env ?? {}) },
     });
     this.workload.mountSecretFile('password', this.password, { mountPath: secretDir });
     this.host = `${name}.${this.workload.namespace ?? 'default'}.svc`;
@@ -111,8 +113,8 @@ export class InClusterStore extends Construct implements IAiopsStore {
     this.node.defaultChild = this.workload;
   }
 
-  public allowFrom(peer: IIngressPeer): void {
-    this.networkPolicy.allowIngressFrom(peer, [Ports.tcp(this.port)]);
+  public allowFrom(peer: IIngressPeer, reason?: string): void {
+    this.networkPolicy.allowIngressFrom(peer, [Ports.tcp(this.port)], reason);
   }
 }
 

@@ -2,10 +2,14 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PropValidator } from '../validation';
 import { Protocol } from '../workload-settings';
+import { MIN_REASON_LENGTH, visibleLength } from '../../policy/rule-ids';
 
 /** Annotation prefix of the reasons written next to a privilege (docs/reasons-in-output.md). */
 const REASONS = 'reasons.secure-agents.io/';
 import { IEgressPeer, IIngressPeer, IPolicyTarget, KubeDnsOptions, NetworkPeer, PeerContext, PolicyPort, RenderedPeer } from './peers';
+
+/** The reason of the CiliumNetworkPolicy's first rule, which lets Cilium learn the addresses of allowed host names. */
+export const CILIUM_DNS_VISIBILITY_REASON = 'DNS lookups pass Cilium\'s DNS proxy, which toFQDNs learns addresses from';
 
 export interface WorkloadNetworkPolicyProps {
   /** The workload whose pods the policy selects (by `selector`), e.g. an `AgentWorkload`. */
@@ -186,7 +190,9 @@ export class WorkloadNetworkPolicy extends Construct {
 
   /** The reason given, or the peer's description (what it allows, at least). */
   private reasonOf(ctx: PeerContext, rendered: RenderedPeer, reason: string | undefined): string {
-    return reason === undefined ? rendered.description : this.validator.reason(`${ctx.prop}.reason`, reason);
+    if (reason !== undefined) return this.validator.reason(`${ctx.prop}.reason`, reason);
+    // A reason is at least 10 visible characters (docs/reasons-in-output.md); a short description gets words around it.
+    return visibleLength(rendered.description) >= MIN_REASON_LENGTH ? rendered.description : `allows traffic with ${rendered.description}`;
   }
 
   private ports(ctx: PeerContext, rendered: RenderedPeer, given: PolicyPort[] | undefined): PolicyPort[] {
@@ -239,7 +245,7 @@ export class WorkloadNetworkPolicy extends Construct {
         namespace: this.namespace,
         labels: { ...this.target.labels },
         annotations: {
-          [`${REASONS}egress`]: Lazy.any({ produce: () => JSON.stringify(['DNS lookups pass Cilium\'s DNS proxy, which toFQDNs learns addresses from', ...this.ciliumReasons]) }),
+          [`${REASONS}egress`]: Lazy.any({ produce: () => JSON.stringify([CILIUM_DNS_VISIBILITY_REASON, ...this.ciliumReasons]) }),
         },
       },
       spec: {

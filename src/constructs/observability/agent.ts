@@ -2,7 +2,10 @@ import { Construct } from 'constructs';
 import { validatorFor, clusterScopedName } from '../private/names';
 import { AgentWorkload, CapabilityGrant, HostMount, PolicyRule, Reason, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint } from '../endpoints';
-import { WorkloadNetworkPolicy } from '../network';
+import { checkCidr, NetworkPeer, Ports, WorkloadNetworkPolicy } from '../network';
+import { CapabilityIdentity } from '../capability-identity';
+import { needOf, reasonOf, rowsOfKind, rulesOf } from '../../needs/model';
+import { AGENT_NEEDS } from './needs';
 import { PropValidator } from '../validation';
 import { OBSERVABILITY } from './common';
 
@@ -17,24 +20,21 @@ export enum AgentTier {
 }
 
 /** Why each capability the agent may get is needed; the words reach the exemption annotations. */
-export const AGENT_CAPABILITY_REASONS: Readonly<Record<string, string>> = {
-  BPF: 'loads eBPF programs and creates BPF maps (kernel 5.8 and later)',
-  PERFMON: 'attaches eBPF programs to kprobes, tracepoints and perf events (kernel 5.8 and later)',
-  SYS_RESOURCE: 'raises RLIMIT_MEMLOCK, which kernels before 5.11 charge BPF maps to',
-  SYS_PTRACE: 'reads other processes\' memory maps (/proc/<pid>/maps) to resolve symbols',
-  SYS_ADMIN: 'loads and attaches eBPF programs on kernels older than 5.8, which have no BPF or PERFMON capability',
-};
+export const AGENT_CAPABILITY_REASONS: Readonly<Record<string, string>> = Object.fromEntries(
+  rowsOfKind(AGENT_NEEDS, 'capability').map((row) => [row.grant.capability, row.reason]),
+);
 
 /** The host paths the tiers mount, read-only, each with its reason. */
 export const AGENT_HOST_MOUNTS: Readonly<Record<'tracefs' | 'debugfs' | 'proc' | 'cgroup', HostMount>> = {
-  tracefs: { hostPath: '/sys/kernel/tracing', reason: 'reads tracepoint ids and formats (tracefs) to attach eBPF programs' },
-  debugfs: { hostPath: '/sys/kernel/debug', reason: 'kernels older than 5.8 often expose tracefs only under debugfs' },
-  proc: { hostPath: '/proc', mountPath: '/host/proc', reason: 'maps host process ids to containers and reads per-process statistics' },
-  cgroup: { hostPath: '/sys/fs/cgroup', mountPath: '/host/sys/fs/cgroup', reason: 'reads container cgroup ids and resource usage' },
+  tracefs: { hostPath: '/sys/kernel/tracing', reason: reasonOf(AGENT_NEEDS, 'tracefs') },
+  debugfs: { hostPath: '/sys/kernel/debug', reason: reasonOf(AGENT_NEEDS, 'debugfs') },
+  proc: { hostPath: '/proc', mountPath: '/host/proc', reason: reasonOf(AGENT_NEEDS, 'proc') },
+  cgroup: { hostPath: '/sys/fs/cgroup', mountPath: '/host/sys/fs/cgroup', reason: reasonOf(AGENT_NEEDS, 'cgroup') },
 };
 
 const TIER_CAPABILITIES: Record<AgentTier, string[]> = {
-  [AgentTier.BPF]: ['BPF', 'PERFMON', 'SYS_RESOURCE'],
+  // SYS_PTRACE in every tier: reading /proc/<pid>/ns, root and exe of other processes needs it, even as root.
+  [AgentTier.BPF]: ['BPF', 'PERFMON', 'SYS_RESOURCE', 'SYS_PTRACE'],
   [AgentTier.SYS_ADMIN]: ['SYS_ADMIN', 'SYS_RESOURCE', 'SYS_PTRACE'],
   [AgentTier.PRIVILEGED]: [],
 };
@@ -45,11 +45,18 @@ const TIER_MOUNTS: Record<AgentTier, Array<keyof typeof AGENT_HOST_MOUNTS>> = {
   [AgentTier.PRIVILEGED]: ['tracefs', 'proc', 'cgroup'],
 };
 
-/** The agent's ClusterRole, exactly. */
-export const AGENT_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['services', 'nodes', 'nodes/metrics'], verbs: ['get', 'watch', 'list'], reason: 'maps traced connections to services and reads node metrics from the kubelet' },
-  { nonResourceURLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'], reason: 'scrapes container resource metrics (cAdvisor) from the kubelet' },
-];
+/**
+ * The agent's ClusterRole without the kubelet: services and nodes, and the API server's /metrics.
+ * (/metrics/cadvisor is a kubelet path, which the API server does not serve: the kubelet authorises
+ * it as get on nodes/metrics, which `AGENT_KUBELET_RULES` adds with `nodeCidrs`.)
+ */
+export const AGENT_RULES: readonly PolicyRule[] = rulesOf(AGENT_NEEDS, ['read-topology', 'api-metrics']);
+
+/** Added with `nodeCidrs`: the kubelet's metrics endpoints, which the kubelet authorises as get on nodes/metrics. */
+export const AGENT_KUBELET_RULES: readonly PolicyRule[] = rulesOf(AGENT_NEEDS, ['kubelet-metrics']);
+
+/** The kubelet's HTTPS port. */
+export const KUBELET_PORT = 10250;
 
 export interface ObservabilityAgentProps extends WorkloadOptions {
   /** The API server, which the agent watches for services and nodes. */
@@ -65,22 +72,32 @@ export interface ObservabilityAgentProps extends WorkloadOptions {
    */
   readonly privilegedReason?: string;
   /**
-   * The agent reads other processes' memory maps (adds SYS_PTRACE to the `bpf` tier; the
-   * `sys-admin` tier has it anyway).
-   * @default false
+   * @deprecated SYS_PTRACE is now part of every tier (reading /proc/<pid>/ns, root and exe of other
+   * processes needs it even as root); this prop changes nothing.
+   * @default true
    */
   readonly readProcessMemoryMaps?: boolean;
+  /**
+   * The nodes' addresses: the agent reads node and container metrics from the kubelet on these, port
+   * 10250, and is granted get on nodes/metrics (how the kubelet authorises those requests).
+   * @default - no kubelet access, and no nodes/metrics grant
+   */
+  readonly nodeCidrs?: string[];
+  /**
+   * Which identity uses the capabilities (see `CapabilityIdentity`): `ROOT` works with any image on
+   * any runtime; `NON_ROOT_FILE_CAPABILITIES` runs as `runAsUser` and needs an image whose binary
+   * carries the capabilities as file capabilities, on containerd or CRI-O.
+   * @default CapabilityIdentity.ROOT (unless runAsRoot gives its own reason)
+   */
+  readonly identity?: CapabilityIdentity;
   /**
    * Mount the whole host filesystem read-only at /host/root, with the reason.
    * @default - only the narrow mounts of the tier
    */
   readonly hostRootFilesystem?: Reason;
   /**
-   * Run as root, with the reason. Note that Kubernetes gives a non-root container its added
-   * capabilities in the bounding set only (no ambient capabilities, kubernetes/kubernetes#56374), and
-   * `allowPrivilegeEscalation: false` stops file capabilities too: an agent whose binary does not run
-   * as root cannot use BPF or PERFMON. Vendors' eBPF agents run as root for this reason.
-   * @default - a fixed non-root UID
+   * Run as root with this reason instead of the default one (`identity` explains the default).
+   * @default - root with the reason of `CapabilityIdentity.ROOT`, unless identity is non-root
    */
   readonly runAsRoot?: Reason;
   /**
@@ -108,11 +125,20 @@ export class ObservabilityAgent extends AgentWorkload {
   public readonly hostMountGrants: readonly HostMount[];
   declare public readonly networkPolicy: WorkloadNetworkPolicy;
 
+  /** The identity that uses the capabilities. */
+  public readonly identity: CapabilityIdentity;
+
   constructor(scope: Construct, id: string, props: ObservabilityAgentProps) {
     const v = validatorFor('ObservabilityAgent', scope, id);
     const resolved = resolveTier(v, props);
+    const identity = v.oneOf('invalid-identity', 'identity', props.identity ?? CapabilityIdentity.ROOT, CapabilityIdentity, 'a capability identity');
+    if (identity === CapabilityIdentity.NON_ROOT_FILE_CAPABILITIES && props.runAsRoot !== undefined) {
+      v.fail('conflicting-identity', 'runAsRoot', props.runAsRoot, 'is given with identity NON_ROOT_FILE_CAPABILITIES', 'drop runAsRoot, or the identity');
+    }
+    const runAsRoot = props.runAsRoot ?? (identity === CapabilityIdentity.ROOT ? { reason: needOf(AGENT_NEEDS, 'root').reason } : undefined);
     super(scope, id, {
       ...props,
+      ...(runAsRoot ? { runAsRoot } : {}),
       kind: WorkloadKind.DAEMON_SET,
       component: 'agent',
       partOf: OBSERVABILITY,
@@ -123,8 +149,16 @@ export class ObservabilityAgent extends AgentWorkload {
     this.tier = resolved.tier;
     this.capabilityGrants = resolved.capabilities;
     this.hostMountGrants = resolved.mounts;
-    this.grantClusterRole([...AGENT_RULES], { name: clusterScopedName(this) });
-    this.allowDns().allowApiServer(props.apiServer);
+    this.identity = identity;
+    const kubelet = props.nodeCidrs !== undefined;
+    this.grantClusterRole([...AGENT_RULES, ...(kubelet ? AGENT_KUBELET_RULES : [])], { name: clusterScopedName(this) });
+    this.allowDns().allowApiServer(props.apiServer, reasonOf(AGENT_NEEDS, 'api-server'));
+    if (kubelet) {
+      const cidrs = props.nodeCidrs as string[];
+      if (!Array.isArray(cidrs) || cidrs.length === 0) v.fail('empty-cidrs', 'nodeCidrs', cidrs, 'lists no address', 'give the node subnets, e.g. ["10.0.16.0/20"], or leave nodeCidrs out');
+      cidrs.forEach((c, i) => checkCidr(v, `nodeCidrs[${i}]`, c));
+      this.allowTo(NetworkPeer.cidrs(cidrs, { label: 'kubelets (node CIDRs)' }), [Ports.tcp(KUBELET_PORT)], reasonOf(AGENT_NEEDS, 'kubelet'));
+    }
   }
 }
 
@@ -140,7 +174,6 @@ function resolveTier(v: PropValidator, props: ObservabilityAgentProps): {
     v.fail('privileged-reason-without-tier', 'privilegedReason', props.privilegedReason, `is given with tier "${tier}", which does not run privileged`, 'set tier: AgentTier.PRIVILEGED, or drop the reason');
   }
   const names = [...TIER_CAPABILITIES[tier]];
-  if (props.readProcessMemoryMaps && tier === AgentTier.BPF) names.push('SYS_PTRACE');
   const capabilities: CapabilityGrant[] = names.map((capability) => ({ capability, reason: AGENT_CAPABILITY_REASONS[capability] }));
   (props.additionalCapabilities ?? []).forEach((grant, i) => {
     const capability = v.capability(`additionalCapabilities[${i}].capability`, grant?.capability);

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { reasonOf } from '../../needs/model';
+import { EXECUTOR_NEEDS } from './needs';
 import { validatorFor, clusterScopedName } from '../private/names';
 import { AgentWorkload, PolicyRule, Reason, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint } from '../endpoints';
@@ -158,7 +160,7 @@ export class ObservabilityExecutor extends AgentWorkload {
       this.enableApiAccess(`bound to cluster-admin: ${clusterAdminReason}`);
     }
     // Role grants mount the token; an executor granted nothing has no use for one.
-    this.allowDns().allowApiServer(props.apiServer);
+    this.allowDns().allowApiServer(props.apiServer, reasonOf(EXECUTOR_NEEDS, 'api-server'));
   }
 }
 

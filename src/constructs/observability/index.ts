@@ -3,3 +3,4 @@ export * from './agent';
 export * from './mediator';
 export * from './executor';
 export * from './victoria-metrics';
+export * from './needs';

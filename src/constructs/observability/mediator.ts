@@ -1,5 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { reasonOf, rulesOf } from '../../needs/model';
+import { MEDIATOR_NEEDS } from './needs';
 import { validatorFor, clusterScopedName } from '../private/names';
 import { AgentWorkload, PolicyRule, WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint, VendorEndpoint } from '../endpoints';
@@ -8,12 +10,7 @@ import { SecretSource } from '../secrets';
 import { OBSERVABILITY } from './common';
 
 /** The mediator's ClusterRole, exactly: read-only, each resource under its own API group. */
-export const MEDIATOR_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['pods', 'nodes', 'services', 'events', 'replicationcontrollers'], verbs: ['get', 'watch', 'list'], reason: 'sends the cluster topology (pods, nodes, services) and its events to the backend' },
-  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: ['get', 'watch', 'list'], reason: 'groups pods by the workloads that own them in the topology it sends' },
-  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'watch', 'list'], reason: 'groups pods by the jobs and cron jobs that own them' },
-  { apiGroups: ['app.k8s.io'], resources: ['applications'], verbs: ['get', 'watch', 'list'], reason: 'groups workloads by Application objects where the cluster has them' },
-];
+export const MEDIATOR_RULES: readonly PolicyRule[] = rulesOf(MEDIATOR_NEEDS, ['read-core', 'read-apps', 'read-batch', 'read-applications']);
 
 /** The port the mediator receives agents' data on. */
 export const MEDIATOR_PORT = 8443;
@@ -69,11 +66,11 @@ export class ObservabilityMediator extends AgentWorkload {
     this.backend = props.backend;
     this.grantClusterRole([...MEDIATOR_RULES], { name: clusterScopedName(this) });
     this.service = this.addService([{ name: 'ingest', port: MEDIATOR_PORT }]);
-    this.allowDns().allowApiServer(props.apiServer);
+    this.allowDns().allowApiServer(props.apiServer, reasonOf(MEDIATOR_NEEDS, 'api-server'));
     if (props.backend.fqdn && this.proxy) {
       this.v.fail('backend-egress', 'backend.fqdn', true, 'is given while an outbound proxy is set; the proxy is then the only way out', 'drop fqdn, or drop httpsProxy');
     }
-    this.reachVendor('backend', props.backend, { fqdn: props.backend.fqdn });
+    this.reachVendor('backend', props.backend, { fqdn: props.backend.fqdn, reason: reasonOf(MEDIATOR_NEEDS, 'backend') });
     if (props.vendorCredential !== undefined) this.mountVendorCredential('vendorCredential', props.vendorCredential);
   }
 }

@@ -7,17 +7,48 @@ import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
 import { SecretSource } from '../secrets';
 import { PropValidator } from '../validation';
 import { CostOptimizerIdentityProps, CostOptimizerNames, resolveCostOptimizerNames } from './identity';
+import { reasonOf, rulesOf } from '../../needs/model';
+import { OPTIMIZER_AGENT_NEEDS } from './needs';
 
-/** The read-only view the optimiser needs. No secrets, no configmaps, no write verb. */
-export const OPTIMIZER_READ_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['events', 'namespaces', 'nodes', 'persistentvolumeclaims', 'persistentvolumes', 'pods', 'services'], verbs: ['get', 'list', 'watch'], reason: 'sizes nodes and pods, and reads volumes, services and events to recommend changes' },
-  { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: ['get', 'list', 'watch'], reason: 'accounts pods to the workloads that own them' },
-  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['get', 'list', 'watch'], reason: 'accounts pods to the jobs that own them' },
-  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list', 'watch'], reason: 'prices persistent volumes by their storage class' },
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch'], reason: 'takes autoscaling targets into account before recommending sizes' },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch'], reason: 'respects disruption budgets when it plans node changes' },
-  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'], reason: 'reads events through the events.k8s.io API as newer clients do' },
-];
+/** The read-only view every deployment of the agent needs, each rule with its reason (the cluster-wide RBAC rows of `OPTIMIZER_AGENT_NEEDS`). No secrets, no write verb. */
+export const OPTIMIZER_READ_RULES: readonly PolicyRule[] = rulesOf(OPTIMIZER_AGENT_NEEDS, ['read-core', 'read-apps', 'read-batch', 'read-storage', 'read-hpa', 'read-pdb', 'read-events', 'version']);
+
+/** What the agent may do in its own namespace: its leader-election lease and its metadata store. */
+export const OPTIMIZER_OWN_NAMESPACE_RULES: readonly PolicyRule[] = rulesOf(OPTIMIZER_AGENT_NEEDS, ['leases', 'state']);
+
+/** What the agent reads in kube-system: the provider's published configuration. */
+export const OPTIMIZER_KUBE_SYSTEM_RULES: readonly PolicyRule[] = rulesOf(OPTIMIZER_AGENT_NEEDS, ['kube-system-config']);
+
+/**
+ * Reads used only to estimate savings, each a typed toggle, off by default: turn one on when the
+ * cluster runs what it reads (a CRD that is not installed makes the agent's watch fail noisily).
+ */
+export interface SavingsEstimationReads {
+  /** limitranges and resourcequotas. @default false */
+  readonly quotas?: boolean;
+  /** metrics.k8s.io pods and nodes (needs metrics-server). @default false */
+  readonly podMetrics?: boolean;
+  /** autoscaling.k8s.io verticalpodautoscalers. @default false */
+  readonly verticalPodAutoscaler?: boolean;
+  /** keda.sh scaledobjects and scaledjobs. @default false */
+  readonly keda?: boolean;
+  /** karpenter.sh nodepools and nodeclaims. @default false */
+  readonly karpenter?: boolean;
+  /** argoproj.io rollouts. @default false */
+  readonly argoRollouts?: boolean;
+  /** resource.k8s.io claims, claim templates, device classes and slices (Kubernetes 1.32 and later). @default false */
+  readonly dynamicResourceAllocation?: boolean;
+}
+
+const SAVINGS_ROWS: Record<keyof SavingsEstimationReads, string> = {
+  quotas: 'read-quotas',
+  podMetrics: 'read-pod-metrics',
+  verticalPodAutoscaler: 'read-vpa',
+  keda: 'read-keda',
+  karpenter: 'read-karpenter',
+  argoRollouts: 'read-rollouts',
+  dynamicResourceAllocation: 'read-dra',
+};
 
 /** Env-var name patterns (case-insensitive substrings) whose values the agent redacts before upload. */
 export const DEFAULT_REDACT_PATTERNS: readonly string[] = ['password', 'passwd', 'pwd', 'secret', 'token', 'key', 'credential'];
@@ -70,6 +101,11 @@ export interface OptimizerAgentProps extends CostOptimizerIdentityProps, Omit<Wo
    * @default - none
    */
   readonly vendorCredential?: SecretSource;
+  /**
+   * Reads used only to estimate savings, each off by default.
+   * @default - none
+   */
+  readonly savingsReads?: SavingsEstimationReads;
 }
 
 /**
@@ -84,6 +120,8 @@ export class OptimizerAgent extends AgentWorkload {
   /** The annotations on the ServiceAccount, as synthesised. */
   public readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
   declare public readonly networkPolicy: WorkloadNetworkPolicy;
+  /** The savings-estimation reads turned on. */
+  public readonly savingsReads: ReadonlyArray<keyof SavingsEstimationReads>;
 
   constructor(scope: Construct, id: string, props: OptimizerAgentProps) {
     const v = new PropValidator('OptimizerAgent', scope.node.path ? `${scope.node.path}/${id}` : id);
@@ -99,6 +137,8 @@ export class OptimizerAgent extends AgentWorkload {
     super(scope, id, {
       ...props,
       component: 'optimizer-agent', partOf: 'cost-optimizer', name: names.serviceAccountName, namespace: names.namespace,
+      // Two replicas elect a leader (the lease in OPTIMIZER_OWN_NAMESPACE_RULES).
+      replicas: props.replicas ?? 2,
       env: {
         ...(props.env ?? {}),
         REDACT_ENV_PATTERNS: redactPatterns.join(','),
@@ -109,9 +149,20 @@ export class OptimizerAgent extends AgentWorkload {
     this.names = names;
     this.redactPatterns = redactPatterns;
     this.serviceAccountAnnotations = annotationsFor(v, this.names, props.binding);
-    this.grantClusterRole([...OPTIMIZER_READ_RULES], { name: `${this.names.serviceAccountName}-read` });
-    this.allowDns().allowApiServer(props.apiServer);
-    this.reachOutside(props.cloudEgress, [Ports.tcp(443)]);
+    const savings = props.savingsReads ?? {};
+    const toggled = (Object.keys(SAVINGS_ROWS) as Array<keyof SavingsEstimationReads>).filter((k) => {
+      if (savings[k] !== undefined && typeof savings[k] !== 'boolean') v.fail('invalid-toggle', `savingsReads.${k}`, savings[k], 'is not a boolean', 'use true or false');
+      return savings[k] === true;
+    });
+    for (const k of Object.keys(savings)) {
+      if (!(k in SAVINGS_ROWS)) v.fail('unknown-toggle', `savingsReads.${k}`, k, 'is not a savings-estimation read', `use one of ${Object.keys(SAVINGS_ROWS).join(', ')}`);
+    }
+    this.savingsReads = toggled;
+    this.grantClusterRole([...OPTIMIZER_READ_RULES, ...rulesOf(OPTIMIZER_AGENT_NEEDS, toggled.map((k) => SAVINGS_ROWS[k]))], { name: `${this.names.serviceAccountName}-read` });
+    this.grantRole(this.names.namespace, [...OPTIMIZER_OWN_NAMESPACE_RULES], { name: this.names.serviceAccountName });
+    this.grantRole('kube-system', [...OPTIMIZER_KUBE_SYSTEM_RULES], { name: `${this.names.namespace}-${this.names.serviceAccountName}` });
+    this.allowDns().allowApiServer(props.apiServer, reasonOf(OPTIMIZER_AGENT_NEEDS, 'api-server'));
+    this.reachOutside(props.cloudEgress, [Ports.tcp(443)], reasonOf(OPTIMIZER_AGENT_NEEDS, 'vendor'));
     if (props.vendorCredential !== undefined) this.mountVendorCredential('vendorCredential', props.vendorCredential);
     const sa = ApiObject.of(this.serviceAccount);
     for (const [k, val] of Object.entries(this.serviceAccountAnnotations)) sa.metadata.addAnnotation(k, val);

@@ -9,6 +9,8 @@ import { SecretSource } from '../secrets';
 import { METRICS_PORT } from './common';
 import { DataSource, ResolvedDataSource } from './data-sources';
 import { SensorWorkload } from './sensor-workload';
+import { reasonOf } from '../../needs/model';
+import { CRAWLER_NEEDS } from './needs';
 
 const CONFIG_DIR = '/etc/crawler';
 /** Where the crawler's connection config is, in its container (also in CRAWLER_CONFIG). */
@@ -79,7 +81,7 @@ export class SensorCrawler extends SensorWorkload {
     // Credentials first, so a bad one fails before any egress opens; a Secret shared by sources is mounted once.
     const entries = this.sources.map((s, i) => s.config(this.mountSecret(`sources[${i}].credentials`, s.credentials)));
     for (const s of this.sources) {
-      if (s.cidrs) this.policy().allowEgressTo(NetworkPeer.cidrs(s.cidrs, { label: `${s.kind} source "${s.name}"` }), s.ports.map((p) => Ports.tcp(p)));
+      if (s.cidrs) this.policy().allowEgressTo(NetworkPeer.cidrs(s.cidrs, { label: `${s.kind} source "${s.name}"` }), s.ports.map((p) => Ports.tcp(p)), reasonOf(CRAWLER_NEEDS, 'sources'));
     }
     if (this.sources.some((s) => !s.cidrs)) {
       // Direct sources stay off the proxy: a client that honours HTTPS_PROXY would otherwise send them to it.

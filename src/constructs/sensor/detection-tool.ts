@@ -6,6 +6,8 @@ import { VendorEndpoint } from '../endpoints';
 import { SecretSource } from '../secrets';
 import { DETECTION_PORT, METRICS_PORT } from './common';
 import { SensorWorkload } from './sensor-workload';
+import { reasonOf } from '../../needs/model';
+import { DETECTION_TOOL_NEEDS } from './needs';
 
 /** Where the detection tool fetches its classification models. */
 export interface ModelUpdates {
@@ -47,8 +49,8 @@ export class SensorDetectionTool extends SensorWorkload {
       ports: [{ name: 'classify', port: DETECTION_PORT }, { name: 'metrics', port: METRICS_PORT }],
     });
     const updates = props.updates ?? this.v.fail('missing-updates', 'updates', props.updates, 'is missing', 'give { endpoint: { url }, bucket: { url } }');
-    this.reachVendor('updates.endpoint', updates.endpoint);
-    this.reachVendor('updates.bucket', updates.bucket);
+    this.reachVendor('updates.endpoint', updates.endpoint, { reason: reasonOf(DETECTION_TOOL_NEEDS, 'updates') });
+    this.reachVendor('updates.bucket', updates.bucket, { reason: reasonOf(DETECTION_TOOL_NEEDS, 'models') });
     const env: Record<string, string> = { UPDATE_URL: updates.endpoint.url, MODEL_BUCKET_URL: updates.bucket.url };
     if (updates.token !== undefined) env.UPDATE_TOKEN_FILE = this.mountSecretFile('updates.token', updates.token);
     for (const [k, value] of Object.entries(env)) this.mainContainer.env.addVariable(k, kplus.EnvValue.fromValue(value));

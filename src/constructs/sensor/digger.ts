@@ -8,16 +8,11 @@ import { SecretSource } from '../secrets';
 
 import { DIGGER_PORT, METRICS_PORT } from './common';
 import { SensorWorkload } from './sensor-workload';
+import { reasonOf, rulesOf } from '../../needs/model';
+import { DIGGER_NEEDS } from './needs';
 
-const READ = ['get', 'list', 'watch'];
-
-/** The digger's ClusterRole, exactly: read-only metadata, each resource under its own API group; nothing on secrets. */
-export const DIGGER_RULES: readonly PolicyRule[] = [
-  { apiGroups: [''], resources: ['pods', 'services', 'endpoints', 'nodes', 'namespaces'], verbs: READ, reason: 'resolves captured addresses to pods, services and nodes to enrich findings' },
-  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'daemonsets', 'statefulsets'], verbs: READ, reason: 'names the workload that owns each pod in a finding' },
-  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: READ, reason: 'names the job or cron job that owns each pod in a finding' },
-  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: READ, reason: 'tells which services are exposed outside the cluster through an ingress' },
-];
+/** The digger's ClusterRole, exactly: read-only metadata for owner resolution, each rule with its reason (the RBAC rows of `DIGGER_NEEDS`); nothing on secrets. */
+export const DIGGER_RULES: readonly PolicyRule[] = rulesOf(DIGGER_NEEDS, ['read-core', 'read-core-status', 'read-apps', 'read-apps-status', 'read-batch', 'read-ingresses', 'read-events']);
 
 export interface SensorDiggerProps extends WorkloadOptions {
   /** The API server it watches. */
@@ -47,9 +42,9 @@ export class SensorDigger extends SensorWorkload {
       ports: [{ name: 'ingest', port: DIGGER_PORT }, { name: 'metrics', port: METRICS_PORT }],
     });
     this.grantClusterRole([...DIGGER_RULES], { name: clusterScopedName(this) });
-    this.allowApiServer(props.apiServer);
+    this.allowApiServer(props.apiServer, reasonOf(DIGGER_NEEDS, 'api-server'));
     this.mountVendorCredential('vendorCredential', props.vendorCredential);
-    this.vendorUrl = this.reachVendor('vendor', props.vendor);
+    this.vendorUrl = this.reachVendor('vendor', props.vendor, { reason: reasonOf(DIGGER_NEEDS, 'vendor') });
     this.mainContainer.env.addVariable('VENDOR_URL', kplus.EnvValue.fromValue(props.vendor.url));
     this.service = this.addService([{ name: 'ingest', port: DIGGER_PORT }]);
     this.address = `${this.name}.${this.namespace ?? 'default'}.svc:${DIGGER_PORT}`;

@@ -6,3 +6,5 @@ export * from './detection-tool';
 export * from './prometheus-agent';
 export * from './data-sources';
 export * from './crawler';
+export * from './message-bus';
+export * from './needs';

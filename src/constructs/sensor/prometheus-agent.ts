@@ -8,6 +8,8 @@ import { checkCidr, NetworkPeer, Ports } from '../network';
 import { SecretSource } from '../secrets';
 import { INTERCEPTOR_METRICS_PORT, METRICS_PORT, SENSOR } from './common';
 import { SensorWorkload } from './sensor-workload';
+import { reasonOf, rulesOf } from '../../needs/model';
+import { PROMETHEUS_AGENT_NEEDS } from './needs';
 
 /** UID and GID of the Prometheus agent: `nobody`, as the upstream Prometheus image expects. */
 export const PROMETHEUS_UID = 65534;
@@ -59,10 +61,10 @@ export class SensorPrometheusAgent extends SensorWorkload {
     });
     const interval = props.scrapeInterval ?? '30s';
     if (!/^\d+[smh]$/.test(interval)) this.v.fail('invalid-interval', 'scrapeInterval', interval, 'is not a Prometheus duration', 'use e.g. "30s"');
-    this.grantRole(this.namespace ?? 'default', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'], reason: 'discovers the sensor pods of its own namespace to scrape (kubernetes_sd_configs role pod)' }]);
-    this.allowApiServer(props.apiServer);
+    this.grantRole(this.namespace ?? 'default', rulesOf(PROMETHEUS_AGENT_NEEDS, ['discover']));
+    this.allowApiServer(props.apiServer, reasonOf(PROMETHEUS_AGENT_NEEDS, 'api-server'));
     const tokenFile = this.mountSecretFile('remoteWriteToken', props.remoteWriteToken);
-    this.reachVendor('remoteWrite', props.remoteWrite);
+    this.reachVendor('remoteWrite', props.remoteWrite, { reason: reasonOf(PROMETHEUS_AGENT_NEEDS, 'remote-write') });
 
     const prometheusYml = {
       global: { scrape_interval: interval },
@@ -85,13 +87,13 @@ export class SensorPrometheusAgent extends SensorWorkload {
 
   /** Scrapes a workload of ours on its metrics port: both sides' policies are written. */
   public scrape(workload: SensorWorkload): this {
-    return this.allowTo(workload, [Ports.tcp(METRICS_PORT)]);
+    return this.allowTo(workload, [Ports.tcp(METRICS_PORT)], reasonOf(PROMETHEUS_AGENT_NEEDS, 'scrape'));
   }
 
   /** Scrapes a host-network workload (the interceptor) on the nodes' addresses. */
   public scrapeNodes(nodeCidrs: string[], port = INTERCEPTOR_METRICS_PORT): this {
     nodeCidrs.forEach((c, i) => checkCidr(this.v, `nodeCidrs[${i}]`, c));
-    this.policy().allowEgressTo(NetworkPeer.cidrs(nodeCidrs), [Ports.tcp(port)]);
+    this.policy().allowEgressTo(NetworkPeer.cidrs(nodeCidrs), [Ports.tcp(port)], reasonOf(PROMETHEUS_AGENT_NEEDS, 'scrape-nodes'));
     return this;
   }
 }

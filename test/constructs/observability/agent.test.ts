@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import fc from 'fast-check';
 import { catchValidationError } from '../../helpers/errors';
 import { describe, expect, it } from 'vitest';
-import { AgentTier, ObservabilityAgent, ObservabilityAgentProps, ValidationError } from '../../../src';
+import { AGENT_NEEDS, AgentTier, CapabilityIdentity, ObservabilityAgent, ObservabilityAgentProps, ROOT_FOR_CAPABILITIES_REASON, rulesOf, ValidationError } from '../../../src';
 import { find, K8sObject, podSpec, synth } from '../../helpers/synth';
 
 const IMAGE = 'ghcr.io/example/ebpf-agent:3.2.0';
@@ -41,18 +41,19 @@ describe('ObservabilityAgent', () => {
     const spec = podSpec(ds);
     const container = spec.containers[0];
 
-    it('adds BPF, PERFMON and SYS_RESOURCE after dropping ALL, and nothing else', () => {
+    it('adds BPF, PERFMON, SYS_RESOURCE and SYS_PTRACE after dropping ALL, as root (the identity that gets them on every runtime), never privileged', () => {
       expect(container.securityContext).toEqual({
         allowPrivilegeEscalation: false,
         privileged: false,
         readOnlyRootFilesystem: true,
-        runAsNonRoot: true,
-        runAsUser: 10001,
+        runAsNonRoot: false,
+        runAsUser: 0,
         runAsGroup: 10001,
-        capabilities: { drop: ['ALL'], add: ['BPF', 'PERFMON', 'SYS_RESOURCE'] },
+        capabilities: { drop: ['ALL'], add: ['BPF', 'PERFMON', 'SYS_RESOURCE', 'SYS_PTRACE'] },
         seccompProfile: { type: 'RuntimeDefault' },
       });
-      expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(spec.securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(ds.metadata.annotations!['reasons.secure-agents.io/run-as-root']).toBe(ROOT_FOR_CAPABILITIES_REASON);
       expect(spec.hostNetwork).toBe(false);
       expect(spec.hostPID).toBeUndefined();
     });
@@ -64,7 +65,8 @@ describe('ObservabilityAgent', () => {
     it('writes each capability and mount with its reason into the exemption annotations', () => {
       const caps = 'BPF: loads eBPF programs and creates BPF maps (kernel 5.8 and later); '
         + 'PERFMON: attaches eBPF programs to kprobes, tracepoints and perf events (kernel 5.8 and later); '
-        + 'SYS_RESOURCE: raises RLIMIT_MEMLOCK, which kernels before 5.11 charge BPF maps to';
+        + 'SYS_RESOURCE: raises RLIMIT_MEMLOCK, which kernels before 5.11 charge BPF maps to; '
+        + 'SYS_PTRACE: reads /proc/<pid>/ns, /proc/<pid>/root and /proc/<pid>/exe of other processes to map them to containers and resolve symbols, which the kernel allows only with ptrace access, even to root';
       const mounts = '/sys/kernel/tracing (read-only): reads tracepoint ids and formats (tracefs) to attach eBPF programs; '
         + '/proc (read-only): maps host process ids to containers and reads per-process statistics; '
         + '/sys/fs/cgroup (read-only): reads container cgroup ids and resource usage';
@@ -74,17 +76,23 @@ describe('ObservabilityAgent', () => {
         [`${EX}pss-capabilities-restricted`]: caps,
         [`${EX}pss-hostpathvolumes`]: mounts,
         [`${EX}pss-restrictedvolumes`]: mounts,
+        [`${EX}pss-runasnonroot`]: ROOT_FOR_CAPABILITIES_REASON,
+        [`${EX}pss-runasuser`]: ROOT_FOR_CAPABILITIES_REASON,
       });
       // The same reasons, keyed, for the report (docs/reasons-in-output.md).
-      expect(Object.keys(JSON.parse(annotations['reasons.secure-agents.io/capabilities']))).toEqual(['BPF', 'PERFMON', 'SYS_RESOURCE']);
-      expect(Object.keys(JSON.parse(annotations['reasons.secure-agents.io/host-paths']))).toEqual(['/sys/kernel/tracing', '/proc', '/sys/fs/cgroup']);
+      expect(Object.keys(JSON.parse(annotations['reasons.secure-agents.io/capabilities']))).toEqual(['BPF', 'PERFMON', 'SYS_RESOURCE', 'SYS_PTRACE']);
+      expect(Object.keys(JSON.parse(annotations['reasons.secure-agents.io/host-paths'])).sort()).toEqual(['/proc', '/sys/fs/cgroup', '/sys/kernel/tracing']);
     });
 
     it('has a ClusterRole of exactly the agent rules, bound to its own ServiceAccount, and mounts the token', () => {
-      expect(find(objects, 'ClusterRole', 'observability-agent').rules).toEqual([
-        { apiGroups: [''], resources: ['services', 'nodes', 'nodes/metrics'], verbs: ['get', 'watch', 'list'] },
-        { nonResourceURLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
+      // No nodes/metrics without nodeCidrs (the kubelet is unreachable then), and no /metrics/cadvisor,
+      // which the API server does not serve.
+      const role = find(objects, 'ClusterRole', 'observability-agent');
+      expect(role.rules).toEqual([
+        { apiGroups: [''], resources: ['nodes', 'services'], verbs: ['get', 'list', 'watch'] },
+        { nonResourceURLs: ['/metrics'], verbs: ['get'] },
       ]);
+      expect(JSON.parse(role.metadata.annotations!['reasons.secure-agents.io/rules'])).toEqual(rulesOf(AGENT_NEEDS, ['read-topology', 'api-metrics']).map((r) => r.reason));
       const binding = find(objects, 'ClusterRoleBinding', 'observability-agent');
       expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'observability-agent' });
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'agent', namespace: 'observability' }]);
@@ -106,17 +114,31 @@ describe('ObservabilityAgent', () => {
       const chart = new Chart(new App(), 'obs');
       const agent = new ObservabilityAgent(chart, 'agent', { image: IMAGE, apiServer: API });
       expect(agent.tier).toBe(AgentTier.BPF);
-      expect(agent.capabilityGrants.map((c) => c.capability)).toEqual(['BPF', 'PERFMON', 'SYS_RESOURCE']);
+      expect(agent.capabilityGrants.map((c) => c.capability)).toEqual(['BPF', 'PERFMON', 'SYS_RESOURCE', 'SYS_PTRACE']);
       expect(agent.hostMountGrants.map((m) => m.hostPath)).toEqual(['/sys/kernel/tracing', '/proc', '/sys/fs/cgroup']);
-      expect(agent.root).toBe(false);
+      expect(agent.root).toBe(true);
+      expect(agent.identity).toBe(CapabilityIdentity.ROOT);
       expect(agent.privileged).toBe(false);
     });
   });
 
-  it('adds SYS_PTRACE to the bpf tier when the agent reads other processes\' memory maps', () => {
-    const ds = find(agentObjects({ readProcessMemoryMaps: true }), 'DaemonSet', 'agent');
-    expect(podSpec(ds).containers[0].securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['BPF', 'PERFMON', 'SYS_RESOURCE', 'SYS_PTRACE'] });
-    expect(ds.metadata.annotations![`${EX}pss-capabilities-restricted`]).toContain('SYS_PTRACE: reads other processes\' memory maps');
+  it('with nodeCidrs, reaches the kubelets on 10250 and gets exactly get on nodes/metrics, each with its reason', () => {
+    const objects = agentObjects({ nodeCidrs: ['172.31.0.0/16'] });
+    const role = find(objects, 'ClusterRole', 'observability-agent');
+    expect(role.rules).toContainEqual({ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] });
+    expect(JSON.parse(role.metadata.annotations!['reasons.secure-agents.io/rules'])).toHaveLength(role.rules.length);
+    const np = find(objects, 'NetworkPolicy', 'agent');
+    const i = np.spec.egress.findIndex((r: any) => r.to[0].ipBlock?.cidr === '172.31.0.0/16');
+    expect(np.spec.egress[i].ports).toEqual([{ protocol: 'TCP', port: 10250 }]);
+    expect(JSON.parse(np.metadata.annotations!['reasons.secure-agents.io/egress'])[i]).toMatch(/kubelet/);
+  });
+
+  it('runs non-root with the file-capabilities identity, and refuses runAsRoot with it', () => {
+    const ds = find(agentObjects({ identity: CapabilityIdentity.NON_ROOT_FILE_CAPABILITIES }), 'DaemonSet', 'agent');
+    expect(podSpec(ds).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
+    expect(ds.metadata.annotations!['reasons.secure-agents.io/run-as-root']).toBeUndefined();
+    const e = catchValidationError(() => build({ identity: CapabilityIdentity.NON_ROOT_FILE_CAPABILITIES, runAsRoot: { reason: 'the vendor says so, really' } }));
+    expect([e.prop, e.code]).toEqual(['runAsRoot', 'conflicting-identity']);
   });
 
   it('sys-admin tier: SYS_ADMIN, SYS_RESOURCE and SYS_PTRACE, with debugfs instead of tracefs', () => {
@@ -162,7 +184,7 @@ describe('ObservabilityAgent', () => {
       additionalCapabilities: [{ capability: 'NET_ADMIN', reason: 'attaches eBPF programs to tc hooks' }],
       additionalHostMounts: [{ hostPath: '/var/run/containerd', reason: 'reads container metadata from containerd' }],
     }), 'DaemonSet', 'agent'));
-    expect(spec.containers[0].securityContext.capabilities.add).toEqual(['BPF', 'PERFMON', 'SYS_RESOURCE', 'NET_ADMIN']);
+    expect(spec.containers[0].securityContext.capabilities.add).toEqual(['BPF', 'PERFMON', 'SYS_RESOURCE', 'SYS_PTRACE', 'NET_ADMIN']);
     expect(spec.containers[0].volumeMounts).toContainEqual({ mountPath: '/var/run/containerd', name: 'host-var-run-containerd', readOnly: true });
   });
 
