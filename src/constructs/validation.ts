@@ -266,7 +266,7 @@ export class PropValidator {
  * as its authority: an "@" before the first "/", "?" or "#" after the scheme and any slashes. Errs on
  * the side of "yes", since a yes only means the value is not echoed.
  */
-export function mayCarryCredentials(value: unknown): boolean {
+function mayCarryCredentials(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   const rest = value.replace(/^[a-z][a-z0-9+.-]*:/i, '').replace(/^[\\/]*/, '');
   const authority = rest.split(/[/?#\\]/)[0];
