@@ -38,4 +38,19 @@ describe('README', () => {
     }
     for (const script of ['changelog:check', 'api:check', 'api']) expect(scripts[script], script).toBeTruthy();
   });
+
+  it('every relative link resolves, and the Documentation index reaches every page under docs/', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const links = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/.test(l));
+    expect(links.length).toBeGreaterThan(10);
+    for (const l of links) expect(fs.existsSync(path.join(ROOT, l)), l).toBe(true);
+    const index = readme.slice(readme.indexOf('## Documentation'));
+    const indexed = [...index.matchAll(/\]\(([^)#\s]+)\)/g)].map((m) => path.normalize(m[1]));
+    const pages = (fs.readdirSync(path.join(ROOT, 'docs'), { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.md')).map((f) => path.join('docs', f));
+    expect(pages.length).toBeGreaterThan(5);
+    // A page is indexed when it, or the folder it sits in, is linked from the index.
+    const unlisted = pages.filter((p) => !indexed.some((l) => l === p || path.dirname(p) === l.replace(/\/$/, '') || (path.basename(l) === 'README.md' && path.dirname(p) === path.dirname(l))));
+    expect(unlisted).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@
  * The package as users get it: `npm pack`, then installs into throwaway consumer apps with the lowest
  * and the highest version of each required peer that package.json allows, and into an app made like
  * `cdk8s init typescript-app` (cdk8s-plus-33, strict tsc without skipLibCheck), each synthesising a
- * chart. The last one also follows docs/validation-plugin.md word for word with the real `cdk8s synth`.
+ * chart. The last one also follows the README's validation-plugin block word for word with the real `cdk8s synth`.
  *
  * Needs the npm registry (peer versions are resolved and installed from it); the npm cache is shared
  * between the consumers, so only the first run downloads.
@@ -44,8 +44,9 @@ const JS_APP = `
   const chart = new Chart(app, 'consumer');
   new AgentWorkload(chart, 'agent', { component: 'agent', partOf: 'consumer', image: 'ghcr.io/x/agent:1.0.0' });
   const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](cdktf|@cdktf)[\\\\/]/.test(f));
+  const packages = [...new Set(Object.keys(require.cache).map((f) => (f.match(/^(.*node_modules[\\\\/](?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/) || [])[1]).filter(Boolean))];
   const versions = Object.fromEntries(['cdk8s', 'constructs'].map((p) => [p, require(p + '/package.json').version]));
-  process.stdout.write(JSON.stringify({ yaml: app.synthYaml(), loaded, versions }));
+  process.stdout.write(JSON.stringify({ yaml: app.synthYaml(), loaded, packages, versions }));
 `;
 
 let work: string;
@@ -106,6 +107,10 @@ describe('the packed package', () => {
       const result = JSON.parse(execFileSync('node', ['app.js'], { cwd: consumer, encoding: 'utf8' }));
       expect(result.versions).toEqual(peers);
       expect(result.loaded).toEqual([]);
+      // One copy of each package: cdk8s bundles its own yaml, so the root entry must not load ours too.
+      const names = (result.packages as string[]).map((p) => p.replace(/^.*node_modules[\\/]/, '').replace(/\\/g, '/'));
+      expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+      expect(names).toEqual(expect.arrayContaining(['cdk8s', 'cdk8s-plus-28', 'constructs', 'secure-agent-constructs']));
       expect(result.yaml).toContain('kind: Deployment');
       expect(result.yaml).toContain('readOnlyRootFilesystem: true');
     });
@@ -190,10 +195,13 @@ app.synth();
       expect(resolved).toBe(path.join(fs.realpathSync(app), list));
     });
 
-    it('runs the validation plugin as docs/validation-plugin.md says: cdk8s synth exits 0 on a clean chart and 2 on a violating one', () => {
-      const doc = fs.readFileSync(path.join(ROOT, 'docs/validation-plugin.md'), 'utf8');
+    it('runs the validation plugin as the README says: cdk8s synth exits 0 on a clean chart and 2 on a violating one', () => {
+      const doc = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
       const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => b.includes('validations:'));
-      expect(blocks, 'docs/validation-plugin.md has one cdk8s.yaml block').toHaveLength(1);
+      expect(blocks, 'README.md has one cdk8s.yaml block').toHaveLength(1);
+      // docs/validation-plugin.md shows the same entry (without the file-name comment).
+      const page = fs.readFileSync(path.join(ROOT, 'docs/validation-plugin.md'), 'utf8');
+      expect(page).toContain(blocks[0].replace(/^# cdk8s\.yaml\n/, ''));
       fs.writeFileSync(path.join(app, 'clean.js'), `
         const { App, Chart } = require('cdk8s');
         const { AgentWorkload } = require('secure-agent-constructs');

@@ -248,6 +248,18 @@ const DEFAULT_RESOURCES: Required<ResourceSizing> = {
 /** Annotation prefix of the reasons written next to a privilege (docs/reasons-in-output.md). */
 const REASONS_PREFIX = 'reasons.secure-agents.io/';
 
+/** The workloads of each chart (and of the charts nested in it) by namespace and name. */
+const WORKLOADS_BY_NAME = new WeakMap<Chart, Map<string, AgentWorkload>>();
+
+/** Whether a construct is still in its tree (a child can be removed with `node.tryRemoveChild`). */
+function isAttached(c: Construct): boolean {
+  const scopes = c.node.scopes;
+  for (let i = 1; i < scopes.length; i++) {
+    if (scopes[i - 1].node.tryFindChild(scopes[i].node.id) !== scopes[i]) return false;
+  }
+  return true;
+}
+
 /** A JSON patch whose value is computed at synthesis, after every construct has had its say. */
 function lateAdd(path: string, produce: () => unknown): JsonPatch {
   return { _toJson: () => ({ op: 'add', path, value: produce() }) } as unknown as JsonPatch;
@@ -808,14 +820,18 @@ export class AgentWorkload extends Construct {
   }
 
   private refuseDuplicateName(): void {
-    const chart = Chart.of(this);
-    const names = WORKLOAD_NAMES.get(chart) ?? new Map<string, AgentWorkload>();
-    WORKLOAD_NAMES.set(chart, names);
+    // An index per chart rather than a search of the chart's tree, which made a chart of n workloads cost n^2.
     const key = `${this.namespace ?? ''}/${this.name}`;
-    const twin = names.get(key);
-    names.set(key, twin ?? this);
-    if (twin) {
+    const twin = WORKLOADS_BY_NAME.get(Chart.of(this))?.get(key);
+    if (twin && isAttached(twin)) {
       this.validator.fail('duplicate-workload-name', 'name', this.name, `is already the name of the workload at "${twin.node.path}" in this chart (their ServiceAccounts, Services and policies would collide)`, 'give one of them another name');
+    }
+    // Registered in every enclosing chart: a chart's search covered the charts nested in it too.
+    for (const scope of this.node.scopes) {
+      if (!Chart.isChart(scope)) continue;
+      let names = WORKLOADS_BY_NAME.get(scope);
+      if (!names) WORKLOADS_BY_NAME.set(scope, (names = new Map()));
+      names.set(key, this);
     }
   }
 
@@ -1147,9 +1163,6 @@ function checkIntOrPercent(v: PropValidator, prop: string, value: number | strin
 }
 
 const WARNED = new WeakSet<Construct>();
-
-/** The workloads of each chart by `<namespace>/<name>`, to refuse a second one with the same name. */
-const WORKLOAD_NAMES = new WeakMap<Chart, Map<string, AgentWorkload>>();
 
 /** A synthesis warning: kept on the construct's metadata, and printed once. */
 function warn(scope: Construct, text: string): void {

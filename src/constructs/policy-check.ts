@@ -3,6 +3,7 @@ import { PropValidator } from './validation';
 import { Construct } from 'constructs';
 import { check, CheckOptions, CheckResult } from '../policy/engine';
 import { Finding, Manifest } from '../policy/types';
+import { hookSynthesis, oncePerSynthesis, render } from './private/synthesis';
 
 /** Props of a PolicyCheck. */
 export interface PolicyCheckProps {
@@ -48,30 +49,34 @@ export class PolicyCheck extends Construct {
     this.chart = Chart.of(scope);
     this.options = { pss, ...(rules ? { rules } : {}) };
     this.node.addValidation({ validate: () => (this.running ? [] : this.errors().map((e) => e.text)) });
+    hookSynthesis(this);
   }
 
-  /** Checks the chart's objects now. */
+  /** Checks the chart's objects now (once per synthesis: the tree does not change during one). */
   public check(): CheckResult {
-    this.running = true;
-    try {
-      // Render each object directly: Chart.toJson() would validate the whole app again, running every
-      // other chart's PolicyCheck from inside this one (a cost that grows with the factorial of charts).
-      const objects = this.chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson());
-      return check(objects as Manifest[], this.options);
-    } finally {
-      this.running = false;
-    }
+    return oncePerSynthesis(this, () => {
+      this.running = true;
+      try {
+        // Render each object directly: Chart.toJson() would validate the whole app again, running every
+        // other chart's PolicyCheck from inside this one. Within a synthesis, each object renders once.
+        const objects = this.chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map(render);
+        return check(objects as Manifest[], this.options);
+      } finally {
+        this.running = false;
+      }
+    });
   }
 
   /** Every unexempted error, with the construct path of its object. */
   public errors(): Array<{ finding: Finding; constructPath: string; text: string }> {
+    const errors = this.check().findings.filter((f) => f.severity === 'error' && !f.exempted);
+    if (errors.length === 0) return [];
     const paths = new Map<string, string>();
     for (const c of this.chart.node.findAll()) {
       if (!(c instanceof ApiObject)) continue;
       paths.set(key(c.kind, c.metadata.namespace, c.name), c.node.path);
     }
-    return this.check().findings
-      .filter((f) => f.severity === 'error' && !f.exempted)
+    return errors
       .map((finding) => {
         const r = finding.resource;
         const constructPath = paths.get(key(r.kind, r.namespace, r.name)) ?? `${this.chart.node.path}/${r.kind}/${r.name}`;

@@ -1,5 +1,6 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
+import { appValidatedInSynthesis, hookSynthesis, ownApiObjects, render, validateSubtree, withinSynthesis } from './private/synthesis';
 
 /**
  * Apply order by kind: what others refer to comes first (namespaces, identities, config, RBAC), then
@@ -42,14 +43,27 @@ function byCodeUnit(a: string, b: string): number {
 /**
  * A cdk8s Chart whose output is sorted (DESIGN.md principle 4): adding or moving a construct changes
  * only the lines of what changed, not the order of everything after it.
+ *
+ * Its synthesis costs what its own objects cost, however many charts the app has: `toJson()`
+ * validates this chart's subtree (cdk8s's `Chart.toJson()` validates the whole app, so rendering
+ * every chart of an app cost charts x app), and within `app.synth()` or `app.synthYaml()`, which
+ * validate the whole app first, each object is rendered and each PolicyCheck runs once.
  */
 export class SecureChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, props);
+    hookSynthesis(this);
   }
 
+  /**
+   * The chart's objects (those whose closest chart it is), sorted. Validates the chart's subtree
+   * first, unless the app was validated at the start of the synthesis this call is part of.
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the signature of Chart.toJson
   public override toJson(): any[] {
-    return sortManifests(super.toJson());
+    return withinSynthesis(false, () => {
+      if (!appValidatedInSynthesis()) validateSubtree(this);
+      return sortManifests(ownApiObjects(this).map(render));
+    });
   }
 }

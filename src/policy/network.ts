@@ -220,16 +220,27 @@ function egressSelectors(policy: Obj): Selecting[] {
 /**
  * Policies indexed by namespace and by one label pair of their selector: a pod looks up only the
  * policies that could select it (its namespace's select-all policies, the ones keyed by one of its
- * labels, and the few whose selector has no matchLabels).
+ * labels, and the few whose selector has no matchLabels). Each selector is keyed by its rarest pair:
+ * policies of one product share pairs such as `app.kubernetes.io/component=agent`, and keyed by such
+ * a pair every pod would be tried against every policy.
  */
 class PolicyIndex {
   private readonly byKey = new Map<string, Selecting[]>();
-  add(s: Selecting): void {
-    const scope = s.namespace ?? '\u0000cluster';
-    const ml = isObj(s.selector.matchLabels) ? Object.entries(s.selector.matchLabels) : [];
-    const key = ml.length ? `${scope}\u0000${text(ml[0][0])}=${text(ml[0][1])}` : `${scope}\u0000*`;
-    const list = this.byKey.get(key);
-    if (list) list.push(s); else this.byKey.set(key, [s]);
+  constructor(selectors: readonly Selecting[]) {
+    const keysOf = (s: Selecting): string[] => {
+      const scope = s.namespace ?? '\u0000cluster';
+      const ml = isObj(s.selector.matchLabels) ? Object.entries(s.selector.matchLabels) : [];
+      return ml.map(([k, v]) => `${scope}\u0000${text(k)}=${text(v)}`);
+    };
+    const keys = selectors.map(keysOf);
+    const count = new Map<string, number>();
+    for (const ks of keys) for (const k of ks) count.set(k, (count.get(k) ?? 0) + 1);
+    selectors.forEach((s, i) => {
+      let key = keys[i].length ? keys[i][0] : `${s.namespace ?? '\u0000cluster'}\u0000*`;
+      for (const k of keys[i]) if (count.get(k)! < count.get(key)!) key = k;
+      const list = this.byKey.get(key);
+      if (list) list.push(s); else this.byKey.set(key, [s]);
+    });
   }
   /** The first policy that selects a pod with these labels in this namespace. */
   find(namespace: string, labels: Record<string, string>): Selecting | undefined {
@@ -277,16 +288,16 @@ const INDEX = new WeakMap<object, NetIndex>();
 
 function netIndex(objects: readonly Manifest[]): NetIndex {
   return indexed(INDEX, objects, (objs) => {
-    const policies = new PolicyIndex();
+    const selectors: Selecting[] = [];
     const hostNetwork = new HostNetworkIndex();
     eachObject(objs, (o) => {
       const selecting = egressSelectors(o);
       const host = podSpecsOf(o).filter((pod) => pod.spec.hostNetwork === true).map((pod) => ({ obj: o, labels: labelsOf(pod.metadata) }));
       const ns = text(o.metadata?.namespace ?? '');
-      for (const s of selecting) policies.add(s);
+      selectors.push(...selecting);
       for (const h of host) hostNetwork.add(ns, h);
     });
-    return { policies, hostNetwork };
+    return { policies: new PolicyIndex(selectors), hostNetwork };
   });
 }
 

@@ -1,8 +1,7 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { validatorFor } from '../private/names';
-import { stringify } from 'yaml';
 import { WorkloadOptions } from '../agent-workload';
 import { NetworkPeer, Ports } from '../network';
 import { SecretSource } from '../secrets';
@@ -89,7 +88,7 @@ export class SensorCrawler extends SensorWorkload {
     }
 
     this.config = this.addConfigFiles('sources', CONFIG_DIR, {
-      'sources.yaml': stringify({ scanInterval: interval, digger: address, sources: entries }, { lineWidth: 0 }),
+      'sources.yaml': Yaml.stringify({ scanInterval: interval, digger: address, sources: entries }),
     });
     this.mainContainer.env.addVariable('CRAWLER_CONFIG', kplus.EnvValue.fromValue(CRAWLER_CONFIG_PATH));
     this.mainContainer.env.addVariable('DIGGER_ADDRESS', kplus.EnvValue.fromValue(address));

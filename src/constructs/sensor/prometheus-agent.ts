@@ -1,7 +1,6 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Yaml } from 'cdk8s';
 import { requireProps } from '../private/names';
 import { Construct } from 'constructs';
-import { stringify } from 'yaml';
 import { WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint, VendorEndpoint } from '../endpoints';
 import { checkCidr, NetworkPeer, Ports } from '../network';
@@ -82,7 +81,7 @@ export class SensorPrometheusAgent extends SensorWorkload {
         ...(this.proxy ? { proxy_from_environment: true } : {}),
       }],
     };
-    this.config = this.addConfigFiles('config', CONFIG_DIR, { 'prometheus.yml': stringify(prometheusYml, { lineWidth: 0 }) });
+    this.config = this.addConfigFiles('config', CONFIG_DIR, { 'prometheus.yml': Yaml.stringify(prometheusYml) });
   }
 
   /** Scrapes a workload of ours on its metrics port: both sides' policies are written. */
