@@ -3,7 +3,8 @@ import { AccessRole, AiopsChart, AiopsChartProps, NetworkPeer, PgSslMode, Secret
 
 const digest = (hex: string) => `sha256:${hex.repeat(64 / hex.length)}`;
 
-const common: AiopsChartProps = {
+/** The props of the AIOps example (exported for the property tests). */
+export const common: AiopsChartProps = {
   namespace: 'aiops',
   apiServer: { cidrs: ['172.20.0.1/32'], port: 6443 },
   imagePullSecrets: ['vendor-registry'],

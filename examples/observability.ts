@@ -9,7 +9,8 @@ const IMAGES = {
   victoriaMetrics: 'registry.example.com/victoriametrics/victoria-metrics:v1.110.0@sha256:92aedfb7d3c580eb19d88592d49fdf9e29205423bf5e2c319f33b5be7656703e',
 };
 
-const common: ObservabilityChartProps = {
+/** The props of the observability example (exported for the property tests). */
+export const common: ObservabilityChartProps = {
   // `kubectl get endpoints kubernetes -n default` on the target cluster, and the service IP.
   apiServer: { cidrs: ['10.100.0.1/32', '172.31.10.25/32', '172.31.42.7/32'], port: 443 },
   // The backend is reached through the corporate proxy, which allow-lists its host name.

@@ -1,10 +1,12 @@
 // `npm run synth`: builds every example in-process, then replaces dist/ in one step. A construct
-// that throws (a ValidationError) leaves the committed dist/ exactly as it was.
+// that throws (a ValidationError), or a dist/ that cannot be written, leaves the committed dist/ exactly
+// as it was (examples/replace-dir.ts).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { addK8sExamples, terraformExamples } from './index';
+import { replaceDir } from './replace-dir';
 import { writeNeedsDocs } from './needs-docs';
 import { writePrivilegeDocs } from '../src/cli/report';
 
@@ -17,16 +19,7 @@ function main(): void {
     app.synth();
     for (const stack of terraformExamples) stack(path.join(staging, 'terraform'));
     const dist = path.join(root, 'dist');
-    const previous = `${dist}.previous-${process.pid}`;
-    if (fs.existsSync(dist)) fs.renameSync(dist, previous);
-    try {
-      fs.cpSync(staging, dist, { recursive: true });
-    } catch (err) {
-      fs.rmSync(dist, { recursive: true, force: true });
-      if (fs.existsSync(previous)) fs.renameSync(previous, dist);
-      throw err;
-    }
-    fs.rmSync(previous, { recursive: true, force: true });
+    replaceDir(staging, dist);
     const files = listFiles(dist).map((f) => path.relative(root, f));
     console.log(`synthesised ${files.length} files:\n  ${files.join('\n  ')}`);
     console.log(`needs tables:\n  ${writeNeedsDocs(root).join('\n  ')}`);
@@ -48,6 +41,6 @@ try {
   main();
 } catch (err) {
   const e = err as Error;
-  console.error(e.name === 'ValidationError' ? `synth failed, dist/ unchanged:\n${e.message}` : e.stack ?? String(e));
+  console.error(e.name === 'ValidationError' || 'code' in e ? `synth failed, dist/ unchanged:\n${e.message}` : e.stack ?? String(e));
   process.exit(1);
 }

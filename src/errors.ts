@@ -30,15 +30,23 @@ export class ValidationError extends Error {
     problem: string;
     fix: string;
   }) {
-    super(`${opts.owner} "${opts.path}": ${opts.prop} ${show(opts.value)} ${opts.problem}; ${opts.fix}`);
+    // A value that may be a secret (URL credentials, a PEM block, a long token) is never echoed: not as
+    // the value, and not inside the problem or the fix, which may quote it in part.
+    const secrets = secretParts(opts.value);
+    const value = secrets.length > 0 ? '(a value that may be a secret, not shown)' : opts.value;
+    const problem = scrub(opts.problem, secrets);
+    const fix = scrub(opts.fix, secrets);
+    const path = scrub(opts.path, secrets);
+    const prop = scrub(opts.prop, secrets);
+    super(`${opts.owner} "${path}": ${prop} ${show(value)} ${problem}; ${fix}`);
     this.name = 'ValidationError';
     this.code = opts.code;
-    this.path = opts.path;
-    this.prop = opts.prop;
-    this.value = opts.value;
-    this.fix = opts.fix;
+    this.path = path;
+    this.prop = prop;
+    this.value = value;
+    this.fix = fix;
     this.owner = opts.owner;
-    this.problem = opts.problem;
+    this.problem = problem;
   }
 }
 
@@ -51,4 +59,54 @@ function show(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+// user:password@ in anything URL-like; PEM blocks and unarmoured bodies; long tokens that mix letters
+// and digits (API keys, base64). Lowercase hex (an image digest) is not a secret and stays visible.
+const URL_CREDENTIALS = /([^\s/?#@]*):([^\s/?#@]*)@(?!sha256:)/g;
+const PEM = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)/g;
+const TOKEN = /[A-Za-z0-9+/=_-]{24,}/g;
+
+function looksLikeToken(run: string): boolean {
+  return /[0-9]/.test(run) && /[a-z]/.test(run) && /[A-Z]/.test(run);
+}
+
+/** The parts of a value (strings, nested in lists and objects) that may be secrets. */
+function secretParts(value: unknown, depth = 0): string[] {
+  if (typeof value === 'string') {
+    const parts: string[] = [];
+    for (const m of value.matchAll(URL_CREDENTIALS)) {
+      if (m[2] !== '') parts.push(m[2]);
+      if (m[1].length >= 3) parts.push(m[1]);
+    }
+    for (const m of value.matchAll(PEM)) parts.push(m[0]);
+    for (const m of value.matchAll(TOKEN)) if (looksLikeToken(m[0])) parts.push(m[0]);
+    return parts;
+  }
+  if (depth > 4 || value === null || typeof value !== 'object') return [];
+  try {
+    return Object.values(value as object).flatMap((v) => secretParts(v, depth + 1));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Removes each secret, and each run of four or more letters and digits in it, whatever the case; a text
+ * that still quotes a piece of a secret (a fix that shows the value lowercased and cut short) is
+ * replaced as a whole.
+ */
+function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    const runs = [secret, ...(secret.match(/[A-Za-z0-9]{4,}/g) ?? [])].sort((a, b) => b.length - a.length);
+    for (const run of runs) out = out.split(new RegExp(run.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi')).join('***');
+  }
+  const lower = out.toLowerCase();
+  const quotes = secrets.some((secret) => (secret.match(/[A-Za-z0-9]{8,}/g) ?? []).some((run) => {
+    const r = run.toLowerCase();
+    for (let i = 0; i + 8 <= r.length; i++) if (lower.includes(r.slice(i, i + 8))) return true;
+    return false;
+  }));
+  return quotes ? '(not shown: it would quote a value that may be a secret)' : out;
 }

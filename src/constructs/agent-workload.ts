@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { ApiObject, Chart, Cron, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -13,8 +14,8 @@ import type { OutboundProxy } from './proxy/outbound-proxy';
 import { SecretMount, SecretMountOptions, SecretSource, VaultSecretSource } from './secrets';
 import { PropValidator, ImageRef, parseCpu, parseMemory } from './validation';
 import {
-  CA_BUNDLE_ENV, CA_BUNDLE_PATH, CaBundle, DisruptionBudget, DnsPolicy, HostPathType, NODE_CRITICAL_PRIORITY_CLASS, Protocol,
-  ResourceSizing, TaintEffect, TOLERATE_ALL_REASON, Toleration, TolerationOperator, WhenUnsatisfiable, WorkloadSettings,
+  CA_BUNDLE_ENV, CA_BUNDLE_PATH, CaBundle, DisruptionBudget, DnsPolicy, ExtraVolume, HostPathType, NODE_CRITICAL_PRIORITY_CLASS, Protocol,
+  ResourceSizing, TaintEffect, TOLERATE_ALL_REASON, Toleration, TopologySpread, TolerationOperator, WhenUnsatisfiable, WorkloadSettings,
 } from './workload-settings';
 
 /** The Kubernetes object that runs a workload's pods. */
@@ -394,7 +395,12 @@ export class AgentWorkload extends Construct {
   private readonly apiObject: ApiObject;
   private readonly vaultServer?: VaultServer;
   private readonly imageRegistry?: string;
-  private readonly sharedMounts: Array<{ path: string; volume: kplus.Volume }> = [];
+  private readonly sharedMounts: Array<{ path: string; volume: kplus.Volume; prop: string }> = [];
+  /** The main container's ports, checked before the workload object is made (a StatefulSet's Service uses them). */
+  private mainPorts?: WorkloadPort[];
+  /** Names of the pod's volumes, and per container the mount paths taken (with what took them). */
+  private readonly volumeNames = new Set<string>();
+  private readonly mountPaths = new Map<kplus.Container, Map<string, string>>();
   private readonly sharedEnv: Record<string, string> = {};
   private containerCount = 0;
   private initContainerCount = 0;
@@ -450,7 +456,7 @@ export class AgentWorkload extends Construct {
 
     const caps: string[] = [];
     const capReasons: Record<string, string> = {};
-    (props.capabilities ?? []).forEach((grant, i) => {
+    v.list<CapabilityGrant>('capabilities', props.capabilities, '[{ capability: "NET_ADMIN", reason: "..." }]').forEach((grant, i) => {
       const cap = v.capability(`capabilities[${i}].capability`, grant?.capability);
       const reason = v.reason(`capabilities[${i}].reason`, grant?.reason);
       if (caps.includes(cap)) v.fail('duplicate-capability', `capabilities[${i}].capability`, cap, 'is listed twice', 'list each capability once');
@@ -479,20 +485,22 @@ export class AgentWorkload extends Construct {
     this.hostIpc = hostNs('hostIpc');
 
     this.resources = this.resolveResources('resources', props.resources);
-    if (this.kind === WorkloadKind.CRON_JOB && !props.schedule) {
-      v.fail('missing-schedule', 'schedule', props.schedule, 'is required for a CronJob', 'give a cron expression such as "0 3 * * *"');
+    if (this.kind === WorkloadKind.CRON_JOB && (typeof props.schedule !== 'string' || props.schedule.trim() === '')) {
+      v.fail('missing-schedule', 'schedule', props.schedule, 'is required for a CronJob, as a cron expression string', 'give a cron expression such as "0 3 * * *"');
     }
     const scalable = this.kind === WorkloadKind.DEPLOYMENT || this.kind === WorkloadKind.STATEFUL_SET;
     this.replicas = scalable ? v.positiveInt('replicas', props.replicas ?? 1, 100) : 1;
-    const podAnnotations = { ...(props.annotations ?? {}), ...(props.podAnnotations ?? {}) };
+    const annotations = v.stringMap('annotations', props.annotations);
+    const podAnnotations = { ...annotations, ...v.stringMap('podAnnotations', props.podAnnotations) };
     Object.keys(podAnnotations).forEach((k) => v.labelKey('podAnnotations key', k));
-    Object.keys(props.annotations ?? {}).forEach((k) => v.labelKey('annotations key', k));
-    const ownSecrets = (props.imagePullSecrets ?? []).map((s, i) => v.dnsSubdomain(`imagePullSecrets[${i}]`, s));
+    Object.keys(annotations).forEach((k) => v.labelKey('annotations key', k));
+    this.mainPorts = checkPorts(v, '', props.ports);
+    const ownSecrets = v.list<string>('imagePullSecrets', props.imagePullSecrets, '["registry-credentials"]').map((s, i) => v.dnsSubdomain(`imagePullSecrets[${i}]`, s));
     const chartSecrets = defaults?.imagePullSecrets ?? [];
     this.imagePullSecrets = [...chartSecrets, ...ownSecrets.filter((s) => !chartSecrets.includes(s))];
     const daemon = this.kind === WorkloadKind.DAEMON_SET;
     this.tolerations = props.tolerations !== undefined
-      ? props.tolerations.map((t, i) => checkToleration(v, `tolerations[${i}]`, t))
+      ? v.list<Toleration>('tolerations', props.tolerations, '[{ key: "dedicated", operator: TolerationOperator.EXISTS }]').map((t, i) => checkToleration(v, `tolerations[${i}]`, t))
       : daemon ? [{ operator: TolerationOperator.EXISTS }] : [];
     const priority = props.priorityClassName ?? (daemon ? NODE_CRITICAL_PRIORITY_CLASS : '');
     this.priorityClassName = priority === '' ? undefined : v.dnsSubdomain('priorityClassName', priority);
@@ -503,7 +511,7 @@ export class AgentWorkload extends Construct {
       automountToken: false,
     });
     const podProps: kplus.WorkloadProps = {
-      metadata: { ...metadata, annotations: { ...(props.annotations ?? {}) } },
+      metadata: { ...metadata, annotations },
       select: false,
       podMetadata: { labels: this.labels, annotations: podAnnotations },
       serviceAccount: this.serviceAccount,
@@ -551,10 +559,12 @@ export class AgentWorkload extends Construct {
       sizeLimit: this.sizeOf('tmpSizeLimit', props.tmpSizeLimit ?? '64Mi'),
     });
     this.mainContainer = this.addContainer({ ...props, name: props.containerName ?? this.labelProps.component });
+    this.claimVolume('tmp', 'tmpSizeLimit');
+    this.claimMountPath(this.mainContainer, '/tmp', 'the /tmp emptyDir of the read-only root filesystem');
     this.mainContainer.mount('/tmp', tmp);
     this.image = v.image('image', props.image);
 
-    (props.hostMounts ?? []).forEach((m, i) => this.mountHostPath(m, `hostMounts[${i}]`));
+    v.list<HostMount>('hostMounts', props.hostMounts, '[{ hostPath: "/proc", reason: "..." }]').forEach((m, i) => this.mountHostPath(m, `hostMounts[${i}]`));
 
     if (scalable && this.replicas > 1) this.disruptionBudget = this.createDisruptionBudget(props.disruptionBudget);
     if (!this.hostNetwork && (props.defaultDenyPolicy ?? true)) {
@@ -644,6 +654,7 @@ export class AgentWorkload extends Construct {
    * given), so two installations in two namespaces do not collide.
    */
   public grantClusterRole(rules: PolicyRule[], options: GrantOptions = {}): ClusterScopedObject {
+    this.checkGrant('grantClusterRole', rules, options);
     const prefix = `${this.namespace ?? 'default'}-`;
     const given = this.validator.dnsSubdomain('grantClusterRole name', options.name ?? this.name);
     // Always prefixed: skipping names that already start with the namespace would let the same chart in
@@ -669,6 +680,7 @@ export class AgentWorkload extends Construct {
 
   /** Binds this workload's ServiceAccount to a new Role in one namespace, and mounts its token. */
   public grantRole(namespace: string, rules: PolicyRule[], options: GrantOptions = {}): ApiObject {
+    this.checkGrant('grantRole', rules, options);
     const ns = this.validator.dnsLabel('grantRole namespace', namespace);
     const name = this.validator.dnsSubdomain('grantRole name', options.name ?? this.name);
     const checked = rules.map((r, i) => this.validateRule(r, `rules[${i}]`));
@@ -701,8 +713,9 @@ export class AgentWorkload extends Construct {
     }
     v.positiveInt('expirationSeconds', expirationSeconds, 2 ** 32);
     if (expirationSeconds < 600) v.fail('invalid-number', 'expirationSeconds', expirationSeconds, 'is below the 600 seconds Kubernetes accepts', 'use at least 600, e.g. 3600');
+    this.claimVolume(v.dnsLabel('volume name', name), 'volume name');
     this.apiObject.addJsonPatch(JsonPatch.add(`${this.templatePath}/spec/volumes/-`, {
-      name: v.dnsLabel('volume name', name),
+      name,
       projected: { sources: [{ serviceAccountToken: { audience, expirationSeconds, path: 'token' } }] },
     }));
   }
@@ -744,12 +757,19 @@ export class AgentWorkload extends Construct {
   /** Mounts a host path into the main container; read-only unless `readOnly: false`. */
   public mountHostPath(mount: HostMount, prop = 'hostMount'): void {
     const v = this.validator;
-    const hostPath = v.absolutePath(`${prop}.hostPath`, mount?.hostPath);
+    if (mount === null || typeof mount !== 'object') v.fail('invalid-host-mount', prop, mount, 'is not a host mount', 'give { hostPath: "/proc", reason: "..." }');
+    const hostPath = v.absolutePath(`${prop}.hostPath`, mount.hostPath);
+    if (hostPath in this.hostPathReasons) v.fail('duplicate-host-path', `${prop}.hostPath`, hostPath, 'is already mounted from the host', 'mount each host path once (one mount can serve one container path)');
     const mountPath = v.absolutePath(`${prop}.mountPath`, mount.mountPath ?? hostPath);
     const reason = v.reason(`${prop}.reason`, mount.reason);
     const readOnly = mount.readOnly ?? true;
     const type = v.oneOf('invalid-host-path-type', `${prop}.type`, mount.type ?? HostPathType.DIRECTORY, HostPathType, 'a host path type');
-    const volumeName = `host${hostPath === '/' ? '-root' : hostPath.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.slice(0, 63).replace(/-+$/, '');
+    let volumeName = `host${hostPath === '/' ? '-root' : hostPath.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.slice(0, 63).replace(/-+$/, '');
+    // Two host paths can derive one name ("/var/log" and "/var_log", or a shared long prefix): the
+    // later one gets a suffix from a hash of its path, so both volumes exist.
+    if (this.volumeNames.has(volumeName)) volumeName = `${volumeName.slice(0, 54).replace(/-+$/, '')}-${createHash('sha256').update(hostPath).digest('hex').slice(0, 8)}`;
+    this.claimVolume(volumeName, `${prop}.hostPath`);
+    this.claimMountPath(this.mainContainer, mountPath, `${prop}.mountPath`);
     const volume = kplus.Volume.fromHostPath(this, `host-path-${volumeName}`, volumeName, {
       path: hostPath,
       type: type as unknown as kplus.HostPathVolumeType,
@@ -889,8 +909,8 @@ export class AgentWorkload extends Construct {
       add('affinity', JSON.parse(JSON.stringify(props.affinity)));
     }
     if (props.topologySpread !== undefined) {
-      add('topologySpreadConstraints', props.topologySpread.map((t, i) => ({
-        topologyKey: v.labelKey(`topologySpread[${i}].topologyKey`, t?.topologyKey),
+      add('topologySpreadConstraints', v.list<TopologySpread>('topologySpread', props.topologySpread, '[{ topologyKey: "topology.kubernetes.io/zone" }]').map((t, i) => ({
+        topologyKey: t !== null && typeof t === 'object' ? v.labelKey(`topologySpread[${i}].topologyKey`, t.topologyKey) : v.fail('invalid-topology-spread', `topologySpread[${i}]`, t, 'is not a spread constraint', 'give { topologyKey: "topology.kubernetes.io/zone" }'),
         maxSkew: v.positiveInt(`topologySpread[${i}].maxSkew`, t.maxSkew ?? 1, 1000),
         whenUnsatisfiable: v.oneOf('invalid-when-unsatisfiable', `topologySpread[${i}].whenUnsatisfiable`, t.whenUnsatisfiable ?? WhenUnsatisfiable.SCHEDULE_ANYWAY, WhenUnsatisfiable, 'a whenUnsatisfiable value'),
         labelSelector: { matchLabels: { ...this.selector } },
@@ -934,8 +954,9 @@ export class AgentWorkload extends Construct {
   private prepareSharedVolumes(props: AgentWorkloadProps): void {
     const v = this.validator;
     const names = new Set<string>();
-    (props.extraVolumes ?? []).forEach((ev, i) => {
+    v.list<ExtraVolume>('extraVolumes', props.extraVolumes, '[{ name: "config", configMap: "agent-config", mountPath: "/etc/agent" }]').forEach((ev, i) => {
       const p = `extraVolumes[${i}]`;
+      if (ev === null || typeof ev !== 'object') v.fail('invalid-volume', p, ev, 'is not a volume', 'give { name, mountPath, configMap }');
       const name = v.dnsLabel(`${p}.name`, ev?.name);
       if (names.has(name) || ['tmp', 'ca-bundle'].includes(name)) v.fail('duplicate-volume', `${p}.name`, name, 'is already a volume of this workload', 'give another name');
       names.add(name);
@@ -945,7 +966,8 @@ export class AgentWorkload extends Construct {
       const volume = ev.configMap !== undefined
         ? kplus.Volume.fromConfigMap(this, `extra-volume-${name}`, kplus.ConfigMap.fromConfigMapName(this, `extra-config-map-${name}`, v.dnsSubdomain(`${p}.configMap`, ev.configMap)), { name, defaultMode: 0o444 })
         : kplus.Volume.fromPersistentVolumeClaim(this, `extra-volume-${name}`, kplus.PersistentVolumeClaim.fromClaimName(this, `extra-claim-${name}`, v.dnsSubdomain(`${p}.persistentVolumeClaim`, ev.persistentVolumeClaim!)), { name, readOnly: true });
-      this.sharedMounts.push({ path, volume });
+      this.claimVolume(name, `${p}.name`);
+      this.sharedMounts.push({ path, volume, prop: `${p}.mountPath` });
     });
     if (props.caBundle !== undefined) {
       const ca: CaBundle = props.caBundle;
@@ -955,7 +977,8 @@ export class AgentWorkload extends Construct {
       const dir = CA_BUNDLE_PATH.slice(0, CA_BUNDLE_PATH.lastIndexOf('/'));
       const file = CA_BUNDLE_PATH.slice(dir.length + 1);
       const volume = kplus.Volume.fromConfigMap(this, 'ca-bundle-volume', configMap, { name: 'ca-bundle', defaultMode: 0o444, items: { [key]: { path: file } } });
-      this.sharedMounts.push({ path: dir, volume });
+      this.claimVolume('ca-bundle', 'caBundle');
+      this.sharedMounts.push({ path: dir, volume, prop: 'caBundle' });
       for (const name of CA_BUNDLE_ENV) this.sharedEnv[name] = CA_BUNDLE_PATH;
     }
   }
@@ -965,6 +988,9 @@ export class AgentWorkload extends Construct {
     const prefix = init ? 'initContainer' : this.containerCount === 0 ? '' : 'container';
     const p = (prop: string) => (prefix ? `${prefix}.${prop}` : prop);
     const name = v.dnsLabel(p('name'), options.name);
+    if ([...this.workload.initContainers, ...this.workload.containers].some((c) => c.name === name)) {
+      v.fail('duplicate-container-name', p('name'), name, 'is already the name of a container of this pod', 'give each container its own name');
+    }
     const ref = v.image(p('image'), options.image);
     let image = options.image;
     if (options.imageDigest !== undefined) {
@@ -976,16 +1002,19 @@ export class AgentWorkload extends Construct {
     }
     image = withRegistry(image, this.imageRegistry);
     const env: Record<string, kplus.EnvValue> = {};
+    if (options.env !== undefined && (options.env === null || typeof options.env !== 'object' || Array.isArray(options.env))) {
+      v.fail('not-a-map', p('env'), options.env, 'is not a map of names to strings', 'give e.g. { LOG_LEVEL: "info" }');
+    }
     for (const [k, val] of Object.entries({ ...this.sharedEnv, ...(options.env ?? {}) })) {
       if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(k)) v.fail('invalid-env-name', p(`env key`), k, 'is not a valid environment variable name', 'use letters, digits, "_", "-" and "."');
       if (typeof val !== 'string') v.fail('invalid-env-value', p(`env["${k}"]`), val, 'is not a string', 'give plain text; secrets go through SecretSource as files');
       env[k] = kplus.EnvValue.fromValue(val);
     }
     const isMain = !init && this.containerCount === 0;
-    const ports = (options.ports ?? []).map((port, i) => ({
-      number: v.port(p(`ports[${i}].port`), port?.port),
-      ...(port.name !== undefined ? { name: v.dnsLabel(p(`ports[${i}].name`), port.name) } : {}),
-      protocol: v.oneOf('invalid-protocol', p(`ports[${i}].protocol`), port.protocol ?? Protocol.TCP, Protocol, 'a protocol') as unknown as kplus.Protocol,
+    const ports = (isMain && this.mainPorts ? this.mainPorts : checkPorts(v, prefix ? `${prefix}.` : '', options.ports)).map((port) => ({
+      number: port.port,
+      ...(port.name !== undefined ? { name: port.name } : {}),
+      protocol: (port.protocol ?? Protocol.TCP) as unknown as kplus.Protocol,
     }));
     const resources = isMain ? this.resources : this.resolveResources(p('resources'), options.resources);
     const spec: kplus.ContainerProps = {
@@ -1012,7 +1041,10 @@ export class AgentWorkload extends Construct {
     };
     const index = init ? this.initContainerCount++ : this.containerCount++;
     const container = init ? this.workload.addInitContainer(spec) : this.workload.addContainer(spec);
-    for (const m of this.sharedMounts) container.mount(m.path, m.volume, { readOnly: true });
+    for (const m of this.sharedMounts) {
+      this.claimMountPath(container, m.path, m.prop);
+      container.mount(m.path, m.volume, { readOnly: true });
+    }
     const list = init ? 'initContainers' : 'containers';
     // Exact quantity strings: cdk8s-plus would rewrite "1Gi" as "1024Mi". The patch runs before the
     // L1 mapper, which reads a Quantity's `value`, so each quantity is given in that shape.
@@ -1054,7 +1086,7 @@ export class AgentWorkload extends Construct {
         const service = new kplus.Service(this, 'headless-service', {
           metadata: { name: this.name, namespace: this.namespace, labels: this.labels },
           clusterIP: 'None',
-          ports: (props.ports ?? []).map((p) => ({ port: p.port, name: p.name, protocol: p.protocol as unknown as kplus.Protocol | undefined })),
+          ports: (this.mainPorts ?? []).map((p) => ({ port: p.port, name: p.name, protocol: p.protocol as unknown as kplus.Protocol | undefined })),
         });
         for (const [k, val] of Object.entries(this.selector)) service.selectLabel(k, val);
         // cdk8s-plus makes the StatefulSet select its service by the hashed address label too.
@@ -1068,11 +1100,45 @@ export class AgentWorkload extends Construct {
     }
   }
 
+  /**
+   * @internal Records a pod volume name; a second volume of the same name is refused (the API server
+   * would reject the pod).
+   */
+  public claimVolume(name: string, prop: string): void {
+    if (this.volumeNames.has(name)) {
+      this.validator.fail('duplicate-volume', prop, name, 'is already the name of a volume of this pod', 'give it another name, or add the volume once');
+    }
+    this.volumeNames.add(name);
+  }
+
+  /**
+   * @internal Records a mount path of a container; a second mount at the same path is refused (the API
+   * server rejects two mounts at one path), naming what holds it.
+   */
+  public claimMountPath(container: kplus.Container, path: string, what: string): void {
+    const taken = this.mountPaths.get(container) ?? new Map<string, string>();
+    this.mountPaths.set(container, taken);
+    const holder = taken.get(path);
+    if (holder !== undefined) {
+      this.validator.fail('duplicate-mount-path', what, path, `is already a mount path of container "${container.name}" (${holder})`, 'mount it at another path');
+    }
+    taken.set(path, what);
+  }
+
+  private checkGrant(method: string, rules: PolicyRule[], options: GrantOptions): void {
+    const v = this.validator;
+    if (!Array.isArray(rules) || rules.length === 0) v.fail('invalid-rule', `${method} rules`, rules, 'is not a non-empty list of rules', 'give e.g. [{ resources: ["pods"], verbs: ["get"], reason: "..." }]');
+    if (options === null || typeof options !== 'object') v.fail('invalid-options', `${method} options`, options, 'is not an object', 'give {} or { name }');
+    if (options.exemptions !== undefined && (options.exemptions === null || typeof options.exemptions !== 'object' || Array.isArray(options.exemptions))) {
+      v.fail('invalid-options', `${method} options.exemptions`, options.exemptions, 'is not a map of rule IDs to reasons', 'give e.g. { "rbac-wildcard": "..." }');
+    }
+  }
+
   /** A role's annotations: the reasons of its rules (index-aligned), then the exemptions it carries. */
   private roleAnnotations(rules: PolicyRule[], options: GrantOptions): Record<string, string> {
     const v = this.validator;
     const out: Record<string, string> = { [`${REASONS_PREFIX}rules`]: JSON.stringify(rules.map((r) => r.reason)) };
-    for (const [rule, reason] of Object.entries(options.exemptions ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [rule, reason] of Object.entries(options.exemptions ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       out[`${EXEMPTION_PREFIX}${v.labelValue('exemptions key', rule)}`] = v.reason(`exemptions["${rule}"]`, reason);
     }
     return out;
@@ -1080,9 +1146,15 @@ export class AgentWorkload extends Construct {
 
   private validateRule(rule: PolicyRule, prop: string): Record<string, unknown> {
     const v = this.validator;
-    if (!rule || !Array.isArray(rule.verbs) || rule.verbs.length === 0) {
-      v.fail('invalid-rule', `${prop}.verbs`, rule?.verbs, 'is empty', 'list the verbs, e.g. ["get", "list", "watch"]');
+    if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) v.fail('invalid-rule', prop, rule, 'is not a rule', 'give { resources, verbs, reason }');
+    if (!Array.isArray(rule.verbs) || rule.verbs.length === 0) {
+      v.fail('invalid-rule', `${prop}.verbs`, rule.verbs, 'is empty', 'list the verbs, e.g. ["get", "list", "watch"]');
     }
+    v.stringList(`${prop}.verbs`, rule.verbs);
+    for (const list of ['resources', 'resourceNames', 'nonResourceURLs'] as const) {
+      if (rule[list] !== undefined) v.stringList(`${prop}.${list}`, rule[list]!);
+    }
+    if (rule.apiGroups !== undefined) v.stringList(`${prop}.apiGroups`, rule.apiGroups, true);
     const hasResources = (rule.resources ?? []).length > 0;
     const hasUrls = (rule.nonResourceURLs ?? []).length > 0;
     if (hasResources === hasUrls) {
@@ -1121,6 +1193,28 @@ function checkToleration(v: PropValidator, prop: string, t: Toleration): Tolerat
     ...(effect !== undefined ? { effect } : {}),
     ...(t.tolerationSeconds !== undefined ? { tolerationSeconds: t.tolerationSeconds } : {}),
   };
+}
+
+/** A container's ports: each number unique per protocol, each name unique (as the API server requires). */
+function checkPorts(v: PropValidator, prefix: string, given: WorkloadPort[] | undefined): WorkloadPort[] {
+  const seen = new Set<string>();
+  const names = new Set<string>();
+  return v.list<WorkloadPort>(`${prefix}ports`, given, '[{ name: "http", port: 8080 }]').map((port, i) => {
+    const p = `${prefix}ports[${i}]`;
+    if (port === null || typeof port !== 'object') v.fail('invalid-port', p, port, 'is not a port', 'give e.g. { name: "http", port: 8080 }');
+    const number = v.port(`${p}.port`, port.port);
+    const protocol = v.oneOf('invalid-protocol', `${p}.protocol`, port.protocol ?? Protocol.TCP, Protocol, 'a protocol');
+    if (seen.has(`${protocol}/${number}`)) v.fail('duplicate-port', `${p}.port`, number, `is already a ${protocol} port of this container`, 'list each port once');
+    seen.add(`${protocol}/${number}`);
+    const name = port.name !== undefined ? v.dnsLabel(`${p}.name`, port.name) : undefined;
+    if (name !== undefined) {
+      if (name.length > 15) v.fail('invalid-name', `${p}.name`, name, 'is longer than the 15 characters of a port name', 'use a short name, e.g. "http"');
+      if (names.has(name)) v.fail('duplicate-port', `${p}.name`, name, 'is already the name of a port of this container', 'give each port its own name');
+      names.add(name);
+    }
+    // The protocol is kept only when given: the API server defaults it to TCP.
+    return { port: number, ...(port.protocol !== undefined ? { protocol } : {}), ...(name !== undefined ? { name } : {}) };
+  });
 }
 
 function checkIntOrPercent(v: PropValidator, prop: string, value: number | string): number | string {
@@ -1187,6 +1281,7 @@ export interface PolicyRule {
 }
 
 function parseCron(v: PropValidator, schedule: string): Record<string, string> {
+  if (typeof schedule !== 'string') v.fail('invalid-schedule', 'schedule', schedule, 'is not a cron expression string', 'use e.g. "0 3 * * *"');
   const fields = schedule.trim().split(/\s+/);
   if (fields.length !== 5 || !fields.every((f) => /^[\d*/,\-A-Za-z?]+$/.test(f))) {
     v.fail('invalid-schedule', 'schedule', schedule, 'is not a five-field cron expression', 'use e.g. "0 3 * * *"');

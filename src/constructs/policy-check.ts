@@ -1,4 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
+import { PropValidator } from './validation';
 import { Construct } from 'constructs';
 import { check, CheckOptions, CheckResult } from '../policy/engine';
 import { Finding, Manifest } from '../policy/types';
@@ -37,8 +38,16 @@ export class PolicyCheck extends Construct {
 
   constructor(scope: Construct, id: string, props: PolicyCheckProps = {}) {
     super(scope, id);
+    const v = new PropValidator('PolicyCheck', this.node.path);
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'give {} or { pss, rules }');
+    const pss = props.pss ?? 'restricted';
+    if (pss !== 'restricted' && pss !== 'baseline') v.fail('invalid-pss', 'pss', pss, 'is not a Pod Security Standards level', 'use "restricted" or "baseline"');
+    const rules = props.rules !== undefined ? v.stringList('rules', props.rules as string[]) : undefined;
+    rules?.forEach((r, i) => {
+      if (r.length > 64) v.fail('invalid-rule-prefix', `rules[${i}]`, r, 'is longer than any rule ID', 'use a rule ID or its prefix, e.g. "pss-" or "rbac"');
+    });
     this.chart = Chart.of(scope);
-    this.options = { pss: props.pss ?? 'restricted', ...(props.rules ? { rules: props.rules } : {}) };
+    this.options = { pss, ...(rules ? { rules } : {}) };
     this.node.addValidation({ validate: () => (this.running ? [] : this.errors().map((e) => e.text)) });
     hookSynthesis(this);
   }

@@ -19,7 +19,10 @@ interface Sortable {
   metadata?: { namespace?: string; name?: string };
 }
 
-/** Sorts manifests by apply order of kind, then namespace, then name: a stable order for review diffs. */
+/**
+ * Sorts manifests by apply order of kind, then namespace, then name: a stable order for review diffs.
+ * Kinds outside the list, namespaces and names compare by UTF-16 code unit, never by locale.
+ */
 export function sortManifests<T extends Sortable>(objects: T[]): T[] {
   const rank = (kind: string | undefined) => {
     const i = KIND_ORDER.indexOf(kind ?? '');
@@ -28,8 +31,13 @@ export function sortManifests<T extends Sortable>(objects: T[]): T[] {
   const key = (o: T) => [o.metadata?.namespace ?? '', o.metadata?.name ?? ''].join('\u0000');
   return [...objects].sort((a, b) =>
     rank(a.kind) - rank(b.kind)
-    || (a.kind ?? '').localeCompare(b.kind ?? '')
-    || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    || byCodeUnit(a.kind ?? '', b.kind ?? '')
+    || byCodeUnit(key(a), key(b)));
+}
+
+/** Plain UTF-16 code-unit order: the same on every machine, unlike localeCompare (locale and ICU data). */
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

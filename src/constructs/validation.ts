@@ -101,7 +101,9 @@ export class PropValidator {
 
   /** An image reference with a tag or a digest; a digest must be `sha256:` and 64 hex digits. */
   image(prop: string, value: string): ImageRef {
-    const m = typeof value === 'string' ? IMAGE.exec(value) : null;
+    // Length first (a reference is at most 4096 characters in practice; registries cap far lower), so
+    // the pattern never runs on megabytes of text.
+    const m = typeof value === 'string' && value.length <= 4096 ? IMAGE.exec(value) : null;
     if (!m?.groups) {
       this.fail('invalid-image', prop, value, 'is not a valid image reference', 'use "registry/repository:tag" or "registry/repository@sha256:<64 hex digits>"');
     }
@@ -193,6 +195,14 @@ export class PropValidator {
   url(prop: string, value: string, protocols: readonly string[]): URL {
     const schemes = protocols.map((p) => p.replace(/:$/, ''));
     const example = schemes.includes('http') ? 'http://proxy.corp.example:3128' : 'https://ingest.vendor.example';
+    // Credentials first, before any check that echoes the value: whatever else is wrong with it (no
+    // scheme, one slash, a bad port), a URL with user info is never shown.
+    if (mayCarryCredentials(value)) {
+      this.fail('url-credentials', prop, '(a URL with credentials, not shown)', 'carries credentials, which would be a literal secret in the manifest', 'remove them from the URL and deliver them as a file from the secrets module');
+    }
+    if (typeof value === 'string' && /[?#]/.test(value)) {
+      this.fail('invalid-url', prop, '(a URL with a query or fragment, not shown)', 'has a query or fragment, which may carry a token', `give scheme, host and port only, e.g. "${example}"`);
+    }
     if (typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
       const fix = typeof value === 'string' && value !== '' ? `write "${schemes[0]}://${value}"` : `use e.g. "${example}"`;
       this.fail('invalid-url', prop, value, `has no scheme (${schemes.join(' or ')}://)`, fix);
@@ -219,12 +229,51 @@ export class PropValidator {
     return value;
   }
 
+  /** A list, or `[]` when not given; anything else (a string, an object, null) is refused. */
+  list<T>(prop: string, value: readonly T[] | undefined, example: string): T[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) this.fail('not-a-list', prop, value, 'is not a list', `give a list, e.g. ${example}`);
+    return [...value];
+  }
+
+  /** A map of strings (env, annotations), or `{}` when not given; every value must be a string. */
+  stringMap(prop: string, value: Record<string, string> | undefined): Record<string, string> {
+    if (value === undefined) return {};
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.fail('not-a-map', prop, value, 'is not a map of strings', 'give e.g. { "example.com/team": "a" }');
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (typeof v !== 'string') this.fail('not-a-string', `${prop}["${k}"]`, v, 'is not a string (Kubernetes takes only strings here)', 'give the value as a string, e.g. "1" or "true"');
+    }
+    return { ...value };
+  }
+
+  /** A list of non-empty strings (RBAC verbs, resources, groups). `allowEmptyItem` admits "" (the core API group). */
+  stringList(prop: string, value: readonly string[], allowEmptyItem = false): string[] {
+    if (!Array.isArray(value) || value.some((x) => typeof x !== 'string' || (!allowEmptyItem && x === ''))) {
+      this.fail('not-a-string-list', prop, value, 'is not a list of non-empty strings', 'give e.g. ["get", "list"]');
+    }
+    return [...value];
+  }
+
   nonEmpty(prop: string, value: string): string {
     if (typeof value !== 'string' || value.trim() === '') {
       this.fail('empty', prop, value, 'is empty', 'give a value');
     }
     return value;
   }
+}
+
+/**
+ * Whether a URL-like text has user info (`user:pass@`) in what a URL parser, or a person, would read
+ * as its authority: an "@" before the first "/", "?" or "#" after the scheme and any slashes. Errs on
+ * the side of "yes", since a yes only means the value is not echoed.
+ */
+function mayCarryCredentials(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const rest = value.replace(/^[a-z][a-z0-9+.-]*:/i, '').replace(/^[\\/]*/, '');
+  const authority = rest.split(/[/?#\\]/)[0];
+  return authority.includes('@');
 }
 
 /** Best-effort DNS-1123 label from any text, for the "use e.g." part of a message. */

@@ -177,7 +177,7 @@ export class AiopsApi extends AgentWorkload {
     this.reachOutside(NetworkPeer.internet(), [Ports.tcp(443)], reasonOf(AIOPS_API_NEEDS, 'llm'));
     this.allowDns();
     for (const [kind, store] of Object.entries(stores)) store.allowFrom(NetworkPeer.workload(this), AIOPS_REASONS[kind as 'qdrant' | 'redis' | 'postgres']);
-    for (const client of props.clients ?? []) this.allowFrom(client, [Ports.tcp(this.port)], AIOPS_REASONS.clients);
+    for (const client of this.v.list<IIngressPeer>('clients', props.clients, '[NetworkPeer.pods({ labels: { app: "gateway" } })]')) this.allowFrom(client, [Ports.tcp(this.port)], AIOPS_REASONS.clients);
   }
 }
 

@@ -121,6 +121,7 @@ export class AuditLog extends Construct {
   constructor(scope: Construct, id: string, props: AuditLogProps) {
     super(scope, id);
     const v = new PropValidator('AuditLog', this.node.path);
+    if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'give at least { database, adminPassword, rolePasswords }');
     this.sql = auditSql(props, 'AuditLog', this.node.path);
     const db = props.database ?? ({} as AuditDatabase);
     const host = v.dnsSubdomain('database.host', db.host);

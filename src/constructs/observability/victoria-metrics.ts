@@ -1,6 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import { validatorFor } from '../private/names';
+import { requireProps, validatorFor } from '../private/names';
 import { AgentWorkload, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { WorkloadNetworkPolicy } from '../network';
 import { OBSERVABILITY } from './common';
@@ -46,6 +46,7 @@ export class VictoriaMetrics extends AgentWorkload {
   declare public readonly networkPolicy: WorkloadNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: VictoriaMetricsProps) {
+    requireProps('VictoriaMetrics', scope, id, props, 'give at least { image }');
     const v = validatorFor('VictoriaMetrics', scope, id);
     const storageSize = v.memory('storageSize', props?.storageSize ?? '20Gi');
     const retention = props?.retention ?? '30d';

@@ -129,7 +129,7 @@ export class OptimizerAgent extends AgentWorkload {
     const v = new PropValidator('OptimizerAgent', scope.node.path ? `${scope.node.path}/${id}` : id);
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'give { clusterName, image, apiServer }');
     const names = resolveCostOptimizerNames(v, props, props.binding?.kind === CloudBindingKind.GKE ? 'gcp' : props.binding ? 'aws' : 'any');
-    const extra = (props.redactPatterns ?? []).map((p, i) => {
+    const extra = v.list<string>('redactPatterns', props.redactPatterns, '["apikey"]').map((p, i) => {
       if (typeof p !== 'string' || !/^[A-Za-z0-9_]{2,64}$/.test(p)) {
         v.fail('invalid-redact-pattern', `redactPatterns[${i}]`, p, 'is not an env-var name fragment (2 to 64 letters, digits or "_")', 'use e.g. "apikey"');
       }

@@ -13,3 +13,14 @@ export function validatorFor(owner: string, scope: Construct, id: string): PropV
 export function clusterScopedName(workload: { name: string; namespace?: string }): string {
   return `${workload.namespace ?? 'default'}-${workload.name}`;
 }
+
+/**
+ * Refuses props that are not an object (undefined, null, a string) with a ValidationError, before a
+ * constructor reads any of them: for constructors that must read props before `super()`.
+ */
+export function requireProps<T>(owner: string, scope: Construct, id: string, props: T, fix: string): T {
+  if (props === null || typeof props !== 'object' || Array.isArray(props)) {
+    validatorFor(owner, scope, id).fail('missing-props', 'props', props, 'is not an object', fix);
+  }
+  return props;
+}

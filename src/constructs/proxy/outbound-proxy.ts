@@ -65,7 +65,7 @@ export class OutboundProxy extends Construct {
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'give { url, cidrs, apiServer }');
     const url = v.url('url', props.url, ['http:', 'https:']);
     if (url.pathname !== '/' || url.search || url.hash) {
-      v.fail('invalid-url', 'url', props.url, 'has a path, query or fragment; a proxy URL is scheme, host and port', `write "${url.protocol}//${url.host}"`);
+      v.fail('invalid-url', 'url', `${url.protocol}//${url.host}${url.pathname}`, 'has a path, query or fragment; a proxy URL is scheme, host and port', `write "${url.protocol}//${url.host}"`);
     }
     this.url = props.url.replace(/\/$/, '');
     this.port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
@@ -79,7 +79,7 @@ export class OutboundProxy extends Construct {
     }
     const apiAddresses = api.cidrs.map((c, i) => noProxyAddress(checkCidr(v, `apiServer.cidrs[${i}]`, c)));
     const domain = props.clusterDomain ?? 'cluster.local';
-    if (!HOST.test(domain) || domain.startsWith('.')) v.fail('invalid-domain', 'clusterDomain', domain, 'is not a DNS domain', 'use e.g. "cluster.local"');
+    if (typeof domain !== 'string' || domain.length > 253 || !HOST.test(domain) || domain.startsWith('.')) v.fail('invalid-domain', 'clusterDomain', domain, 'is not a DNS domain', 'use e.g. "cluster.local"');
     const always = ['localhost', '127.0.0.1', ...apiAddresses, 'kubernetes.default', 'kubernetes.default.svc', '.svc', `.${domain}`];
     this.noProxy = merge(always, this.checkEntries('noProxy', props.noProxy));
   }
@@ -120,7 +120,8 @@ export class OutboundProxy extends Construct {
       if (entry === '*') {
         v.fail('no-proxy-everything', `${prop}[${i}]`, entry, 'would send every host around the proxy', 'list the hosts to reach directly, or leave httpsProxy out');
       }
-      const ok = typeof entry === 'string' && (HOST.test(entry) || isIPv4(entry) || isIPv6(entry) || isCidr(entry));
+      // Length first: the host pattern backtracks quadratically on long text.
+      const ok = typeof entry === 'string' && entry.length <= 254 && (HOST.test(entry) || isIPv4(entry) || isIPv6(entry) || isCidr(entry));
       if (!ok) v.fail('invalid-no-proxy', `${prop}[${i}]`, entry, 'is not a host name, ".suffix", IP address or CIDR', 'use e.g. ".corp.example", "db.corp.example" or "10.20.0.0/16"');
       return entry;
     });

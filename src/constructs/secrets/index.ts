@@ -213,7 +213,9 @@ const VAULT = 'vault.hashicorp.com/';
 const VAULT_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VAULT_ROLE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VAULT_PATH = /^[A-Za-z0-9][-A-Za-z0-9_./+@=]*$/;
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+// A Secret key as the API server takes it: these characters, and neither "." nor ".." (which would
+// name the mount directory or its parent as a file).
+const SECRET_KEY = /^(?!\.{1,2}$)[-._a-zA-Z0-9]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FIELD = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
@@ -265,6 +267,12 @@ function validMode(v: PropValidator, mode: number | undefined): number {
   return m;
 }
 
+/** What an error names a secret source by: its name when that is a string (any value is safe to read). */
+function nameForPath(props: unknown): string {
+  const name = props !== null && typeof props === 'object' ? (props as { name?: unknown }).name : undefined;
+  return typeof name === 'string' ? name : '(unnamed)';
+}
+
 /** A Kubernetes Secret mounted read-only. */
 export class KubernetesSecretSource extends SecretSource {
   /** Name of the Secret in the workload's namespace. */
@@ -276,7 +284,7 @@ export class KubernetesSecretSource extends SecretSource {
 
   constructor(props: KubernetesSecretProps, owner = 'SecretSource.kubernetesSecret') {
     super();
-    const v = new PropValidator(owner, String(props?.name));
+    const v = new PropValidator(owner, nameForPath(props));
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
     this.secretName = v.dnsSubdomain('name', props?.name);
     if (props.keys !== undefined) {
@@ -309,6 +317,8 @@ export class KubernetesSecretSource extends SecretSource {
       return previous.mount;
     }
     const volumeName = `secret-${this.secretName}`.slice(0, 63).replace(/[.-]+$/, '').replace(/\./g, '-');
+    workload.claimVolume(volumeName, 'secretName');
+    workload.claimMountPath(container, path, `mountPath of Secret ${this.secretName}`);
     const secret = kplus.Secret.fromSecretName(workload, `secret-ref-${this.secretName}`, this.secretName);
     const volume = kplus.Volume.fromSecret(workload, `secret-volume-${this.secretName}`, secret, {
       name: volumeName,
@@ -342,7 +352,7 @@ export class ExternalSecretSource extends SecretSource {
 
   constructor(props: ExternalSecretProps) {
     super();
-    const v = new PropValidator('SecretSource.externalSecret', String(props?.name));
+    const v = new PropValidator('SecretSource.externalSecret', nameForPath(props));
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
     this.name = v.dnsSubdomain('name', props?.name);
     this.storeName = v.dnsSubdomain('storeName', props.storeName);
@@ -421,7 +431,7 @@ export class VaultSecretSource extends SecretSource {
 
   constructor(props: VaultSecretProps) {
     super();
-    const v = new PropValidator('SecretSource.vault', String(props?.name));
+    const v = new PropValidator('SecretSource.vault', nameForPath(props));
     if (props === null || typeof props !== 'object') v.fail('missing-props', 'props', props, 'is not an object', 'pass the props object');
     const name = props?.name;
     if (typeof name !== 'string' || name.length === 0 || name.length > 41 || !VAULT_NAME.test(name)) {

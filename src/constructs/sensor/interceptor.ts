@@ -1,4 +1,5 @@
 import * as kplus from 'cdk8s-plus-28';
+import { requireProps } from '../private/names';
 import { Construct } from 'constructs';
 import { CapabilityGrant, HostMount, Reason, WorkloadKind, WorkloadOptions } from '../agent-workload';
 import { CapabilityIdentity } from '../capability-identity';
@@ -70,6 +71,7 @@ export class SensorInterceptor extends SensorWorkload {
   public readonly identity: CapabilityIdentity;
 
   constructor(scope: Construct, id: string, props: SensorInterceptorProps) {
+    requireProps('SensorInterceptor', scope, id, props, 'give at least { image, diggerAddress }');
     const privileged = props?.privileged;
     const identity = props?.identity ?? CapabilityIdentity.ROOT;
     super(scope, id, {

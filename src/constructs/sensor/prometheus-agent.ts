@@ -1,4 +1,5 @@
 import { ApiObject, Yaml } from 'cdk8s';
+import { requireProps } from '../private/names';
 import { Construct } from 'constructs';
 import { WorkloadOptions } from '../agent-workload';
 import { ApiServerEndpoint, VendorEndpoint } from '../endpoints';
@@ -46,6 +47,7 @@ export class SensorPrometheusAgent extends SensorWorkload {
   public readonly config: ApiObject;
 
   constructor(scope: Construct, id: string, props: SensorPrometheusAgentProps) {
+    requireProps('SensorPrometheusAgent', scope, id, props, 'give at least { image, apiServer, remoteWrite, remoteWriteToken }');
     super(scope, id, {
       ...props,
       component: 'prometheus-agent',

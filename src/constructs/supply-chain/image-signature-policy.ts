@@ -178,21 +178,23 @@ function checkPublicKey(v: PropValidator, value: unknown): string {
   if (blocks.length !== 1 || labels[0] !== 'PUBLIC KEY' || blocks[0][3] !== 'PUBLIC KEY') {
     const what = blocks.length === 0 ? 'has no PEM block' : blocks.length > 1 ? `has ${blocks.length} PEM blocks` : `is a PEM "${labels[0]}" block`;
     const fix = labels[0] === 'RSA PUBLIC KEY' ? 'convert it with `openssl rsa -RSAPublicKey_in -in key.pem -pubout`' : fixPub;
-    v.fail('invalid-public-key', 'publicKey', preview(text), `${what}; a cosign public key is one "-----BEGIN PUBLIC KEY-----" block`, fix);
+    v.fail('invalid-public-key', 'publicKey', describeBlocks(labels), `${what}; a cosign public key is one "-----BEGIN PUBLIC KEY-----" block`, fix);
   }
   const pem = blocks[0][0];
   try {
     createPublicKey({ key: pem, format: 'pem' });
   } catch {
-    v.fail('invalid-public-key', 'publicKey', preview(pem), 'does not parse as a public key (the base64 body is damaged or incomplete)', fixPub);
+    v.fail('invalid-public-key', 'publicKey', describeBlocks(labels), 'does not parse as a public key (the base64 body is damaged or incomplete)', fixPub);
   }
   return `${pem}\n`;
 }
 
-/** The first line of a value, short enough for a message. */
-function preview(text: string): string {
-  const line = text.split('\n')[0];
-  return line.length > 40 ? `${line.slice(0, 40)}...` : line;
+/**
+ * What the value holds, by its PEM labels only: the text itself is never echoed, since a key body
+ * without armour (or text around a block) may be a private key.
+ */
+function describeBlocks(labels: readonly string[]): string {
+  return labels.length === 0 ? '(text without a PEM block, not shown)' : `(PEM ${labels.map((l) => `"${l}"`).join(', ')}; content not shown)`;
 }
 
 function checkGlobs(v: PropValidator, value: unknown): string[] {
