@@ -34,33 +34,37 @@ const base: Omit<SensorChartProps, 'messageBus'> = {
  * a cert-manager Secret): the broker admits only the interceptors (by node CIDRs), the digger and the
  * detection tool, and the digger no longer accepts the interceptors directly.
  */
-export function sensorBusInCluster(app: App): Chart {
-  return new SensorChart(app, 'sensor-bus-in-cluster', {
-    ...base,
-    namespace: 'sensor-bus',
-    messageBus: {
-      inCluster: {
-        image: `docker.io/apache/kafka:3.9.1@${digest('6f')}`,
-        tlsSecretName: 'message-bus-tls',
-        replicas: 3,
-        storageSize: '50Gi',
-      },
+export const sensorBusInClusterProps: SensorChartProps = {
+  ...base,
+  namespace: 'sensor-bus',
+  messageBus: {
+    inCluster: {
+      image: `docker.io/apache/kafka:3.9.1@${digest('6f')}`,
+      tlsSecretName: 'message-bus-tls',
+      replicas: 3,
+      storageSize: '50Gi',
     },
-  });
+  },
+};
+
+export function sensorBusInCluster(app: App): Chart {
+  return new SensorChart(app, 'sensor-bus-in-cluster', sensorBusInClusterProps);
 }
 
 /** The same with an external broker (a managed Kafka) over SASL_SSL, credentials from a Secret. */
-export function sensorBusExternal(app: App): Chart {
-  return new SensorChart(app, 'sensor-bus-external', {
-    ...base,
-    namespace: 'sensor-bus-external',
-    messageBus: {
-      external: {
-        bootstrapServers: ['b-1.events.kafka.example.com:9096', 'b-2.events.kafka.example.com:9096'],
-        cidrs: ['10.30.4.0/24'],
-        sasl: { mechanism: 'SCRAM-SHA-512', credentials: SecretSource.kubernetesSecret({ name: 'sensor-bus-credentials', keys: ['username', 'password'] }) },
-        ca: SecretSource.kubernetesSecret({ name: 'sensor-bus-ca', keys: ['ca.crt'] }),
-      },
+export const sensorBusExternalProps: SensorChartProps = {
+  ...base,
+  namespace: 'sensor-bus-external',
+  messageBus: {
+    external: {
+      bootstrapServers: ['b-1.events.kafka.example.com:9096', 'b-2.events.kafka.example.com:9096'],
+      cidrs: ['10.30.4.0/24'],
+      sasl: { mechanism: 'SCRAM-SHA-512', credentials: SecretSource.kubernetesSecret({ name: 'sensor-bus-credentials', keys: ['username', 'password'] }) },
+      ca: SecretSource.kubernetesSecret({ name: 'sensor-bus-ca', keys: ['ca.crt'] }),
     },
-  });
+  },
+};
+
+export function sensorBusExternal(app: App): Chart {
+  return new SensorChart(app, 'sensor-bus-external', sensorBusExternalProps);
 }

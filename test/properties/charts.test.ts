@@ -7,6 +7,8 @@ import { AiopsChart, CloudBindingKind, CostOptimizerChart, CostOptimizerChartPro
 import { common as aiopsProps } from '../../examples/aiops';
 import { common as observabilityProps } from '../../examples/observability';
 import { sensorProps } from '../../examples/sensor';
+import { sensorBusExternalProps, sensorBusInClusterProps } from '../../examples/sensor-bus';
+import { costOptimizerControllerProps } from '../../examples/cost-optimizer-controller';
 import type { K8sObject } from '../helpers/synth';
 import { expectValidOrValidationError, mutatedProps, RUNS } from './arbitraries';
 
@@ -35,6 +37,10 @@ describe('ready charts: arbitrary props give valid output or a ValidationError w
     ['SensorChart', sensorProps, (app, p) => new SensorChart(app, 'x', p)],
     ['AiopsChart', aiopsProps, (app, p) => new AiopsChart(app, 'x', p)],
     ['CostOptimizerChart', costOptimizerProps, (app, p) => new CostOptimizerChart(app, 'x', p)],
+    // The components only these props reach: the in-cluster Kafka broker, the external bus, the cluster controller.
+    ['SensorChart with the in-cluster message broker', sensorBusInClusterProps, (app, p) => new SensorChart(app, 'x', p)],
+    ['SensorChart with an external message bus', sensorBusExternalProps, (app, p) => new SensorChart(app, 'x', p)],
+    ['CostOptimizerChart with the cluster controller', costOptimizerControllerProps, (app, p) => new CostOptimizerChart(app, 'x', p)],
   ];
   for (const [name, base, make] of charts) {
     it(name, () => {
