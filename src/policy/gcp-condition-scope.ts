@@ -7,9 +7,21 @@
  * `resource.matchTag(...)`. `true`, a time window, `resource.type`, `resource.service` or a name that
  * stops at the project confine nothing. Negations are not trusted (they allow everything else).
  */
-import { parse } from '@bufbuild/cel';
+import type * as Cel from '@bufbuild/cel';
 
-type Expr = ReturnType<typeof parse>['expr'];
+type Expr = ReturnType<typeof Cel.parse>['expr'];
+
+let celParse: typeof Cel.parse | undefined;
+
+/**
+ * @bufbuild/cel (with its protobuf runtime, about 130 modules) is loaded on the first GCP condition
+ * judged, not by every user of the root entry: a Kubernetes-only app never loads it.
+ */
+function parse(expression: string): ReturnType<typeof Cel.parse> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  celParse ??= (require('@bufbuild/cel') as typeof Cel).parse;
+  return celParse(expression);
+}
 
 export interface ConditionVerdict {
   readonly confines: boolean;
