@@ -1,5 +1,6 @@
 import { ComponentNeeds } from '../../needs/model';
-import { DNS_REASON, PROXY_REASON, VAULT_REASON } from '../reasons';
+import { DNS_NEED } from '../private/needs-rows';
+import { PROXY_REASON, VAULT_REASON } from '../reasons';
 
 const READ = ['get', 'list', 'watch'] as const;
 const AIOPS = 'aiops';
@@ -23,7 +24,7 @@ export const AIOPS_API_NEEDS: ComponentNeeds = {
     { id: 'read-apps', does: 'relates pods to workloads', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: READ }, reason: 'relates pods to the workloads that own them when investigating' },
     { id: 'read-batch', does: 'relates pods to jobs', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: READ }, reason: 'relates pods to the jobs and cron jobs that started them' },
     { id: 'read-events', does: 'reads events', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: READ }, reason: 'reads events through the events.k8s.io API as newer clients do' },
-    { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
+    DNS_NEED,
     { id: 'api-server', does: 'reads the cluster', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'reads the cluster state it answers questions about through the Kubernetes API' },
     { id: 'prometheus', does: 'queries metrics', grant: { kind: 'egress', peer: 'the cluster\'s Prometheus pods', ports: 'Prometheus\'s port' }, reason: 'queries the cluster\'s metrics from Prometheus' },
     { id: 'qdrant', does: 'searches embeddings', grant: { kind: 'egress', peer: 'Qdrant', ports: 'its port' }, reason: AIOPS_REASONS.qdrant },
@@ -60,7 +61,7 @@ const auditJob = (component: string, summary: string, reason: string): Component
   component,
   summary,
   needs: [
-    { id: 'dns', does: 'resolves the database\'s name', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
+    { ...DNS_NEED, does: 'resolves the database\'s name' },
     { id: 'postgres', does: 'connects to the database', grant: { kind: 'egress', peer: 'PostgreSQL', ports: 'its port' }, reason },
     { id: 'passwords', does: 'logs in with its role\'s password', grant: { kind: 'credential', credential: 'its database role\'s password file(s)' }, reason: 'logs in to PostgreSQL with its own role' },
   ],

@@ -1,6 +1,7 @@
 import { ComponentNeeds } from '../../needs/model';
+import { DNS_NEED } from '../private/needs-rows';
 import { ROOT_FOR_CAPABILITIES_REASON } from '../capability-identity';
-import { DNS_REASON, PROXY_REASON } from '../reasons';
+import { PROXY_REASON } from '../reasons';
 
 /** Reasons of the connections the chart wires between the family's workloads (both sides carry them). */
 export const OBSERVABILITY_REASONS = {
@@ -29,7 +30,7 @@ export const AGENT_NEEDS: ComponentNeeds = {
     { id: 'read-topology', does: 'maps addresses to services and nodes', grant: { kind: 'rbac', scope: 'cluster', apiGroups: [''], resources: ['nodes', 'services'], verbs: ['get', 'list', 'watch'] }, reason: 'maps the addresses it traces to services and nodes' },
     { id: 'kubelet-metrics', does: 'reads node and container metrics from the kubelet', grant: { kind: 'rbac', scope: 'cluster', apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] }, reason: 'reads its node\'s kubelet metrics (/metrics, /metrics/cadvisor, /metrics/resource), which the kubelet authorises as get on nodes/metrics', when: 'nodeCidrs' },
     { id: 'api-metrics', does: 'scrapes the API server\'s metrics', grant: { kind: 'rbac', scope: 'cluster', nonResourceURLs: ['/metrics'], verbs: ['get'] }, reason: 'scrapes the API server\'s own metrics (request rates, latencies, errors)' },
-    { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
+    DNS_NEED,
     { id: 'api-server', does: 'watches services and nodes', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'watches services and nodes, and scrapes the API server\'s metrics' },
     { id: 'kubelet', does: 'reaches the kubelet', grant: { kind: 'egress', peer: 'the node CIDRs', ports: '10250/TCP' }, reason: 'reads node and container metrics from the kubelet\'s HTTPS port', when: 'nodeCidrs' },
     { id: 'mediator', does: 'sends traces and events to the mediator', grant: { kind: 'egress', peer: 'the mediator', ports: 'its port' }, reason: OBSERVABILITY_REASONS.agentToMediator },
@@ -49,7 +50,7 @@ export const MEDIATOR_NEEDS: ComponentNeeds = {
     { id: 'read-apps', does: 'resolves pods to workloads', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: MEDIATOR_READ }, reason: 'resolves pods to the workloads that own them' },
     { id: 'read-batch', does: 'resolves job pods', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: MEDIATOR_READ }, reason: 'resolves job pods to their jobs and cron jobs' },
     { id: 'read-applications', does: 'groups workloads into applications', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['app.k8s.io'], resources: ['applications'], verbs: MEDIATOR_READ }, reason: 'groups workloads into the applications that app.k8s.io Application objects declare' },
-    { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
+    DNS_NEED,
     { id: 'api-server', does: 'watches the cluster', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'watches pods, workloads and events to enrich telemetry' },
     { id: 'backend', does: 'forwards telemetry to the vendor', grant: { kind: 'egress', peer: 'the backend (its CIDRs, or its host name on Cilium)', ports: 'the backend\'s port' }, reason: 'forwards telemetry to the vendor\'s backend', when: 'no httpsProxy' },
     { id: 'proxy', does: 'reaches the backend through the corporate proxy', grant: { kind: 'egress', peer: 'the outbound proxy', ports: 'its port' }, reason: PROXY_REASON, when: 'httpsProxy' },
@@ -65,7 +66,7 @@ export const VICTORIA_METRICS_NEEDS: ComponentNeeds = {
   component: 'victoria-metrics',
   summary: 'Single-node VictoriaMetrics (StatefulSet with a PersistentVolumeClaim) that stores the metrics. No Kubernetes API access.',
   needs: [
-    { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
+    DNS_NEED,
     { id: 'from-agents', does: 'stores the agents\' metrics', grant: { kind: 'ingress', peer: 'the agents', ports: '8428/TCP' }, reason: OBSERVABILITY_REASONS.agentToVictoriaMetrics },
     { id: 'from-mediator', does: 'serves the mediator', grant: { kind: 'ingress', peer: 'the mediator', ports: '8428/TCP' }, reason: OBSERVABILITY_REASONS.mediatorToVictoriaMetrics },
   ],
@@ -81,7 +82,7 @@ export const EXECUTOR_NEEDS: ComponentNeeds = {
     { id: 'restart', does: 'restarts workloads', grant: { kind: 'rbac', scope: 'chosen', apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'patch'] }, reason: 'remediation "restart": patches the pod template, as kubectl rollout restart does', when: 'permissions: restart (resources as given)' },
     { id: 'delete-pods', does: 'deletes pods', grant: { kind: 'rbac', scope: 'chosen', apiGroups: [''], resources: ['pods'], verbs: ['get', 'delete'] }, reason: 'remediation "delete-pods": deletes pods so that their controller replaces them', when: 'permissions: delete-pods' },
     { id: 'cordon', does: 'cordons nodes', grant: { kind: 'rbac', scope: 'cluster', apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] }, reason: 'remediation "cordon": cordons and uncordons nodes (spec.unschedulable)', when: 'permissions: cordon' },
-    { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON },
+    DNS_NEED,
     { id: 'api-server', does: 'carries out remediations', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'carries out the remediations it is given through the Kubernetes API' },
     { id: 'mediator', does: 'fetches tasks', grant: { kind: 'egress', peer: 'the mediator', ports: '8443/TCP' }, reason: OBSERVABILITY_REASONS.executorToMediator },
   ],

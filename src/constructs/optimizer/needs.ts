@@ -1,11 +1,9 @@
 import { ComponentNeeds } from '../../needs/model';
-import { DNS_REASON, PROXY_REASON } from '../reasons';
+import { DNS_NEED } from '../private/needs-rows';
+import { PROXY_REASON } from '../reasons';
 
 const READ = ['get', 'list', 'watch'] as const;
 export const COST_OPTIMIZER = 'cost-optimizer';
-
-/** Reason of the DNS egress rule every workload has (the network policy builder writes it). */
-const DNS = { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' } as const;
 
 /**
  * The cost optimiser agent's needs. The savings-estimation reads are typed toggles
@@ -34,7 +32,7 @@ export const OPTIMIZER_AGENT_NEEDS: ComponentNeeds = {
     { id: 'read-karpenter', does: 'compares with Karpenter\'s node pools', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['karpenter.sh'], resources: ['nodeclaims', 'nodepools'], verbs: READ }, reason: 'reads Karpenter node pools and claims, so that its estimate starts from the nodes Karpenter would create', when: 'savingsReads.karpenter' },
     { id: 'read-rollouts', does: 'resolves pods owned by Argo Rollouts', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: READ }, reason: 'resolves pods owned by Argo Rollouts to their rollout, as it does for deployments', when: 'savingsReads.argoRollouts' },
     { id: 'read-dra', does: 'accounts for devices claimed through dynamic resource allocation', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['resource.k8s.io'], resources: ['deviceclasses', 'resourceclaims', 'resourceclaimtemplates', 'resourceslices'], verbs: READ }, reason: 'accounts for GPUs and other devices claimed through dynamic resource allocation', when: 'savingsReads.dynamicResourceAllocation' },
-    { id: 'dns', does: 'resolves names', grant: DNS, reason: DNS_REASON },
+    DNS_NEED,
     { id: 'api-server', does: 'watches the cluster', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'reads the cluster inventory and keeps its state through the Kubernetes API' },
     { id: 'vendor', does: 'uploads the inventory and reaches the cloud APIs', grant: { kind: 'egress', peer: 'the cloud APIs and the vendor (public addresses, a proxy, or host names on Cilium)', ports: '443/TCP' }, reason: 'uploads the inventory to the vendor and calls the cloud provider\'s APIs over HTTPS', when: 'no httpsProxy' },
     { id: 'proxy', does: 'reaches the vendor and the cloud APIs through the corporate proxy', grant: { kind: 'egress', peer: 'the outbound proxy', ports: 'its port' }, reason: PROXY_REASON, when: 'httpsProxy' },
@@ -55,7 +53,7 @@ export const CLUSTER_CONTROLLER_NEEDS: ComponentNeeds = {
     { id: 'csr-read', does: 'sees the certificate requests of new kubelets', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['get', 'list', 'watch'] }, reason: 'watches certificate signing requests to find those of the kubelets on nodes it created', when: 'grants.approveKubeletCsrs' },
     { id: 'csr-approve', does: 'approves kubelet certificate requests', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'], verbs: ['update'] }, reason: 'approves the certificate requests of kubelets on new nodes; which signers it may approve for is limited by the signers rule', when: 'grants.approveKubeletCsrs' },
     { id: 'csr-signers', does: 'approves only for the two kubelet signers', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving'], verbs: ['approve'] }, reason: 'may approve only for the kubelet client and kubelet serving signers, never for other client certificates', when: 'grants.approveKubeletCsrs' },
-    { id: 'dns', does: 'resolves names', grant: DNS, reason: DNS_REASON },
+    DNS_NEED,
     { id: 'api-server', does: 'calls the API server', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'cordons, drains and deletes nodes and approves kubelet certificates through the Kubernetes API' },
   ],
 };

@@ -1,10 +1,10 @@
 import { ComponentNeeds } from '../../needs/model';
+import { DNS_NEED } from '../private/needs-rows';
 import { ROOT_FOR_CAPABILITIES_REASON } from '../capability-identity';
-import { DNS_REASON, PROXY_REASON, VAULT_REASON } from '../reasons';
+import { PROXY_REASON, VAULT_REASON } from '../reasons';
 
 const SENSOR_FAMILY = 'sensor';
 const READ = ['get', 'list', 'watch'] as const;
-const dns = { id: 'dns', does: 'resolves names', grant: { kind: 'egress', peer: 'the cluster DNS', ports: '53/UDP, 53/TCP' }, reason: DNS_REASON } as const;
 
 /** Reasons of the sensor's network rules that several components share, by need. */
 export const SENSOR_REASONS = {
@@ -53,7 +53,7 @@ export const DIGGER_NEEDS: ComponentNeeds = {
     { id: 'read-batch', does: 'resolves job pods', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: READ }, reason: 'resolves job pods to their jobs and cron jobs' },
     { id: 'read-ingresses', does: 'maps external hosts to services', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: READ }, reason: 'maps the host names of ingresses to the services behind them' },
     { id: 'read-events', does: 'follows pod changes', grant: { kind: 'rbac', scope: 'cluster', apiGroups: ['events.k8s.io'], resources: ['events'], verbs: READ }, reason: 'follows pod changes through events of the events.k8s.io API, which newer clusters write' },
-    dns,
+    DNS_NEED,
     { id: 'api-server', does: 'watches the cluster', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'watches pods, workloads and services to attach cluster metadata to what it finds' },
     { id: 'vendor', does: 'sends findings to the vendor', grant: { kind: 'egress', peer: 'the vendor\'s endpoint (CIDRs)', ports: '443/TCP' }, reason: 'sends findings to the vendor\'s endpoint', when: 'no httpsProxy' },
     proxy,
@@ -73,7 +73,7 @@ export const DETECTION_TOOL_NEEDS: ComponentNeeds = {
   component: 'detection-tool',
   summary: 'A Deployment that classifies the samples the digger sends it, with models it downloads from the vendor. No Kubernetes API access.',
   needs: [
-    dns,
+    DNS_NEED,
     { id: 'updates', does: 'checks for model updates', grant: { kind: 'egress', peer: 'the vendor\'s update endpoint (CIDRs)', ports: '443/TCP' }, reason: 'checks the vendor\'s update endpoint for new classification models', when: 'no httpsProxy' },
     { id: 'models', does: 'downloads models', grant: { kind: 'egress', peer: 'the model bucket (CIDRs)', ports: '443/TCP' }, reason: 'downloads classification models from the vendor\'s bucket', when: 'no httpsProxy' },
     proxy,
@@ -92,7 +92,7 @@ export const MESSAGE_BUS_NEEDS: ComponentNeeds = {
   component: 'message-bus',
   summary: 'The in-cluster Kafka broker (KRaft, no ZooKeeper) the sensor\'s components talk through, when `messageBus.inCluster` is chosen. Non-root (the image\'s UID 1000), no capability, no API token, a PersistentVolumeClaim per pod, TLS on both listeners.',
   needs: [
-    dns,
+    DNS_NEED,
     { id: 'peers-in', does: 'replicates and holds the KRaft quorum', grant: { kind: 'ingress', peer: 'the other broker pods', ports: '9092/TCP, 9093/TCP' }, reason: 'brokers replicate partitions to each other and hold the KRaft controller quorum' },
     { id: 'peers-out', does: 'replicates and holds the KRaft quorum', grant: { kind: 'egress', peer: 'the other broker pods', ports: '9092/TCP, 9093/TCP' }, reason: 'brokers replicate partitions to each other and hold the KRaft controller quorum' },
     { id: 'from-interceptors', does: 'serves the interceptors', grant: { kind: 'ingress', peer: 'the node CIDRs (host-network interceptors)', ports: '9092/TCP' }, reason: 'produces traffic events, heartbeats and control responses to the message bus, and consumes control requests and IP lists from it', when: 'interceptor' },
@@ -107,7 +107,7 @@ export const PROMETHEUS_AGENT_NEEDS: ComponentNeeds = {
   summary: 'A Prometheus in agent mode that scrapes the sensor\'s pods and remote-writes to the vendor.',
   needs: [
     { id: 'discover', does: 'discovers the sensor\'s pods', grant: { kind: 'rbac', scope: 'own-namespace', apiGroups: [''], resources: ['pods'], verbs: READ }, reason: 'discovers the sensor\'s pods in its own namespace to scrape their metrics ports' },
-    dns,
+    DNS_NEED,
     { id: 'api-server', does: 'discovers pods', grant: { kind: 'egress', peer: 'the API server', ports: 'its port' }, reason: 'discovers the pods it scrapes through the Kubernetes API' },
     { id: 'remote-write', does: 'remote-writes to the vendor', grant: { kind: 'egress', peer: 'the vendor\'s remote-write endpoint (CIDRs)', ports: '443/TCP' }, reason: 'remote-writes the sensor\'s metrics to the vendor', when: 'no httpsProxy' },
     proxy,
@@ -123,7 +123,7 @@ export const CRAWLER_NEEDS: ComponentNeeds = {
   component: 'crawler',
   summary: 'A Deployment that scans the listed data sources (data at rest) and reports to the digger. No Kubernetes API access.',
   needs: [
-    dns,
+    DNS_NEED,
     { id: 'sources', does: 'scans its data sources', grant: { kind: 'egress', peer: 'each data source\'s CIDRs', ports: 'the source\'s ports' }, reason: 'scans the data source for sensitive data at rest' },
     { id: 'vendor-credential', does: 'authenticates to the vendor', grant: { kind: 'credential', credential: 'vendor credential (VENDOR_CREDENTIAL_FILE)' }, reason: 'authenticates to the vendor', when: 'vendorCredential' },
     { id: 'source-credentials', does: 'logs in to its data sources', grant: { kind: 'credential', credential: 'one credential file per data source' }, reason: 'logs in to each data source with its own read-only credential' },
