@@ -286,3 +286,30 @@ describe('AgentWorkload validation', () => {
     }), { numRuns: 25 });
   });
 });
+
+describe('AgentWorkload: documented defaults of the operational settings', () => {
+  const objects = synth((app) => {
+    const chart = new Chart(app, 'c', { namespace: 'agents' });
+    new AgentWorkload(chart, 'collector', {
+      component: 'collector', partOf: 'tests', image: 'ghcr.io/example/collector:1.0.0',
+      replicas: 2, topologySpread: [{ topologyKey: 'topology.kubernetes.io/zone' }],
+    });
+  });
+  const deployment = find(objects, 'Deployment', 'collector');
+
+  it('spreads with maxSkew 1 and ScheduleAnyway when only the topology key is given', () => {
+    expect(podSpec(deployment).topologySpreadConstraints).toEqual([{
+      topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: deployment.spec.selector.matchLabels },
+    }]);
+  });
+
+  it('gives a Deployment of more than one replica a PodDisruptionBudget of maxUnavailable 1', () => {
+    expect(find(objects, 'PodDisruptionBudget', 'collector').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: deployment.spec.selector.matchLabels } });
+  });
+
+  it('tolerates no taint and sets no priority class on a workload that is not a DaemonSet', () => {
+    expect(podSpec(deployment).tolerations).toBeUndefined();
+    expect(podSpec(deployment).priorityClassName).toBeUndefined();
+  });
+});

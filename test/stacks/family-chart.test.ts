@@ -235,6 +235,7 @@ describe.each(CASES)('$name: the base props and every operational setting', (c) 
       expect(ds.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
       const quota = find(objects, 'ResourceQuota', 'critical-pods');
       expect(quota.spec.scopeSelector).toEqual({ matchExpressions: [{ operator: 'In', scopeName: 'PriorityClass', values: ['system-node-critical'] }] });
+      expect(quota.spec.hard).toEqual({ pods: '1000' }); // criticalPodQuota's documented default
     });
   }
 });
