@@ -171,8 +171,12 @@ interface Selecting {
 
 const NS_LABEL = 'io.kubernetes.pod.namespace';
 
-/** Cilium endpoint selectors carry label sources (`k8s:app`, `any:app`); pods' labels are `k8s:` labels. */
-function ciliumSelector(sel: unknown): Obj | undefined {
+/**
+ * Cilium endpoint selectors carry label sources (`k8s:app`, `any:app`); pods' labels are `k8s:` labels.
+ * Returns the selector over pod labels, or undefined when it requires a label of another source
+ * (`reserved:`, `container:`, ...), which no pod's Kubernetes labels satisfy.
+ */
+export function ciliumSelector(sel: unknown): Obj | undefined {
   if (!isObj(sel)) return undefined;
   const strip = (k: string) => (k.startsWith('k8s:') ? k.slice(4) : k.startsWith('any:') ? k.slice(4) : k.includes(':') ? undefined : k);
   const matchLabels: Record<string, string> = {};

@@ -194,6 +194,24 @@ describe('report: network when no policy selects, Cilium policies, and reasons f
     });
   });
 
+  it('CiliumNetworkPolicy: a selector of another label source (reserved:, container:) selects no pod and names no workload', () => {
+    const hostOnly = {
+      apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'host', namespace: ns },
+      spec: { endpointSelector: { matchLabels: { 'reserved:host': '' } }, egress: [{ toEntities: ['world'] }] },
+    };
+    const toHost = {
+      apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'web', namespace: ns },
+      spec: { endpointSelector: { matchLabels: { 'k8s:app': 'web' } }, egress: [{ toEndpoints: [{ matchLabels: { 'reserved:host': '' } }] }] },
+    };
+    const r = buildReport([deploy('web', { app: 'web' }), deploy('cache', { app: 'cache' }), hostOnly, toHost]);
+    const web = r.workloads.find((w) => w.workload.name === 'web')!;
+    expect(web.network.egress.policies).toEqual(['CiliumNetworkPolicy/web']);
+    expect(web.network.egress.rules).toEqual([
+      { peers: [{ type: 'entity', description: 'endpoints reserved:host=', workloads: [] }], ports: ['any'], policy: 'CiliumNetworkPolicy/web', reason: null },
+    ]);
+    expect(r.workloads.find((w) => w.workload.name === 'cache')!.network.egress.status).toBe('everything');
+  });
+
   it('kernel reasons from reasons.secure-agents.io annotations win over exemption text', () => {
     const w = deploy('agent', { app: 'agent' }, {
       annotations: {

@@ -2,6 +2,7 @@
  * Who a workload may send to and receive from: the NetworkPolicies and Cilium policies that select it,
  * with their peers and ports described, pod peers resolved to the workloads among the inputs.
  */
+import { ciliumSelector } from '../network';
 import { isObj, labelsOf, Obj, selectorMatches } from '../objects';
 import { NetworkDirection, NetworkPeer, NetworkRule } from './types';
 import { jsonArrayAnnotation } from './reasons';
@@ -9,15 +10,6 @@ import { jsonArrayAnnotation } from './reasons';
 export interface PodTarget { readonly ref: string; readonly namespace: string; readonly labels: Record<string, string> }
 
 const CILIUM_NS = 'io.kubernetes.pod.namespace';
-
-/** Cilium writes `k8s:` (and other sources) before label keys; selectors match without it. */
-function ciliumLabels(sel: unknown): Obj | undefined {
-  if (!isObj(sel)) return undefined;
-  const strip = (k: string) => k.replace(/^(k8s|any|container|reserved):/, '');
-  const ml = isObj(sel.matchLabels) ? Object.fromEntries(Object.entries(sel.matchLabels).map(([k, v]) => [strip(k), v])) : undefined;
-  const me = Array.isArray(sel.matchExpressions) ? sel.matchExpressions.map((e: unknown) => (isObj(e) ? { ...e, key: strip(String(e.key)) } : e)) : undefined;
-  return { ...(ml ? { matchLabels: ml } : {}), ...(me ? { matchExpressions: me } : {}) };
-}
 
 export function describeSelector(sel: unknown): string {
   if (!isObj(sel)) return 'all';
@@ -85,7 +77,7 @@ export class NetworkIndex {
     }
     for (const [ns, list] of this.policiesByNs) {
       for (const p of list) {
-        const sel = p.kind === 'NetworkPolicy' ? p.spec?.podSelector : ciliumLabels(p.spec?.endpointSelector);
+        const sel = p.kind === 'NetworkPolicy' ? p.spec?.podSelector : ciliumSelector(p.spec?.endpointSelector);
         const first = isObj(sel) && isObj(sel.matchLabels) ? Object.entries(sel.matchLabels)[0] : undefined;
         push(this.policiesByLabel, `${ns}\u0000${first && !Array.isArray(p.specs) ? `${first[0]}=${first[1]}` : ''}`, p);
       }
@@ -135,7 +127,12 @@ export class NetworkIndex {
   private ciliumPeers(rule: Obj, dir: 'to' | 'from', policyNs: string | undefined): NetworkPeer[] {
     const peers: NetworkPeer[] = [];
     for (const sel of Array.isArray(rule[`${dir}Endpoints`]) ? rule[`${dir}Endpoints`] : []) {
-      const s = ciliumLabels(sel) ?? {};
+      const s = ciliumSelector(sel);
+      if (s === undefined) {
+        // A label of another source (reserved:, container:, ...): no pod's Kubernetes labels match it.
+        peers.push({ type: 'entity', description: `endpoints ${describeSelector(sel)}`, workloads: [] });
+        continue;
+      }
       const ml = isObj(s.matchLabels) ? { ...s.matchLabels } : {};
       const ns = typeof ml[CILIUM_NS] === 'string' ? String(ml[CILIUM_NS]) : policyNs;
       delete ml[CILIUM_NS];
@@ -203,7 +200,7 @@ export class NetworkIndex {
     for (const s of specs) {
       const allow = Array.isArray(s[dir]) ? s[dir] : undefined;
       const deny = s[`${dir}Deny`];
-      if ((allow === undefined && deny === undefined) || !selectorMatches(ciliumLabels(s.endpointSelector) ?? {}, labels)) { index += allow?.length ?? 0; continue; }
+      if ((allow === undefined && deny === undefined) || !matchesCilium(s.endpointSelector, labels)) { index += allow?.length ?? 0; continue; }
       selected = true;
       for (const r of allow ?? []) {
         if (isObj(r)) rules.push({ peers: this.ciliumPeers(r, dir === 'egress' ? 'to' : 'from', policyNs), ports: portsOf(r.toPorts, true), policy: name, reason: reasons[index] ?? null });
@@ -212,4 +209,10 @@ export class NetworkIndex {
     }
     return selected ? [name] : [];
   }
+}
+
+/** Whether a Cilium endpoint selector selects a pod with these labels (never, for another label source). */
+function matchesCilium(selector: unknown, labels: Record<string, string>): boolean {
+  const sel = ciliumSelector(selector);
+  return sel !== undefined && selectorMatches(sel, labels);
 }
